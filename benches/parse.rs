@@ -1,0 +1,2 @@
+//! Parse benchmark (filled in below).
+fn main() {}

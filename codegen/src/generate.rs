@@ -1,0 +1,303 @@
+//! Turns a spec snapshot into one Rust source file for the types crate.
+//!
+//! All definitions go into one typify `TypeSpace`; the facet containers, the facet registry, the
+//! spec metadata and the embedded schema sources are emitted next to typify's output, as calls to
+//! macros and types that live (hand-written, reviewable) in the types crate.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+use typify_impl::{TypeSpace, TypeSpaceSettings};
+
+use crate::bundle::{bundle, SchemaFile};
+use crate::catalogue::{catalogue, FacetEntry, FacetKind};
+use crate::passes::{run_all, JSON_NUMBER_DEF};
+use crate::spec::{build_inputs, facet_files, read_json, read_text};
+use crate::{Error, Result};
+
+/// Name of the definition generated from the OpenAPI batch response.
+pub const BATCH_RESPONSE_DEF: &str = "BatchResponse";
+
+/// The event definitions every request body must reference, in `oneOf` order.
+pub const EVENT_DEFS: [&str; 3] = ["RunEvent", "DatasetEvent", "JobEvent"];
+
+/// What generation produced.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// Formatted Rust source.
+    pub code: String,
+    /// The facet catalogue the containers were built from.
+    pub catalogue: Vec<FacetEntry>,
+    /// Every file read, relative to the snapshot (for `rerun-if-changed`).
+    pub inputs: Vec<String>,
+}
+
+/// Facts taken from the OpenAPI document.
+#[derive(Debug, Clone)]
+pub struct OpenApiFacts {
+    /// `info.version`.
+    pub version: String,
+    /// The 200 response schema of `/lineage/batch`, as JSON Schema.
+    pub batch_response: Value,
+}
+
+/// Loads the snapshot in `spec_dir` and generates the types crate's source.
+pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
+    let inputs = build_inputs(spec_dir)?;
+    let core = SchemaFile {
+        path: "OpenLineage.json".into(),
+        schema: read_json(&spec_dir.join("OpenLineage.json"))?,
+    };
+    let facets = facet_files(spec_dir)?
+        .into_iter()
+        .map(|path| {
+            let schema = read_json(&spec_dir.join(&path))?;
+            Ok(SchemaFile { path, schema })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let openapi = openapi_facts(&spec_dir.join("OpenLineage.yml"))?;
+
+    let mut bundled = bundle(&core, &facets)?;
+    let catalogue = catalogue(&bundled, &facets)?;
+    bundled
+        .defs
+        .insert(BATCH_RESPONSE_DEF.into(), openapi.batch_response.clone());
+    run_all(&mut bundled.defs)?;
+
+    let types = typify(&bundled.defs)?;
+    let containers = containers(&catalogue, &bundled.defs);
+    let registry = registry(&catalogue, &bundled.defs);
+    let metadata = metadata(tag, &bundled.core_id, &openapi, spec_dir, &inputs);
+    let file: TokenStream = quote! {
+        #types
+        #containers
+        #registry
+        #metadata
+    };
+    let syntax = syn::parse2::<syn::File>(file).map_err(|e| Error::Syntax(e.to_string()))?;
+    Ok(Generated {
+        code: prettyplease::unparse(&syntax),
+        catalogue,
+        inputs,
+    })
+}
+
+/// Reads the OpenAPI document and checks the request shapes the crate relies on: both endpoints
+/// take the three core events (one, or an array of them).
+pub fn openapi_facts(path: &Path) -> Result<OpenApiFacts> {
+    let text = read_text(path)?;
+    let doc: openapiv3::OpenAPI = serde_yaml_ng::from_str(&text).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let err = |message: String| Error::Schema {
+        location: path.display().to_string(),
+        message,
+    };
+    let post = |route: &str| {
+        doc.paths
+            .paths
+            .get(route)
+            .and_then(|p| p.as_item())
+            .and_then(|item| item.post.as_ref())
+            .ok_or_else(|| err(format!("no POST {route}")))
+    };
+    let request_schema = |op: &openapiv3::Operation, route: &str| -> Result<Value> {
+        let body = op
+            .request_body
+            .as_ref()
+            .and_then(|b| b.as_item())
+            .and_then(|b| b.content.get("application/json"))
+            .and_then(|m| m.schema.as_ref())
+            .ok_or_else(|| err(format!("POST {route} has no application/json request body")))?;
+        serde_json::to_value(body).map_err(|e| err(e.to_string()))
+    };
+    let event_refs = |one_of: &Value, route: &str| -> Result<()> {
+        let refs: Vec<&str> = one_of
+            .get("oneOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("$ref")?.as_str()?.rsplit('/').next())
+            .collect();
+        if refs != EVENT_DEFS {
+            return Err(err(format!(
+                "POST {route} request must be oneOf {EVENT_DEFS:?}, found {refs:?}"
+            )));
+        }
+        Ok(())
+    };
+    event_refs(&request_schema(post("/lineage")?, "/lineage")?, "/lineage")?;
+    let batch = post("/lineage/batch")?;
+    let batch_request = request_schema(batch, "/lineage/batch")?;
+    if batch_request.get("type") != Some(&Value::String("array".into())) {
+        return Err(err("POST /lineage/batch request is not an array".into()));
+    }
+    event_refs(&batch_request["items"], "/lineage/batch")?;
+    let response = batch
+        .responses
+        .responses
+        .get(&openapiv3::StatusCode::Code(200))
+        .and_then(|r| r.as_item())
+        .and_then(|r| r.content.get("application/json"))
+        .and_then(|m| m.schema.as_ref())
+        .ok_or_else(|| err("POST /lineage/batch has no 200 application/json response".into()))?;
+    let mut batch_response = serde_json::to_value(response).map_err(|e| err(e.to_string()))?;
+    if let Value::Object(map) = &mut batch_response {
+        map.entry("description")
+            .or_insert_with(|| "Processing details of a batch (the 200 answer of POST /lineage/batch).".into());
+    }
+    Ok(OpenApiFacts {
+        version: doc.info.version.clone(),
+        batch_response,
+    })
+}
+
+fn typify(defs: &Map<String, Value>) -> Result<TokenStream> {
+    let mut settings = TypeSpaceSettings::default();
+    settings
+        .with_map_type("::std::collections::BTreeMap")
+        .with_derive("PartialEq".into())
+        .with_replacement(JSON_NUMBER_DEF, "::serde_json::Number", std::iter::empty());
+    for kind in FacetKind::ALL {
+        settings.with_replacement(kind.container(), kind.container(), std::iter::empty());
+    }
+    let schemas = defs
+        .iter()
+        .map(|(name, schema)| {
+            let schema: schemars::schema::Schema = serde_json::from_value(schema.clone())
+                .map_err(|e| Error::Typify(format!("definition {name}: {e}")))?;
+            Ok((name.clone(), schema))
+        })
+        .collect::<Result<BTreeMap<_, _>>>()?;
+    // typify panics on some unsupported shapes; turn that into an error naming the cause.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut space = TypeSpace::new(&settings);
+        space
+            .add_ref_types(schemas)
+            .map_err(|e| Error::Typify(e.to_string()))?;
+        Ok(space.to_stream())
+    }));
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => Err(Error::Typify(format!(
+            "typify panicked: {}",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown cause")
+        ))),
+    }
+}
+
+/// The Rust type name typify gives a definition (`SQLJobFacet` becomes `SqlJobFacet`).
+pub fn rust_type_name(def: &str) -> String {
+    def.to_upper_camel_case()
+}
+
+/// Rust field name for a facet key: snake case, with a trailing `_` for keywords.
+pub fn field_name(key: &str) -> Ident {
+    let snake = key.to_snake_case();
+    match syn::parse_str::<Ident>(&snake) {
+        Ok(_) => Ident::new(&snake, Span::call_site()),
+        Err(_) => format_ident!("{}_", snake),
+    }
+}
+
+fn description(defs: &Map<String, Value>, def: &str) -> Option<String> {
+    defs.get(def)?
+        .get("description")?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn containers(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for kind in FacetKind::ALL {
+        let container = format_ident!("{}", kind.container());
+        let base = format_ident!("{}", kind.base_def());
+        let fields = catalogue.iter().filter(|e| e.kind == kind).map(|e| {
+            let name = field_name(&e.key);
+            let key = &e.key;
+            let ty = format_ident!("{}", rust_type_name(&e.def));
+            let mut doc = format!("`{key}`: `{}` ({}).", e.def, e.schema_id);
+            if let Some(d) = description(defs, &e.def) {
+                doc = format!("{doc}\n\n{d}");
+            }
+            quote! { #[doc = #doc] #name: #key => #ty, }
+        });
+        let doc = format!(
+            "Typed facets of one `{}` map, plus every other facet kept as it came.",
+            kind.base_def()
+        );
+        out.extend(quote! {
+            crate::facet_container! {
+                #[doc = #doc]
+                #container: #base {
+                    #(#fields)*
+                }
+            }
+        });
+    }
+    out
+}
+
+fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream {
+    let entries = catalogue.iter().map(|e| {
+        let key = &e.key;
+        let kind = format_ident!("{}", e.kind.variant());
+        let rust_type = rust_type_name(&e.def);
+        let schema_id = &e.schema_id;
+        let version = &e.version;
+        let file = &e.file;
+        let description = description(defs, &e.def).unwrap_or_default();
+        quote! {
+            crate::FacetInfo {
+                key: #key,
+                kind: crate::FacetKind::#kind,
+                rust_type: #rust_type,
+                schema_id: #schema_id,
+                version: #version,
+                file: #file,
+                description: #description,
+            }
+        }
+    });
+    quote! {
+        /// Every facet the pinned spec defines, one entry per key and container kind.
+        pub static FACETS: &[crate::FacetInfo] = &[#(#entries),*];
+    }
+}
+
+fn metadata(
+    tag: &str,
+    core_id: &str,
+    openapi: &OpenApiFacts,
+    spec_dir: &Path,
+    inputs: &[String],
+) -> TokenStream {
+    let core_version = core_id.rsplit('/').nth(1).unwrap_or_default();
+    let openapi_version = &openapi.version;
+    let sources = inputs.iter().filter(|f| f.ends_with(".json")).map(|rel| {
+        let abs = spec_dir.join(rel);
+        let abs = abs.to_string_lossy();
+        quote! { (#rel, include_str!(#abs)) }
+    });
+    quote! {
+        /// Upstream release tag of the spec snapshot these types were generated from.
+        pub const SPEC_TAG: &str = #tag;
+        /// `$id` of the core schema.
+        pub const CORE_SCHEMA_ID: &str = #core_id;
+        /// SchemaVer of the core schema, e.g. `2-0-2`.
+        pub const CORE_SCHEMA_VERSION: &str = #core_version;
+        /// `info.version` of the OpenAPI document.
+        pub const OPENAPI_VERSION: &str = #openapi_version;
+        /// Every JSON Schema of the snapshot (core first, then facets), as `(path, text)`.
+        pub static SCHEMA_SOURCES: &[(&str, &str)] = &[#(#sources),*];
+    }
+}

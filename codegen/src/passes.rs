@@ -1,0 +1,419 @@
+//! Schema-level passes that make typify's output lossless and typed.
+//!
+//! typify 0.8 drops what it does not model: `additionalProperties: true` loses unknown fields,
+//! `number` becomes `f64` (`10` comes back as `10.0`), `format` makes chrono/uuid types that
+//! normalise timestamps and UUIDs, optional arrays are skipped when empty, and a facet map is typed
+//! as the base facet. Each pass below rewrites the bundled definitions so that the generated
+//! types keep every byte of meaning; [`run_all`] applies them in order.
+
+use serde_json::{json, Map, Value};
+
+use crate::bundle::{local_ref, ref_target};
+use crate::catalogue::FacetKind;
+use crate::{Error, Result};
+
+/// Definition that stands for a JSON number; the generator replaces it with `serde_json::Number`.
+pub const JSON_NUMBER_DEF: &str = "JsonNumber";
+
+/// Runs every pass in the order they depend on each other.
+pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {
+    use_facet_containers(defs);
+    flatten_all_of(defs)?;
+    strip_keyword(defs, "format");
+    strip_keyword(defs, "default");
+    lossless_numbers(defs);
+    nullable_optional_collections(defs);
+    open_objects(defs);
+    Ok(())
+}
+
+/// Calls `f` on `schema` and then on every subschema below it, walking only schema positions
+/// (so a property *named* `format` is never mistaken for the keyword).
+pub fn for_each_schema(schema: &mut Value, f: &mut impl FnMut(&mut Value)) {
+    f(schema);
+    let Value::Object(map) = schema else { return };
+    for key in ["properties", "patternProperties", "$defs"] {
+        if let Some(Value::Object(children)) = map.get_mut(key) {
+            children.values_mut().for_each(|c| for_each_schema(c, f));
+        }
+    }
+    for key in [
+        "items",
+        "additionalProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+    ] {
+        match map.get_mut(key) {
+            Some(child @ Value::Object(_)) => for_each_schema(child, f),
+            Some(Value::Array(children)) if key == "items" => {
+                children.iter_mut().for_each(|c| for_each_schema(c, f));
+            }
+            _ => {}
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf", "prefixItems"] {
+        if let Some(Value::Array(children)) = map.get_mut(key) {
+            children.iter_mut().for_each(|c| for_each_schema(c, f));
+        }
+    }
+}
+
+fn for_each_def(defs: &mut Map<String, Value>, mut f: impl FnMut(&mut Value)) {
+    defs.values_mut().for_each(|d| for_each_schema(d, &mut f));
+}
+
+/// Replaces every facet map (`additionalProperties: {$ref: RunFacet}`, possibly wrapped in a
+/// one-element `anyOf`) with a reference to the typed container for that kind, and adds a
+/// placeholder definition per container for the generator to replace.
+pub fn use_facet_containers(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        if let Some(kind) = facet_map_kind(schema) {
+            let description = schema.get("description").cloned();
+            let mut replacement = json!({ "$ref": local_ref(kind.container()) });
+            if let Some(d) = description {
+                replacement["description"] = d;
+            }
+            *schema = replacement;
+        }
+    });
+    for kind in FacetKind::ALL {
+        defs.insert(kind.container().to_string(), json!({ "type": "object" }));
+    }
+}
+
+fn facet_map_kind(schema: &Value) -> Option<FacetKind> {
+    let map_of = |s: &Value| {
+        let obj = s.as_object()?;
+        if obj.contains_key("properties") {
+            return None;
+        }
+        let target = obj
+            .get("additionalProperties")?
+            .get("$ref")?
+            .as_str()
+            .and_then(ref_target)?;
+        FacetKind::from_base_def(target)
+    };
+    map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
+        [only] => map_of(only),
+        _ => None,
+    })
+}
+
+/// Merges `allOf` lists of object schemas (references included) into one flat object schema, so
+/// each event and facet becomes one struct with all its fields instead of nested flattened parts.
+/// `not` clauses are dropped here: typify cannot express them, and the validator and the `Event`
+/// dispatch enforce them instead.
+pub fn flatten_all_of(defs: &mut Map<String, Value>) -> Result<()> {
+    let snapshot = defs.clone();
+    let mut error = None;
+    for (name, def) in defs.iter_mut() {
+        for_each_schema(def, &mut |schema| {
+            if error.is_none() && schema.get("allOf").is_some() {
+                if let Err(e) = flatten_node(schema, &snapshot, name, 0) {
+                    error = Some(e);
+                }
+            }
+        });
+    }
+    error.map_or(Ok(()), Err)
+}
+
+fn flatten_node(
+    schema: &mut Value,
+    defs: &Map<String, Value>,
+    def_name: &str,
+    depth: usize,
+) -> Result<()> {
+    let err = |message: String| Error::Schema {
+        location: format!("#/$defs/{def_name}"),
+        message,
+    };
+    if depth > 16 {
+        return Err(err("allOf references nest too deeply".into()));
+    }
+    let Some(Value::Array(members)) = schema.as_object_mut().and_then(|m| m.remove("allOf")) else {
+        return Ok(());
+    };
+    let mut merged = schema.as_object().cloned().unwrap_or_default();
+    merged.remove("not");
+    for member in members {
+        let mut member = match member.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let target = ref_target(r).ok_or_else(|| err(format!("bad reference {r}")))?;
+                let mut base = defs
+                    .get(target)
+                    .cloned()
+                    .ok_or_else(|| err(format!("reference {r} does not resolve")))?;
+                // A base's description ("A Run Facet") says nothing about the schema extending it.
+                if let Value::Object(map) = &mut base {
+                    map.remove("description");
+                    map.remove("title");
+                }
+                base
+            }
+            None => member,
+        };
+        flatten_node(&mut member, defs, def_name, depth + 1)?;
+        let Value::Object(member) = member else {
+            return Err(err("allOf member is not a schema object".into()));
+        };
+        for key in ["oneOf", "anyOf", "$ref"] {
+            if member.contains_key(key) {
+                return Err(err(format!("allOf member with `{key}` cannot be flattened")));
+            }
+        }
+        merge_object(&mut merged, member).map_err(err)?;
+    }
+    merged.insert("type".into(), json!("object"));
+    *schema = Value::Object(merged);
+    Ok(())
+}
+
+fn merge_object(into: &mut Map<String, Value>, from: Map<String, Value>) -> Result<(), String> {
+    for (key, value) in from {
+        match key.as_str() {
+            "properties" => {
+                let props = into
+                    .entry("properties")
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .ok_or("`properties` is not an object")?;
+                for (name, schema) in value.as_object().into_iter().flatten() {
+                    match props.get(name) {
+                        Some(existing) if existing != schema => {
+                            return Err(format!("property `{name}` is defined twice differently"))
+                        }
+                        _ => {
+                            props.insert(name.clone(), schema.clone());
+                        }
+                    }
+                }
+            }
+            "required" => {
+                let required = into
+                    .entry("required")
+                    .or_insert_with(|| json!([]))
+                    .as_array_mut()
+                    .ok_or("`required` is not an array")?;
+                for name in value.as_array().into_iter().flatten() {
+                    if !required.contains(name) {
+                        required.push(name.clone());
+                    }
+                }
+            }
+            "additionalProperties" => {
+                // The most restrictive wins: `false` anywhere closes the merged object.
+                if into.get("additionalProperties") != Some(&Value::Bool(false)) {
+                    into.insert(key, value);
+                }
+            }
+            // The outer schema's own description and metadata win over the members'.
+            "description" | "title" | "example" | "examples" => {
+                into.entry(key).or_insert(value);
+            }
+            "type" | "not" => {}
+            other => {
+                if into.get(other).is_some_and(|v| v != &value) {
+                    return Err(format!("keyword `{other}` conflicts between allOf members"));
+                }
+                into.insert(key, value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes a keyword from every schema. `format` must go because typify maps `date-time` and
+/// `uuid` to types that normalise the text; `default` must go because a defaulted field is
+/// written back even when the input did not have it.
+pub fn strip_keyword(defs: &mut Map<String, Value>, keyword: &str) {
+    for_each_def(defs, |schema| {
+        if let Value::Object(map) = schema {
+            map.remove(keyword);
+        }
+    });
+}
+
+/// Replaces `{"type": "number"}` with a reference to [`JSON_NUMBER_DEF`], which the generator maps
+/// to `serde_json::Number`, so `10` stays `10` and `1e400`-free decimals keep their text form.
+pub fn lossless_numbers(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        if schema.get("type") == Some(&json!("number")) {
+            let mut replacement = json!({ "$ref": local_ref(JSON_NUMBER_DEF) });
+            if let Some(d) = schema.get("description") {
+                replacement["description"] = d.clone();
+            }
+            *schema = replacement;
+        }
+    });
+    defs.insert(JSON_NUMBER_DEF.into(), json!({ "type": "number" }));
+}
+
+/// Makes optional array and map properties nullable, which typify turns into `Option<Vec<_>>`
+/// instead of a `Vec` that is skipped when empty, so `"fields": []` survives a round trip.
+pub fn nullable_optional_collections(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        let required: Vec<Value> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(Value::Object(props)) = obj.get_mut("properties") else {
+            return;
+        };
+        for (name, prop) in props.iter_mut() {
+            if required.contains(&Value::String(name.clone())) {
+                continue;
+            }
+            let is_collection = match prop.get("type").and_then(Value::as_str) {
+                Some("array") => true,
+                Some("object") => {
+                    prop.get("properties").is_none() && prop.get("additionalProperties").is_some()
+                }
+                _ => false,
+            };
+            if is_collection {
+                let ty = prop["type"].clone();
+                prop["type"] = json!([ty, "null"]);
+            }
+        }
+    });
+}
+
+/// Gives every object schema with named properties an explicit `additionalProperties: {}` (unless
+/// it is closed or already typed), so typify emits a flattened `extra` map and unknown fields
+/// survive a round trip.
+pub fn open_objects(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        if !obj.contains_key("properties") {
+            return;
+        }
+        match obj.get("additionalProperties") {
+            None | Some(Value::Bool(true)) => {
+                obj.insert("additionalProperties".into(), json!({}));
+            }
+            _ => {}
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defs(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn facet_maps_become_container_refs() {
+        let mut d = defs(json!({
+            "RunFacet": {"type": "object"},
+            "Run": {"properties": {"facets": {"description": "d", "type": "object",
+                "anyOf": [{"type": "object", "additionalProperties": {"$ref": "#/$defs/RunFacet"}}]}}}
+        }));
+        use_facet_containers(&mut d);
+        assert_eq!(
+            d["Run"]["properties"]["facets"],
+            json!({"$ref": "#/$defs/RunFacets", "description": "d"})
+        );
+        assert!(d.contains_key("JobFacets"));
+    }
+
+    #[test]
+    fn all_of_is_merged_with_referenced_members() {
+        let mut d = defs(json!({
+            "Base": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"],
+                     "additionalProperties": true},
+            "Child": {"description": "child", "allOf": [
+                {"$ref": "#/$defs/Base"},
+                {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"],
+                 "not": {"required": ["c"]}}
+            ]}
+        }));
+        flatten_all_of(&mut d).unwrap();
+        assert_eq!(
+            d["Child"],
+            json!({"description": "child", "type": "object",
+                   "properties": {"a": {"type": "string"}, "b": {"type": "integer"}},
+                   "required": ["a", "b"], "additionalProperties": true})
+        );
+    }
+
+    #[test]
+    fn conflicting_all_of_properties_are_an_error() {
+        let mut d = defs(json!({"X": {"allOf": [
+            {"properties": {"a": {"type": "string"}}},
+            {"properties": {"a": {"type": "integer"}}}
+        ]}}));
+        let err = flatten_all_of(&mut d).unwrap_err().to_string();
+        assert!(err.contains("`a`") && err.contains("#/$defs/X"), "{err}");
+    }
+
+    #[test]
+    fn format_keyword_goes_but_a_property_named_format_stays() {
+        let mut d = defs(json!({"X": {"properties": {
+            "format": {"type": "string", "format": "uri"},
+            "t": {"type": "string", "format": "date-time", "default": "now"}
+        }}}));
+        strip_keyword(&mut d, "format");
+        strip_keyword(&mut d, "default");
+        assert_eq!(
+            d["X"],
+            json!({"properties": {"format": {"type": "string"}, "t": {"type": "string"}}})
+        );
+    }
+
+    #[test]
+    fn numbers_become_json_numbers() {
+        let mut d = defs(json!({"X": {"properties": {"n": {"type": "number", "description": "d"},
+                                                     "i": {"type": "integer"}}}}));
+        lossless_numbers(&mut d);
+        assert_eq!(
+            d["X"]["properties"]["n"],
+            json!({"$ref": "#/$defs/JsonNumber", "description": "d"})
+        );
+        assert_eq!(d["X"]["properties"]["i"], json!({"type": "integer"}));
+        assert_eq!(d[JSON_NUMBER_DEF], json!({"type": "number"}));
+    }
+
+    #[test]
+    fn only_optional_collections_become_nullable() {
+        let mut d = defs(json!({"X": {"required": ["r"], "properties": {
+            "r": {"type": "array"}, "o": {"type": "array"}, "s": {"type": "string"},
+            "m": {"type": "object", "additionalProperties": {"type": "string"}}
+        }}}));
+        nullable_optional_collections(&mut d);
+        let p = &d["X"]["properties"];
+        assert_eq!(p["r"]["type"], json!("array"));
+        assert_eq!(p["o"]["type"], json!(["array", "null"]));
+        assert_eq!(p["s"]["type"], json!("string"));
+        assert_eq!(p["m"]["type"], json!(["object", "null"]));
+    }
+
+    #[test]
+    fn objects_with_properties_are_opened() {
+        let mut d = defs(json!({
+            "Open": {"properties": {"a": {}}},
+            "True": {"properties": {"a": {}}, "additionalProperties": true},
+            "Closed": {"properties": {"a": {}}, "additionalProperties": false},
+            "Map": {"additionalProperties": {"type": "string"}}
+        }));
+        open_objects(&mut d);
+        assert_eq!(d["Open"]["additionalProperties"], json!({}));
+        assert_eq!(d["True"]["additionalProperties"], json!({}));
+        assert_eq!(d["Closed"]["additionalProperties"], json!(false));
+        assert_eq!(d["Map"]["additionalProperties"], json!({"type": "string"}));
+    }
+}

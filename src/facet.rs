@@ -1,0 +1,231 @@
+//! Facet slots and facet containers: typed where the payload fits, raw JSON where it does not.
+//!
+//! A producer may send a known facet key with a payload that does not fit the facet's schema (a
+//! `{"_deleted": true}` marker, an older or newer facet version, a plain bug). That must neither
+//! fail the whole event nor lose the payload, so each facet is a [`Facet`]: `Typed` when the
+//! payload parses *and* writes back unchanged, `Raw` otherwise.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// One facet: the typed model when the payload fits it losslessly, else the payload as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Facet<T> {
+    /// The payload parsed into its schema's type and serialises back to the same JSON.
+    Typed(Box<T>),
+    /// The payload did not fit the typed model (or would not have survived a round trip).
+    Raw(Value),
+}
+
+impl<T> Facet<T> {
+    /// The typed payload, if it fitted.
+    pub fn typed(&self) -> Option<&T> {
+        match self {
+            Facet::Typed(t) => Some(t),
+            Facet::Raw(_) => None,
+        }
+    }
+
+    /// The raw payload, if it did not fit the typed model.
+    pub fn raw(&self) -> Option<&Value> {
+        match self {
+            Facet::Typed(_) => None,
+            Facet::Raw(v) => Some(v),
+        }
+    }
+}
+
+impl<T: Serialize> Facet<T> {
+    /// The payload as JSON, whichever way it was kept.
+    pub fn to_value(&self) -> Value {
+        match self {
+            // Generated facet types only hold strings, numbers, maps and JSON values, so
+            // serialising them cannot fail; `Null` is unreachable in practice.
+            Facet::Typed(t) => serde_json::to_value(t).unwrap_or(Value::Null),
+            Facet::Raw(v) => v.clone(),
+        }
+    }
+
+    /// True when the payload carries `"_deleted": true`, the spec's marker for removing a facet.
+    pub fn is_deleted(&self) -> bool {
+        self.to_value().get("_deleted") == Some(&Value::Bool(true))
+    }
+}
+
+impl<T> From<T> for Facet<T> {
+    fn from(value: T) -> Self {
+        Facet::Typed(Box::new(value))
+    }
+}
+
+impl<T: DeserializeOwned + Serialize> Facet<T> {
+    /// Parses one facet payload from JSON text.
+    ///
+    /// Typed parsing is lossless by construction (see the codegen passes) except for `null`
+    /// values, which an `Option` field would swallow; only payloads containing `null` pay for a
+    /// full write-back comparison.
+    pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        match serde_json::from_str::<T>(text) {
+            Ok(typed) if !text.contains("null") => Ok(Facet::Typed(Box::new(typed))),
+            Ok(typed) => {
+                let value: Value = serde_json::from_str(text)?;
+                match serde_json::to_value(&typed) {
+                    Ok(back) if back == value => Ok(Facet::Typed(Box::new(typed))),
+                    _ => Ok(Facet::Raw(value)),
+                }
+            }
+            Err(_) => serde_json::from_str(text).map(Facet::Raw),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned + Serialize> Deserialize<'de> for Facet<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Buffering the payload as raw text lets a failed typed parse fall back to `Value`
+        // without losing anything; it works with every serde_json entry point.
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Facet::from_json(raw.get()).map_err(serde::de::Error::custom)
+    }
+}
+
+impl<T: Serialize> Serialize for Facet<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Facet::Typed(t) => t.serialize(serializer),
+            Facet::Raw(v) => v.serialize(serializer),
+        }
+    }
+}
+
+/// Declares a typed facet container: one optional [`Facet`] field per known key, and `other`
+/// for every facet the spec does not define. The build script emits one call per container.
+macro_rules! facet_container {
+    (
+        $(#[$meta:meta])*
+        $name:ident : $base:ident {
+            $( $(#[$field_meta:meta])* $field:ident : $key:literal => $ty:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: ::std::option::Option<$crate::Facet<$ty>>, )*
+            /// Facets this spec version does not define (custom or vendor), kept as they came.
+            pub other: ::std::collections::BTreeMap<::std::string::String, $crate::Facet<$base>>,
+        }
+
+        impl $name {
+            /// The keys that have a typed field, in field order.
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
+            /// Number of facets present, typed and other.
+            pub fn len(&self) -> usize {
+                0 $( + usize::from(self.$field.is_some()) )* + self.other.len()
+            }
+
+            /// True when no facet is present.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// The facet under `key` as JSON, whether it has a typed field or not.
+            pub fn get_value(&self, key: &str) -> ::std::option::Option<::serde_json::Value> {
+                match key {
+                    $( $key => self.$field.as_ref().map($crate::Facet::to_value), )*
+                    _ => self.other.get(key).map($crate::Facet::to_value),
+                }
+            }
+
+            /// Keys of known facets whose payload did not fit the typed model and was kept raw.
+            pub fn untyped_keys(&self) -> ::std::vec::Vec<&'static str> {
+                let mut keys = ::std::vec::Vec::new();
+                $( if matches!(self.$field, Some($crate::Facet::Raw(_))) { keys.push($key); } )*
+                keys
+            }
+
+            /// Every facet as a key and its JSON value, typed fields first.
+            pub fn to_values(&self) -> ::std::vec::Vec<(&str, ::serde_json::Value)> {
+                let mut out = ::std::vec::Vec::with_capacity(self.len());
+                $( if let Some(f) = &self.$field { out.push(($key, f.to_value())); } )*
+                out.extend(self.other.iter().map(|(k, f)| (k.as_str(), f.to_value())));
+                out
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(Some(self.len()))?;
+                $( if let Some(f) = &self.$field { map.serialize_entry($key, f)?; } )*
+                for (key, facet) in &self.other {
+                    map.serialize_entry(key, facet)?;
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a map of ", stringify!($base), "s"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                        let mut out = $name::default();
+                        // A repeated key keeps the last value, as `serde_json::Value` does.
+                        while let Some(key) = map.next_key::<::std::string::String>()? {
+                            match key.as_str() {
+                                $( $key => out.$field = Some(map.next_value()?), )*
+                                _ => {
+                                    let facet = map.next_value()?;
+                                    out.other.insert(key, facet);
+                                }
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+    };
+}
+pub(crate) use facet_container;
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Small {
+        a: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        b: Option<String>,
+    }
+
+    #[test]
+    fn fitting_payload_is_typed() {
+        let f: Facet<Small> = serde_json::from_str(r#"{"a":"x"}"#).unwrap();
+        assert_eq!(f.typed().map(|s| s.a.as_str()), Some("x"));
+    }
+
+    #[test]
+    fn misfit_and_null_payloads_stay_raw() {
+        let f: Facet<Small> = serde_json::from_value(json!({"_deleted": true})).unwrap();
+        assert_eq!(f.raw(), Some(&json!({"_deleted": true})));
+        assert!(f.is_deleted());
+        // `b: null` would parse as `None` and be dropped on the way out.
+        let f: Facet<Small> = serde_json::from_str(r#"{"a":"x","b":null}"#).unwrap();
+        assert_eq!(f.raw(), Some(&json!({"a": "x", "b": null})));
+        // A string that merely contains "null" still ends up typed.
+        let f: Facet<Small> = serde_json::from_str(r#"{"a":"nullable"}"#).unwrap();
+        assert!(f.typed().is_some());
+    }
+}

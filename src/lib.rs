@@ -1,0 +1,41 @@
+//! Lossless Rust types for OpenLineage events, generated at build time from the upstream spec.
+//!
+//! The core schema, every facet schema (core and registry) and the OpenAPI batch response are
+//! turned into serde types by `build.rs`. Every facet has a typed field in its container
+//! ([`RunFacets`], [`JobFacets`], [`DatasetFacets`], [`InputDatasetFacets`],
+//! [`OutputDatasetFacets`]); custom facets and unknown fields are kept, so parsing and writing an
+//! event gives back the same JSON. [`Event`] dispatches the three event kinds by structure, as the
+//! spec's `oneOf` does.
+//!
+//! ```
+//! use openlineage_types::{Event, RunEvent, RunEventEventType};
+//!
+//! let event = RunEvent::builder("https://example.com/my-producer", "my-namespace", "my-job")
+//!     .event_type(RunEventEventType::Start)
+//!     .input("postgres://db:5432", "public.orders")
+//!     .build();
+//! let json = serde_json::to_string(&event).unwrap();
+//! let back = Event::from_json(&json).unwrap();
+//! assert_eq!(back, Event::Run(event));
+//! ```
+#![deny(missing_docs)]
+
+mod builder;
+mod errors;
+mod event;
+mod facet;
+mod registry;
+
+pub use builder::{schema_url, RunEventBuilder};
+pub use errors::Error;
+pub use event::{BatchRequest, Event, EventKind};
+pub use facet::Facet;
+pub(crate) use facet::facet_container;
+pub use registry::{facet, FacetInfo, FacetKind};
+
+/// Types generated from the pinned spec snapshot (see `build.rs`).
+#[allow(missing_docs, clippy::all, clippy::pedantic, rust_2018_idioms)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/openlineage.rs"));
+}
+pub use generated::*;

@@ -1,0 +1,224 @@
+//! Lossless round trips: upstream examples and hand-written probes parse, serialise and compare
+//! equal as `serde_json::Value`.
+
+mod common;
+
+use std::path::Path;
+
+use openlineage_codegen::spec::{example_files, read_json};
+use openlineage_types::{
+    DatasetFacets, Event, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
+    RunFacets, FACETS,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Parses `value` as `T`, writes it back and asserts nothing changed.
+fn round_trip<T: DeserializeOwned + Serialize>(value: &Value, what: &str) -> T {
+    let parsed: T = serde_json::from_value(value.clone())
+        .unwrap_or_else(|e| panic!("{what}: does not parse: {e}"));
+    let back = serde_json::to_value(&parsed).expect("serialises");
+    assert_eq!(&back, value, "{what}: round trip changed the value");
+    parsed
+}
+
+/// Parses a facet map into the container of `kind`; returns (unknown keys, untyped known keys).
+fn container_fit(kind: FacetKind, map: &Value, what: &str) -> (usize, Vec<&'static str>) {
+    macro_rules! fit {
+        ($ty:ty) => {{
+            let c: $ty = round_trip(map, what);
+            (c.other.len(), c.untyped_keys())
+        }};
+    }
+    match kind {
+        FacetKind::Run => fit!(RunFacets),
+        FacetKind::Job => fit!(JobFacets),
+        FacetKind::Dataset => fit!(DatasetFacets),
+        FacetKind::InputDataset => fit!(InputDatasetFacets),
+        FacetKind::OutputDataset => fit!(OutputDatasetFacets),
+    }
+}
+
+/// A minimal RunEvent with one input and one output dataset.
+fn base_event() -> Value {
+    json!({
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": "https://example.com/p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
+        "job": {"namespace": "ns", "name": "job"},
+        "inputs": [{"namespace": "ns", "name": "in"}],
+        "outputs": [{"namespace": "ns", "name": "out"}]
+    })
+}
+
+/// Puts a facet map where its kind lives in a RunEvent.
+fn event_with(kind: FacetKind, facets: &Value) -> Value {
+    let mut event = base_event();
+    let slot = match kind {
+        FacetKind::Run => &mut event["run"]["facets"],
+        FacetKind::Job => &mut event["job"]["facets"],
+        FacetKind::Dataset => &mut event["inputs"][0]["facets"],
+        FacetKind::InputDataset => &mut event["inputs"][0]["inputFacets"],
+        FacetKind::OutputDataset => &mut event["outputs"][0]["outputFacets"],
+    };
+    *slot = facets.clone();
+    event
+}
+
+#[test]
+fn every_upstream_example_round_trips_and_is_typed() {
+    let dir = common::spec_dir();
+    let files = example_files(&dir).expect("examples listed");
+    assert!(files.len() >= 30, "expected the upstream examples, found {}", files.len());
+    for file in files {
+        let value = read_json(&dir.join(&file)).expect("example parses");
+        if !file.contains("Facet/") {
+            // A whole event (tests/example_full_event.json), not a facet map.
+            let event: Event = round_trip(&value, &file);
+            assert!(matches!(event, Event::Run(_)), "{file}: run + job is a RunEvent");
+            continue;
+        }
+        let facet_name = Path::new(&file)
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|n| n.to_str())
+            .expect("tests/<Facet>/<n>.json");
+        let kinds: Vec<FacetKind> = FACETS
+            .iter()
+            .filter(|f| f.file.ends_with(&format!("/{facet_name}.json")))
+            .map(|f| f.kind)
+            .collect();
+        assert!(!kinds.is_empty(), "{file}: no facet registered for {facet_name}");
+        // A facet offered in several containers (the input and output subsets) must fit one
+        // of them fully typed; every container must still keep it losslessly.
+        let mut typed_somewhere = false;
+        for kind in kinds {
+            let (unknown, untyped) = container_fit(kind, &value, &file);
+            typed_somewhere |= unknown == 0 && untyped.is_empty();
+            let _: Event = round_trip(&event_with(kind, &value), &file);
+        }
+        assert!(typed_somewhere, "{file}: no container parsed it typed");
+    }
+}
+
+/// Hand-written probes for everything a lossy model would get wrong.
+fn probes() -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    let mut e = base_event();
+    e["run"]["facets"] = json!({
+        "myCompany_custom": {"_producer": "https://x", "_schemaURL": "https://x#/C", "a": [1, {"b": null}]},
+        "noBase": {"anything": true}
+    });
+    out.push(("custom facets", e));
+
+    let mut e = base_event();
+    e["x-top"] = json!({"nested": [1, 2.5, "s", null, false]});
+    e["run"]["x-run"] = json!("r");
+    e["job"]["x-job"] = json!(7);
+    e["inputs"][0]["x-in"] = json!({});
+    out.push(("unknown fields at every level", e));
+
+    let mut e = base_event();
+    e["eventTime"] = json!("2024-05-06T07:08:09.123456+02:00");
+    out.push(("+02:00 offset with microseconds", e));
+
+    let mut e = base_event();
+    e["eventTime"] = json!("2024-05-06T07:08:09");
+    out.push(("eventTime without offset", e));
+
+    let mut e = base_event();
+    e["run"]["runId"] = json!("0190D5A4-7C6C-7B8E-9F00-00000000000A");
+    out.push(("uppercase UUID", e));
+
+    let mut e = base_event();
+    e["run"]["runId"] = json!("scheduled__2024-01-01T00:00:00+00:00");
+    out.push(("non-UUID run id", e));
+
+    let mut e = base_event();
+    e["inputs"][0]["inputFacets"] = json!({"icebergScanReport": {
+        "_producer": "https://x", "_schemaURL": "https://x#/I",
+        "snapshotId": 10, "schemaId": 1.50, "scanMetrics": {"totalPlanningDuration": 12345678901234567u64}
+    }});
+    out.push(("integers and decimals in number fields", e));
+
+    let mut e = base_event();
+    e["inputs"] = json!([]);
+    e["outputs"][0]["facets"] = json!({"schema": {"_producer": "https://x", "_schemaURL": "https://x#/S", "fields": []}});
+    e["run"]["facets"] = json!({});
+    out.push(("empty arrays and maps", e));
+
+    let mut e = base_event();
+    e["outputs"][0]["facets"] = json!({"schema": {"_deleted": true}, "storage": {"_deleted": true}});
+    e["job"]["facets"] = json!({"sql": {"_deleted": true}});
+    out.push(("_deleted markers", e));
+
+    let mut e = base_event();
+    e["run"]["facets"] = json!({
+        "nominalTime": {"_producer": "https://x", "_schemaURL": "https://x#/N", "nominalStartTime": 5},
+        "parent": "not an object",
+        "errorMessage": null
+    });
+    out.push(("malformed known facets", e));
+
+    let mut e = base_event();
+    e["job"]["facets"] = json!({"sql": {"_producer": "https://x", "_schemaURL": "https://x#/Q", "query": "select 1", "dialect": null}});
+    out.push(("null inside a known facet", e));
+
+    out.push((
+        "dataset event",
+        json!({"eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
+               "dataset": {"namespace": "ns", "name": "d", "facets": {"symlinks": {
+                   "_producer": "p", "_schemaURL": "s",
+                   "identifiers": [{"namespace": "n", "name": "m", "type": "TABLE"}]}}}}),
+    ));
+    out.push((
+        "job event",
+        json!({"eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
+               "job": {"namespace": "ns", "name": "j"}, "outputs": [{"namespace": "n", "name": "o"}]}),
+    ));
+    out
+}
+
+#[test]
+fn probes_round_trip() {
+    for (what, value) in probes() {
+        let _: Event = round_trip(&value, what);
+        let text = serde_json::to_string(&value).expect("serialises");
+        let parsed = Event::from_json(&text).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(parsed.to_value(), value, "{what}");
+    }
+}
+
+#[test]
+fn malformed_known_facets_stay_reachable_as_raw() {
+    let (_, value) = probes()
+        .into_iter()
+        .find(|(w, _)| *w == "malformed known facets")
+        .expect("probe exists");
+    let Event::Run(e) = Event::from_value(&value).expect("parses") else {
+        panic!("not a run event")
+    };
+    let facets = e.run.facets.expect("facets");
+    let mut untyped = facets.untyped_keys();
+    untyped.sort_unstable();
+    assert_eq!(untyped, ["errorMessage", "nominalTime", "parent"]);
+    assert_eq!(
+        facets.parent.and_then(|p| p.raw().cloned()),
+        Some(json!("not an object"))
+    );
+}
+
+#[test]
+fn deleted_markers_are_kept_and_recognised() {
+    let (_, value) = probes()
+        .into_iter()
+        .find(|(w, _)| *w == "_deleted markers")
+        .expect("probe exists");
+    let Event::Run(e) = Event::from_value(&value).expect("parses") else {
+        panic!("not a run event")
+    };
+    let sql = e.job.facets.and_then(|f| f.sql).expect("sql facet kept");
+    assert!(sql.is_deleted());
+}
