@@ -15,7 +15,12 @@ use uuid::Uuid;
 
 use crate::{DatasetEvent, Error, JobEvent, RunEvent};
 
+mod fast;
+
 /// One OpenLineage event of any kind.
+// Boxing the variants would cost an allocation per parsed event on the hot path; events are
+// parsed and passed along, rarely moved around in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Event {
@@ -118,8 +123,38 @@ impl Event {
     /// cannot hold is a `null` in an optional core field (facets keep theirs); that is an error
     /// naming the field rather than a silent loss.
     pub fn from_json(text: &str) -> Result<Self, Error> {
+        // Fast path: one pass, facets parsed straight into their types. It gives up on anything
+        // unusual (a facet that does not fit, a missing field, a `null`, an odd shape); the
+        // careful path below then decides, and words the error if there is one.
+        if let Ok(Some(event)) = crate::facet::optimistic(|| fast::parse(text)) {
+            return Ok(event);
+        }
+        Self::from_json_careful(text, text.contains("null"))
+    }
+
+    /// The reference parse: decide the kind by structure, then parse as that kind with facets
+    /// buffered so any that does not fit is kept raw.
+    fn from_json_careful(text: &str, has_null: bool) -> Result<Self, Error> {
         let kind = Self::kind_of(text)?;
-        let event = match kind {
+        let event = Self::parse_kind(kind, text)?;
+        if has_null {
+            if let Some(pointer) = lost_at(text, &event)? {
+                return Err(Error::Shape(format!(
+                    "`null` at {pointer} is not allowed there and would be lost"
+                )));
+            }
+        }
+        Ok(event)
+    }
+
+    /// Parses with the careful path only; tests compare it with [`Event::from_json`].
+    #[doc(hidden)]
+    pub fn from_json_reference(text: &str) -> Result<Self, Error> {
+        Self::from_json_careful(text, text.contains("null"))
+    }
+
+    fn parse_kind(kind: EventKind, text: &str) -> Result<Self, Error> {
+        match kind {
             EventKind::Run => serde_json::from_str(text).map(Event::Run),
             EventKind::Dataset => serde_json::from_str(text).map(Event::Dataset),
             EventKind::Job => serde_json::from_str(text).map(Event::Job),
@@ -127,17 +162,7 @@ impl Event {
         .map_err(|source| Error::Event {
             kind: kind.def_name(),
             source,
-        })?;
-        if text.contains("null") {
-            let original: Value = serde_json::from_str(text)?;
-            let back = event.to_value();
-            if let Some(pointer) = first_difference(&original, &back, String::new()) {
-                return Err(Error::Shape(format!(
-                    "`null` at {pointer} is not allowed there and would be lost"
-                )));
-            }
-        }
-        Ok(event)
+        })
     }
 
     /// Parses one event from JSON bytes.
@@ -281,8 +306,21 @@ impl BatchRequest {
                 Error::Json(e)
             }
         })?;
-        Ok(items.iter().map(|raw| Event::from_json(raw.get())).collect())
+        Ok(items
+            .iter()
+            .map(|raw| Event::from_json(raw.get()))
+            .collect())
     }
+}
+
+/// Where writing `event` back would differ from `text`, if anywhere.
+fn lost_at(text: &str, event: &Event) -> Result<Option<String>, Error> {
+    let original: Value = serde_json::from_str(text)?;
+    let back = event.to_value();
+    if original == back {
+        return Ok(None);
+    }
+    Ok(first_difference(&original, &back, String::new()))
 }
 
 /// A word for the JSON type `text` starts with, for error messages.

@@ -21,6 +21,10 @@
 #![deny(missing_docs)]
 
 mod builder;
+#[doc(hidden)]
+pub mod corpus;
+#[doc(hidden)]
+pub mod de;
 mod errors;
 mod event;
 mod facet;
@@ -29,8 +33,8 @@ mod registry;
 pub use builder::{schema_url, RunEventBuilder};
 pub use errors::Error;
 pub use event::{BatchRequest, Event, EventKind};
-pub use facet::Facet;
 pub(crate) use facet::facet_container;
+pub use facet::Facet;
 pub use registry::{facet, FacetInfo, FacetKind};
 
 /// Types generated from the pinned spec snapshot (see `build.rs`).

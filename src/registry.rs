@@ -69,5 +69,7 @@ pub struct FacetInfo {
 
 /// Looks a facet up by container kind and key.
 pub fn facet(kind: FacetKind, key: &str) -> Option<&'static FacetInfo> {
-    crate::FACETS.iter().find(|f| f.kind == kind && f.key == key)
+    crate::FACETS
+        .iter()
+        .find(|f| f.kind == kind && f.key == key)
 }

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use openlineage_codegen::spec::{example_files, read_json};
 use openlineage_types::{
-    DatasetFacets, Event, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
-    RunFacets, FACETS,
+    DatasetFacets, Event, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets, RunFacets,
+    FACETS,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -71,13 +71,20 @@ fn event_with(kind: FacetKind, facets: &Value) -> Value {
 fn every_upstream_example_round_trips_and_is_typed() {
     let dir = common::spec_dir();
     let files = example_files(&dir).expect("examples listed");
-    assert!(files.len() >= 30, "expected the upstream examples, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected the upstream examples, found {}",
+        files.len()
+    );
     for file in files {
         let value = read_json(&dir.join(&file)).expect("example parses");
         if !file.contains("Facet/") {
             // A whole event (tests/example_full_event.json), not a facet map.
             let event: Event = round_trip(&value, &file);
-            assert!(matches!(event, Event::Run(_)), "{file}: run + job is a RunEvent");
+            assert!(
+                matches!(event, Event::Run(_)),
+                "{file}: run + job is a RunEvent"
+            );
             continue;
         }
         let facet_name = Path::new(&file)
@@ -90,7 +97,10 @@ fn every_upstream_example_round_trips_and_is_typed() {
             .filter(|f| f.file.ends_with(&format!("/{facet_name}.json")))
             .map(|f| f.kind)
             .collect();
-        assert!(!kinds.is_empty(), "{file}: no facet registered for {facet_name}");
+        assert!(
+            !kinds.is_empty(),
+            "{file}: no facet registered for {facet_name}"
+        );
         // A facet offered in several containers (the input and output subsets) must fit one
         // of them fully typed; every container must still keep it losslessly.
         let mut typed_somewhere = false;
@@ -145,12 +155,14 @@ fn probes() -> Vec<(&'static str, Value)> {
 
     let mut e = base_event();
     e["inputs"] = json!([]);
-    e["outputs"][0]["facets"] = json!({"schema": {"_producer": "https://x", "_schemaURL": "https://x#/S", "fields": []}});
+    e["outputs"][0]["facets"] =
+        json!({"schema": {"_producer": "https://x", "_schemaURL": "https://x#/S", "fields": []}});
     e["run"]["facets"] = json!({});
     out.push(("empty arrays and maps", e));
 
     let mut e = base_event();
-    e["outputs"][0]["facets"] = json!({"schema": {"_deleted": true}, "storage": {"_deleted": true}});
+    e["outputs"][0]["facets"] =
+        json!({"schema": {"_deleted": true}, "storage": {"_deleted": true}});
     e["job"]["facets"] = json!({"sql": {"_deleted": true}});
     out.push(("_deleted markers", e));
 
@@ -221,4 +233,35 @@ fn deleted_markers_are_kept_and_recognised() {
     };
     let sql = e.job.facets.and_then(|f| f.sql).expect("sql facet kept");
     assert!(sql.is_deleted());
+}
+
+#[test]
+fn fast_and_careful_parsers_agree() {
+    let mut texts = openlineage_types::corpus::events(&common::spec_dir(), 200).expect("corpus");
+    texts.extend(probes().into_iter().map(|(_, v)| v.to_string()));
+    texts.extend(
+        [
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"},"job":{"namespace":"n","name":"j"},"eventType":"NOPE"}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"},"job":{"namespace":"n","name":"j"},"inputs":null}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","dataset":{"namespace":"n","name":"d"},"inputs":[1],"run":5,"eventType":"X"}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"},"eventType":"START","dataset":{"namespace":"n","name":"d"}}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"}}"#,
+            r#"{"producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
+            r#"{"eventTime":"t","eventTime":"u","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j","facets":{"sql":{"query":null}}}}"#,
+        ]
+        .map(String::from),
+    );
+    for text in texts {
+        let fast = Event::from_json(&text).map_err(|e| e.to_string());
+        let careful = Event::from_json_reference(&text).map_err(|e| e.to_string());
+        assert_eq!(
+            fast.is_ok(),
+            careful.is_ok(),
+            "{text}\nfast: {fast:?}\ncareful: {careful:?}"
+        );
+        if let (Ok(a), Ok(b)) = (fast, careful) {
+            assert_eq!(a, b, "{text}");
+        }
+    }
 }

@@ -175,7 +175,10 @@ mod tests {
             schema: json!({"$defs": {"Base": {"type": "string"}}}),
         };
         let err = bundle(&core(), &[a]).unwrap_err().to_string();
-        assert!(err.contains("facets/A.json") && err.contains("OpenLineage.json"), "{err}");
+        assert!(
+            err.contains("facets/A.json") && err.contains("OpenLineage.json"),
+            "{err}"
+        );
     }
 
     #[test]

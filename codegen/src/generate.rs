@@ -78,7 +78,8 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
         #registry
         #metadata
     };
-    let syntax = syn::parse2::<syn::File>(file).map_err(|e| Error::Syntax(e.to_string()))?;
+    let mut syntax = syn::parse2::<syn::File>(file).map_err(|e| Error::Syntax(e.to_string()))?;
+    crate::streaming::streaming_deserialize(&mut syntax)?;
     Ok(Generated {
         code: prettyplease::unparse(&syntax),
         catalogue,
@@ -148,8 +149,9 @@ pub fn openapi_facts(path: &Path) -> Result<OpenApiFacts> {
         .ok_or_else(|| err("POST /lineage/batch has no 200 application/json response".into()))?;
     let mut batch_response = serde_json::to_value(response).map_err(|e| err(e.to_string()))?;
     if let Value::Object(map) = &mut batch_response {
-        map.entry("description")
-            .or_insert_with(|| "Processing details of a batch (the 200 answer of POST /lineage/batch).".into());
+        map.entry("description").or_insert_with(|| {
+            "Processing details of a batch (the 200 answer of POST /lineage/batch).".into()
+        });
     }
     Ok(OpenApiFacts {
         version: doc.info.version.clone(),

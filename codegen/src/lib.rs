@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod generate;
 pub mod passes;
 pub mod spec;
+pub mod streaming;
 pub mod surface;
 
 use std::path::PathBuf;

@@ -164,7 +164,9 @@ fn flatten_node(
         };
         for key in ["oneOf", "anyOf", "$ref"] {
             if member.contains_key(key) {
-                return Err(err(format!("allOf member with `{key}` cannot be flattened")));
+                return Err(err(format!(
+                    "allOf member with `{key}` cannot be flattened"
+                )));
             }
         }
         merge_object(&mut merged, member).map_err(err)?;
@@ -377,8 +379,10 @@ mod tests {
 
     #[test]
     fn numbers_become_json_numbers() {
-        let mut d = defs(json!({"X": {"properties": {"n": {"type": "number", "description": "d"},
-                                                     "i": {"type": "integer"}}}}));
+        let mut d = defs(
+            json!({"X": {"properties": {"n": {"type": "number", "description": "d"},
+                                                     "i": {"type": "integer"}}}}),
+        );
         lossless_numbers(&mut d);
         assert_eq!(
             d["X"]["properties"]["n"],

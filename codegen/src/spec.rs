@@ -75,14 +75,17 @@ pub fn read_json(path: &Path) -> Result<serde_json::Value> {
 /// Relative paths of the files code generation reads, in a stable order: the core schema, the
 /// OpenAPI document, the core facets and the registry facets.
 pub fn build_inputs(spec_dir: &Path) -> Result<Vec<String>> {
-    let mut files = vec!["OpenLineage.json".to_string(), "OpenLineage.yml".to_string()];
+    let mut files = vec![
+        "OpenLineage.json".to_string(),
+        "OpenLineage.yml".to_string(),
+    ];
     files.extend(facet_files(spec_dir)?);
     Ok(files)
 }
 
 /// Relative paths of every facet schema: `facets/*.json`, then `registry/**/facets/*.json`.
 pub fn facet_files(spec_dir: &Path) -> Result<Vec<String>> {
-    let mut core = list_files(spec_dir, "facets", |p| is_json(p))?;
+    let mut core = list_files(spec_dir, "facets", is_json)?;
     core.sort();
     let mut registry = list_files(spec_dir, "registry", |p| {
         is_json(p) && p.parent().and_then(Path::file_name) == Some("facets".as_ref())
@@ -94,7 +97,7 @@ pub fn facet_files(spec_dir: &Path) -> Result<Vec<String>> {
 
 /// Relative paths of the upstream example payloads under `tests/`.
 pub fn example_files(spec_dir: &Path) -> Result<Vec<String>> {
-    let mut files = list_files(spec_dir, "tests", |p| is_json(p))?;
+    let mut files = list_files(spec_dir, "tests", is_json)?;
     files.sort();
     Ok(files)
 }

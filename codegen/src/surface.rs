@@ -29,6 +29,7 @@ fn ty(t: &impl ToTokens) -> String {
         .replace("< ", "<")
         .replace(" >", ">")
         .replace(" ,", ",")
+        .replace(",>", ">")
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -40,7 +41,11 @@ fn describe(item: &syn::Item, out: &mut String) {
         syn::Item::Struct(s) if is_pub(&s.vis) => {
             let _ = writeln!(out, "struct {}", s.ident);
             for f in &s.fields {
-                let name = f.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                let name = f
+                    .ident
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 let _ = writeln!(out, "    {name}: {}", ty(&f.ty));
             }
         }

@@ -1,0 +1,95 @@
+//! A deterministic corpus of realistic events built from the spec's own facet examples.
+//!
+//! Benchmarks and tests need events that look like what producers send: each upstream example
+//! facet is placed where its kind lives, in RunEvents, JobEvents and DatasetEvents. Hidden from
+//! the docs: it reads the spec snapshot from disk and is meant for this workspace's tooling.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::{FacetKind, FACETS};
+
+/// One example facet map from the snapshot with the kinds its facet can appear under.
+fn examples(spec_dir: &Path) -> std::io::Result<Vec<(Vec<FacetKind>, Value)>> {
+    let mut out = Vec::new();
+    let tests = spec_dir.join("tests");
+    let mut dirs: Vec<_> = std::fs::read_dir(&tests)?.collect::<Result<_, _>>()?;
+    dirs.sort_by_key(|d| d.file_name());
+    for dir in dirs.into_iter().filter(|d| d.path().is_dir()) {
+        let name = dir.file_name().to_string_lossy().into_owned();
+        let kinds: Vec<FacetKind> = FACETS
+            .iter()
+            .filter(|f| f.file.ends_with(&format!("/{name}.json")))
+            .map(|f| f.kind)
+            .collect();
+        let mut files: Vec<_> = std::fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
+        files.sort_by_key(|f| f.file_name());
+        for file in files {
+            let text = std::fs::read_to_string(file.path())?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            out.push((kinds.clone(), value));
+        }
+    }
+    Ok(out)
+}
+
+/// Builds `count` events (as JSON text) from the snapshot's examples, cycling through kinds.
+pub fn events(spec_dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
+    let examples = examples(spec_dir)?;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let base = json!({
+            "eventTime": format!("2024-01-01T00:00:{:02}.{:03}Z", i % 60, i % 1000),
+            "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.52.0/integration/spark",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        });
+        let mut event = base;
+        let ds = |n: usize| json!({"namespace": "postgres://db:5432", "name": format!("public.table_{n}")});
+        match i % 5 {
+            3 => {
+                event["job"] = json!({"namespace": "scheduler", "name": format!("job_{i}")});
+                event["outputs"] = json!([ds(i)]);
+            }
+            4 => event["dataset"] = ds(i),
+            _ => {
+                event["eventType"] = json!(["START", "RUNNING", "COMPLETE"][i % 3]);
+                event["run"] = json!({"runId": format!("0190d5a4-7c6c-7b8e-9f00-{i:012x}")});
+                event["job"] = json!({"namespace": "scheduler", "name": format!("job_{i}")});
+                event["inputs"] = json!([ds(i), ds(i + 1)]);
+                event["outputs"] = json!([ds(i + 2)]);
+            }
+        }
+        // Attach four examples, each where its kind may go in this kind of event.
+        for j in 0..4 {
+            let (kinds, facets) = &examples[(i * 4 + j) % examples.len()];
+            for kind in kinds {
+                let slot = match (kind, i % 5) {
+                    (FacetKind::Run, 0..=2) => Some(&mut event["run"]["facets"]),
+                    (FacetKind::Job, 0..=3) => Some(&mut event["job"]["facets"]),
+                    (FacetKind::Dataset, 4) => Some(&mut event["dataset"]["facets"]),
+                    (FacetKind::Dataset, _) => Some(&mut event["outputs"][0]["facets"]),
+                    (FacetKind::InputDataset, 0..=2) => {
+                        Some(&mut event["inputs"][0]["inputFacets"])
+                    }
+                    (FacetKind::OutputDataset, 0..=3) => {
+                        Some(&mut event["outputs"][0]["outputFacets"])
+                    }
+                    _ => None,
+                };
+                if let Some(slot) = slot {
+                    if slot.is_null() {
+                        *slot = json!({});
+                    }
+                    for (k, v) in facets.as_object().into_iter().flatten() {
+                        slot[k] = v.clone();
+                    }
+                    break;
+                }
+            }
+        }
+        out.push(event.to_string());
+    }
+    Ok(out)
+}

@@ -1,0 +1,184 @@
+//! Helpers for the streaming `Deserialize` impls the build script generates.
+//!
+//! Generated visitors call these so the generated code stays short and the logic is tested once.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error, MapAccess, Visitor};
+
+/// An object key, borrowed from the input when it has no escapes.
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Reads the value of a known field; a second occurrence of the key is an error.
+pub fn next_field<'de, A, T>(
+    slot: &mut Option<T>,
+    map: &mut A,
+    key: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(A::Error::duplicate_field(key));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Reads the value of an optional field. `null` is refused: reading it as "absent" would drop
+/// it when the struct is written back, and the schema never allows it.
+pub fn next_optional<'de, A, T>(
+    slot: &mut Option<Option<T>>,
+    map: &mut A,
+    key: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: Deserialize<'de>,
+{
+    if slot.is_some() {
+        return Err(A::Error::duplicate_field(key));
+    }
+    let value = map.next_value_seed(NotNull {
+        key,
+        marker: PhantomData,
+    })?;
+    *slot = Some(Some(value));
+    Ok(())
+}
+
+struct NotNull<T> {
+    key: &'static str,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for NotNull<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for NotNull<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a value for `{}` (null is not allowed)", self.key)
+    }
+    fn visit_none<E: Error>(self) -> Result<T, E> {
+        Err(E::custom(format_args!("`{}` is null", self.key)))
+    }
+    fn visit_unit<E: Error>(self) -> Result<T, E> {
+        self.visit_none()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::deserialize(deserializer)
+    }
+}
+
+/// A map that keeps the fields a struct does not name.
+pub trait ExtraMap<V> {
+    /// Inserts a new key; returns false if the key was already there.
+    fn insert_new(&mut self, key: String, value: V) -> bool;
+}
+
+impl ExtraMap<serde_json::Value> for serde_json::Map<String, serde_json::Value> {
+    fn insert_new(&mut self, key: String, value: serde_json::Value) -> bool {
+        self.insert(key, value).is_none()
+    }
+}
+
+impl<V> ExtraMap<V> for std::collections::BTreeMap<String, V> {
+    fn insert_new(&mut self, key: String, value: V) -> bool {
+        self.insert(key, value).is_none()
+    }
+}
+
+/// Moves an unknown field into the struct's `extra` map; a repeated key is an error, because
+/// keeping only one of the two values would silently drop data.
+pub fn next_extra<'de, A, M, V>(extra: &mut M, key: Key<'de>, map: &mut A) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    M: ExtraMap<V>,
+    V: Deserialize<'de>,
+{
+    let value = map.next_value()?;
+    let name = key.0.into_owned();
+    let message = format!("duplicate field `{name}`");
+    if extra.insert_new(name, value) {
+        Ok(())
+    } else {
+        Err(A::Error::custom(message))
+    }
+}
+
+/// The value of a required field, or serde's "missing field" error.
+pub fn required<T, E: Error>(slot: Option<T>, key: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::{Job, RunEvent};
+
+    #[test]
+    fn known_unknown_missing_and_repeated_fields() {
+        let job: Job = serde_json::from_str(r#"{"namespace":"n","name":"j","x":1}"#).unwrap();
+        assert_eq!(job.extra.get("x"), Some(&json!(1)));
+        let err = serde_json::from_str::<Job>(r#"{"namespace":"n"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field `name`"), "{err}");
+        let err =
+            serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","name":"k"}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate field `name`"), "{err}");
+        let err =
+            serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","x":1,"x":2}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate field `x`"), "{err}");
+        assert!(serde_json::from_str::<Job>(r#"["n","j"]"#).is_err());
+        let err = serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":null}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("`facets` is null"), "{err}");
+    }
+
+    #[test]
+    fn escaped_keys_and_values_from_value() {
+        let job: Job = serde_json::from_str(r#"{"name\u0073pace":"n","name":"j"}"#).unwrap();
+        assert_eq!(job.namespace, "n");
+        let v = json!({"eventTime": "t", "producer": "p", "schemaURL": "s",
+            "run": {"runId": "r"}, "job": {"namespace": "n", "name": "j"}});
+        let e: RunEvent = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(e).unwrap(), v);
+    }
+}

@@ -1,0 +1,151 @@
+//! The one-pass event parser behind [`super::Event::from_json`].
+//!
+//! It reads every top-level field once, keeps the ones that tell the kinds apart, and only then
+//! builds the event. Whenever the input is not plainly well-formed it returns `None` (or an
+//! error) and the careful parser takes over, so it never decides anything the careful parser
+//! would decide differently; a test checks that on generated and hand-written events.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::Deserializer;
+use serde_json::{Map, Value};
+
+use super::Event;
+use crate::de::{next_extra, next_field, Key};
+use crate::{
+    DatasetEvent, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventEventType,
+    StaticDataset,
+};
+
+/// Every top-level field an event of any kind may have.
+#[derive(Default)]
+struct AnyEvent {
+    event_time: Option<String>,
+    producer: Option<String>,
+    schema_url: Option<String>,
+    event_type: Option<Value>,
+    run: Option<Run>,
+    job: Option<Job>,
+    dataset: Option<StaticDataset>,
+    inputs: Option<Vec<InputDataset>>,
+    outputs: Option<Vec<OutputDataset>>,
+    extra: Map<String, Value>,
+}
+
+/// Parses `text` in one pass; `Ok(None)` means "not plainly well-formed, ask the careful parser".
+pub(super) fn parse(text: &str) -> serde_json::Result<Option<Event>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let any = de.deserialize_map(AnyVisitor)?;
+    de.end()?;
+    Ok(any.into_event())
+}
+
+impl AnyEvent {
+    fn into_event(self) -> Option<Event> {
+        let AnyEvent {
+            event_time,
+            producer,
+            schema_url,
+            event_type,
+            run,
+            job,
+            dataset,
+            inputs,
+            outputs,
+            mut extra,
+        } = self;
+        let (event_time, producer, schema_url) = (event_time?, producer?, schema_url?);
+        match (run, job, dataset) {
+            (Some(run), Some(job), dataset) => {
+                let event_type = match event_type {
+                    None => None,
+                    Some(v) => Some(serde_json::from_value::<RunEventEventType>(v).ok()?),
+                };
+                if let Some(d) = dataset {
+                    extra.insert("dataset".into(), serde_json::to_value(d).ok()?);
+                }
+                Some(Event::Run(RunEvent {
+                    event_time,
+                    event_type,
+                    inputs,
+                    job,
+                    outputs,
+                    producer,
+                    run,
+                    schema_url,
+                    extra,
+                }))
+            }
+            (None, Some(job), None) => {
+                if let Some(v) = event_type {
+                    extra.insert("eventType".into(), v);
+                }
+                Some(Event::Job(JobEvent {
+                    event_time,
+                    inputs,
+                    job,
+                    outputs,
+                    producer,
+                    schema_url,
+                    extra,
+                }))
+            }
+            (run, None, Some(dataset)) => {
+                if let Some(v) = event_type {
+                    extra.insert("eventType".into(), v);
+                }
+                if let Some(r) = run {
+                    extra.insert("run".into(), serde_json::to_value(r).ok()?);
+                }
+                if let Some(i) = inputs {
+                    extra.insert("inputs".into(), serde_json::to_value(i).ok()?);
+                }
+                if let Some(o) = outputs {
+                    extra.insert("outputs".into(), serde_json::to_value(o).ok()?);
+                }
+                Some(Event::Dataset(DatasetEvent {
+                    dataset,
+                    event_time,
+                    producer,
+                    schema_url,
+                    extra,
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
+struct AnyVisitor;
+
+impl<'de> Visitor<'de> for AnyVisitor {
+    type Value = AnyEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OpenLineage event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyEvent, A::Error> {
+        let mut e = AnyEvent::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "eventTime" => next_field(&mut e.event_time, &mut map, "eventTime")?,
+                "producer" => next_field(&mut e.producer, &mut map, "producer")?,
+                "schemaURL" => next_field(&mut e.schema_url, &mut map, "schemaURL")?,
+                "eventType" => next_field(&mut e.event_type, &mut map, "eventType")?,
+                "run" => next_field(&mut e.run, &mut map, "run")?,
+                "job" => next_field(&mut e.job, &mut map, "job")?,
+                "dataset" => next_field(&mut e.dataset, &mut map, "dataset")?,
+                "inputs" => next_field(&mut e.inputs, &mut map, "inputs")?,
+                "outputs" => next_field(&mut e.outputs, &mut map, "outputs")?,
+                _ => next_extra(&mut e.extra, key, &mut map)?,
+            }
+        }
+        Ok(e)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<AnyEvent, A::Error> {
+        Err(de::Error::custom("expected an object"))
+    }
+}
