@@ -28,6 +28,9 @@ pub enum Error {
         /// What the parser said.
         reason: String,
     },
+    /// The embedded spec schemas could not be compiled into a validator.
+    #[error("cannot compile the spec schemas: {0}")]
+    Schema(String),
     /// A run id is not a UUID.
     #[error("runId {value:?} is not a UUID: {reason}")]
     RunId {

@@ -29,6 +29,8 @@ mod errors;
 mod event;
 mod facet;
 mod registry;
+#[cfg(feature = "validate")]
+mod validate;
 
 pub use builder::{schema_url, RunEventBuilder};
 pub use errors::Error;
@@ -36,6 +38,8 @@ pub use event::{BatchRequest, Event, EventKind};
 pub(crate) use facet::facet_container;
 pub use facet::Facet;
 pub use registry::{facet, FacetInfo, FacetKind};
+#[cfg(feature = "validate")]
+pub use validate::{Tier, Validator, Violation};
 
 /// Types generated from the pinned spec snapshot (see `build.rs`).
 #[allow(missing_docs, clippy::all, clippy::pedantic, rust_2018_idioms)]

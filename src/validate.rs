@@ -1,0 +1,321 @@
+//! JSON Schema validation of events against the pinned spec, offline and tier by tier.
+//!
+//! Every schema of the snapshot is registered under its `$id`, so no reference ever leaves the
+//! process. The core tier checks the event against its own definition (chosen by structure, as
+//! the spec's `oneOf` would, so errors point into the event instead of at the `oneOf`), the
+//! formats tier asserts `date-time`, `uuid` and `uri`, and the facets tier checks each known
+//! facet against its own facet schema.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use jsonschema::{Draft, Registry};
+use serde_json::{json, Value};
+
+use crate::{Error, Event, FacetKind, CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES};
+
+/// How deep validation goes; each tier includes the ones before it.
+///
+/// `Formats` asserts formats wherever they are, facet fields included (a `DatasourceDatasetFacet`
+/// whose `uri` is `file` fails it); `Facets` adds every other rule of the facet schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// The core schema, with `format` as an annotation only.
+    Core,
+    /// The core schema with `date-time`, `uuid` and `uri` formats asserted.
+    Formats,
+    /// Formats, plus each known facet against its own facet schema.
+    Facets,
+}
+
+impl Tier {
+    /// Every tier, shallowest first.
+    pub const ALL: [Tier; 3] = [Tier::Core, Tier::Formats, Tier::Facets];
+
+    /// The tier's name as used on command lines and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Core => "core",
+            Tier::Formats => "formats",
+            Tier::Facets => "facets",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| format!("unknown tier `{s}` (expected core, formats or facets)"))
+    }
+}
+
+/// One way an event breaks the spec.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The shallowest tier that reports it.
+    pub tier: Tier,
+    /// JSON pointer of the offending value in the event.
+    pub pointer: String,
+    /// The schema keyword that failed, e.g. `required` or `format`.
+    pub keyword: String,
+    /// Where in the schema the keyword sits.
+    pub schema_path: String,
+    /// A readable message.
+    pub message: String,
+}
+
+impl serde::Serialize for Tier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        write!(f, "{at}: {} ({}, {})", self.message, self.keyword, self.tier)
+    }
+}
+
+/// Compiled validators for the pinned spec.
+pub struct Validator {
+    /// Per event kind: (formats as annotations, formats asserted).
+    events: BTreeMap<&'static str, (jsonschema::Validator, jsonschema::Validator)>,
+    /// Per facet schema file, formats asserted.
+    facets: BTreeMap<&'static str, jsonschema::Validator>,
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Validator")
+            .field("facet_schemas", &self.facets.len())
+            .finish()
+    }
+}
+
+const EVENT_DEFS: [&str; 3] = ["RunEvent", "DatasetEvent", "JobEvent"];
+
+impl Validator {
+    /// Compiles validators for every schema of the pinned spec.
+    pub fn new() -> Result<Self, Error> {
+        let schema_err = |e: &dyn fmt::Display| Error::Schema(e.to_string());
+        let mut resources = Vec::new();
+        let mut by_file = BTreeMap::new();
+        for (file, text) in SCHEMA_SOURCES {
+            let value: Value = serde_json::from_str(text)?;
+            let id = value
+                .get("$id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Error::Schema(format!("{file} has no $id")))?
+                .to_string();
+            by_file.insert(*file, value.clone());
+            resources.push((id, value));
+        }
+        let registry = Registry::new()
+            .extend(resources)
+            .and_then(|b| b.prepare())
+            .map_err(|e| schema_err(&e))?;
+        let build = |schema: &Value, formats: bool| {
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .with_registry(&registry)
+                .should_validate_formats(formats)
+                .build(schema)
+                .map_err(|e| schema_err(&e))
+        };
+        let mut events = BTreeMap::new();
+        for def in EVENT_DEFS {
+            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{def}") });
+            events.insert(def, (build(&schema, false)?, build(&schema, true)?));
+        }
+        let mut facets = BTreeMap::new();
+        for info in FACETS {
+            if !facets.contains_key(info.file) {
+                let schema = by_file
+                    .get(info.file)
+                    .ok_or_else(|| Error::Schema(format!("no schema source for {}", info.file)))?;
+                facets.insert(info.file, build(schema, true)?);
+            }
+        }
+        Ok(Validator { events, facets })
+    }
+
+    /// The validator for the pinned spec, compiled once per process.
+    pub fn global() -> &'static Validator {
+        static GLOBAL: OnceLock<Validator> = OnceLock::new();
+        // The schemas are compiled into the crate and covered by its tests, so failing to
+        // compile them is a build defect, not an input error.
+        GLOBAL.get_or_init(|| Validator::new().expect("the embedded spec schemas compile"))
+    }
+
+    /// Validates JSON bytes; `Err` when they are not JSON at all.
+    pub fn validate_bytes(&self, bytes: &[u8], tier: Tier) -> Result<Vec<Violation>, Error> {
+        let value: Value = serde_json::from_slice(bytes)?;
+        Ok(self.validate_value(&value, tier))
+    }
+
+    /// Every violation of `value` up to `tier`; empty when the event conforms.
+    pub fn validate_value(&self, value: &Value, tier: Tier) -> Vec<Violation> {
+        let Some(object) = value.as_object() else {
+            return vec![violation(
+                Tier::Core,
+                "",
+                "type",
+                "",
+                format!("an event must be a JSON object, found {}", type_name(value)),
+            )];
+        };
+        let has = |k: &str| object.contains_key(k);
+        let candidates: &[&str] = match (has("run"), has("job"), has("dataset")) {
+            (true, true, _) => &["RunEvent"],
+            (false, true, true) => &["DatasetEvent", "JobEvent"],
+            (false, true, false) => &["JobEvent"],
+            (_, false, true) => &["DatasetEvent"],
+            // No branch can match; RunEvent's errors name what is missing most usefully.
+            _ => &["RunEvent"],
+        };
+        let with_formats = tier >= Tier::Formats;
+        let mut results: Vec<(&str, Vec<Violation>)> = candidates
+            .iter()
+            .map(|def| (*def, self.check_event(def, value, with_formats)))
+            .collect();
+        let mut out = match results.as_slice() {
+            [(_, errors)] => errors.clone(),
+            [(a, ea), (b, eb)] => match (ea.is_empty(), eb.is_empty()) {
+                (true, true) => vec![violation(
+                    Tier::Core,
+                    "",
+                    "oneOf",
+                    "/oneOf",
+                    format!("the event is valid as both {a} and {b}; `oneOf` allows one"),
+                )],
+                (true, false) | (false, true) => Vec::new(),
+                (false, false) => results.drain(..).flat_map(|(_, e)| e).collect(),
+            },
+            _ => Vec::new(),
+        };
+        if tier >= Tier::Formats {
+            out.extend(
+                self.check_facets(value)
+                    .into_iter()
+                    .filter(|v| tier >= Tier::Facets || v.tier == Tier::Formats),
+            );
+        }
+        out
+    }
+
+    fn check_event(&self, def: &str, value: &Value, with_formats: bool) -> Vec<Violation> {
+        let Some((core, formats)) = self.events.get(def) else {
+            return Vec::new();
+        };
+        let validator = if with_formats { formats } else { core };
+        validator
+            .iter_errors(value)
+            .map(|e| {
+                let keyword = e.kind().keyword().to_string();
+                let tier = if keyword == "format" {
+                    Tier::Formats
+                } else {
+                    Tier::Core
+                };
+                violation(
+                    tier,
+                    e.instance_path().as_str(),
+                    &keyword,
+                    e.schema_path().as_str(),
+                    e.to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Checks each known facet against its own schema, wherever facets of its kind live.
+    fn check_facets(&self, event: &Value) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let mut maps: Vec<(String, FacetKind, Option<&Value>)> = vec![
+            ("/run/facets".into(), FacetKind::Run, event.pointer("/run/facets")),
+            ("/job/facets".into(), FacetKind::Job, event.pointer("/job/facets")),
+            ("/dataset/facets".into(), FacetKind::Dataset, event.pointer("/dataset/facets")),
+        ];
+        for (list, own, own_kind) in [
+            ("inputs", "inputFacets", FacetKind::InputDataset),
+            ("outputs", "outputFacets", FacetKind::OutputDataset),
+        ] {
+            let datasets = event.get(list).and_then(Value::as_array);
+            for (i, ds) in datasets.into_iter().flatten().enumerate() {
+                maps.push((format!("/{list}/{i}/facets"), FacetKind::Dataset, ds.get("facets")));
+                maps.push((format!("/{list}/{i}/{own}"), own_kind, ds.get(own)));
+            }
+        }
+        for (pointer, kind, map) in maps {
+            let Some(map) = map else { continue };
+            for (key, payload) in map.as_object().into_iter().flatten() {
+                // A deletion marker need not carry the facet's own fields.
+                if payload.get("_deleted") == Some(&Value::Bool(true)) {
+                    continue;
+                }
+                let Some(info) = crate::facet(kind, key) else {
+                    continue;
+                };
+                let Some(validator) = self.facets.get(info.file) else {
+                    continue;
+                };
+                let instance = json!({ key.as_str(): payload });
+                for e in validator.iter_errors(&instance) {
+                    let keyword = e.kind().keyword();
+                    let tier = if keyword == "format" {
+                        Tier::Formats
+                    } else {
+                        Tier::Facets
+                    };
+                    out.push(violation(
+                        tier,
+                        &format!("{pointer}{}", e.instance_path().as_str()),
+                        keyword,
+                        &format!("{}{}", info.schema_id, e.schema_path().as_str()),
+                        e.to_string(),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn violation(tier: Tier, pointer: &str, keyword: &str, schema_path: &str, message: String) -> Violation {
+    Violation {
+        tier,
+        pointer: pointer.to_string(),
+        keyword: keyword.to_string(),
+        schema_path: schema_path.to_string(),
+        message,
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Event {
+    /// Every violation of this event up to `tier`, using [`Validator::global`].
+    pub fn validate(&self, tier: Tier) -> Vec<Violation> {
+        Validator::global().validate_value(&self.to_value(), tier)
+    }
+}

@@ -1,0 +1,106 @@
+//! The validator: tiers, error locations, and the spec's own examples.
+
+mod common;
+
+use openlineage_types::corpus;
+use openlineage_types::{Event, Tier, Validator};
+use serde_json::{json, Value};
+
+fn event() -> Value {
+    json!({
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": "https://example.com/p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
+        "job": {"namespace": "ns", "name": "job"}
+    })
+}
+
+/// (tier, pointer, keyword) of each violation at the deepest tier.
+fn found(v: &Value) -> Vec<(Tier, String, String)> {
+    Validator::global()
+        .validate_value(v, Tier::Facets)
+        .into_iter()
+        .map(|x| (x.tier, x.pointer, x.keyword))
+        .collect()
+}
+
+#[test]
+fn corpus_from_spec_examples_is_valid_at_every_tier() {
+    for text in corpus::events(&common::spec_dir(), 100).expect("corpus") {
+        let value: Value = serde_json::from_str(&text).expect("json");
+        let errors = Validator::global().validate_value(&value, Tier::Facets);
+        assert!(errors.is_empty(), "{text}\n{errors:#?}");
+    }
+}
+
+#[test]
+fn event_time_without_offset_fails_formats_only() {
+    let mut e = event();
+    e["eventTime"] = json!("2024-01-01T00:00:00");
+    assert!(Validator::global().validate_value(&e, Tier::Core).is_empty());
+    assert_eq!(
+        found(&e),
+        [(Tier::Formats, "/eventTime".into(), "format".into())]
+    );
+}
+
+#[test]
+fn datasource_uri_without_scheme_fails_formats_not_core() {
+    let mut e = event();
+    e["inputs"] = json!([{"namespace": "n", "name": "d", "facets": {"dataSource": {
+        "_producer": "https://p", "_schemaURL": "https://s", "name": "x", "uri": "file"}}}]);
+    assert!(Validator::global().validate_value(&e, Tier::Core).is_empty());
+    let formats = Validator::global().validate_value(&e, Tier::Formats);
+    assert_eq!(formats.len(), 1, "{formats:#?}");
+    assert_eq!(formats[0].pointer, "/inputs/0/facets/dataSource/uri");
+}
+
+#[test]
+fn all_errors_are_reported_with_their_location() {
+    let mut e = event();
+    e["run"] = json!({});
+    e["job"] = json!({"namespace": 5, "name": "j"});
+    e["eventType"] = json!("NOPE");
+    let mut got = found(&e);
+    got.sort();
+    let expected: Vec<(Tier, String, String)> = vec![
+        (Tier::Core, "/eventType".into(), "enum".into()),
+        (Tier::Core, "/job/namespace".into(), "type".into()),
+        (Tier::Core, "/run".into(), "required".into()),
+    ];
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn facet_rules_are_the_facets_tier() {
+    let mut e = event();
+    e["job"]["facets"] = json!({"sql": {"_producer": "https://p", "_schemaURL": "https://s"}});
+    assert!(Validator::global().validate_value(&e, Tier::Formats).is_empty());
+    assert_eq!(
+        found(&e),
+        [(Tier::Facets, "/job/facets/sql".into(), "required".into())]
+    );
+    // A deletion marker is not held to the facet's own required fields.
+    e["job"]["facets"]["sql"]["_deleted"] = json!(true);
+    assert!(found(&e).is_empty());
+}
+
+#[test]
+fn shapes_follow_one_of() {
+    let v = Validator::global();
+    assert_eq!(v.validate_value(&json!([1]), Tier::Core)[0].keyword, "type");
+    let mut ambiguous = event();
+    ambiguous.as_object_mut().expect("object").remove("run");
+    ambiguous["dataset"] = json!({"namespace": "n", "name": "d"});
+    assert_eq!(v.validate_value(&ambiguous, Tier::Core)[0].keyword, "oneOf");
+    // If only one branch holds, `oneOf` is satisfied.
+    ambiguous["dataset"] = json!({"namespace": 1});
+    assert!(v.validate_value(&ambiguous, Tier::Core).is_empty());
+}
+
+#[test]
+fn typed_events_validate_through_the_model() {
+    let e = Event::from_value(&event()).expect("parses");
+    assert!(e.validate(Tier::Facets).is_empty());
+}
