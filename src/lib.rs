@@ -20,6 +20,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "proptest")]
+pub mod arb;
 mod builder;
 #[doc(hidden)]
 pub mod corpus;

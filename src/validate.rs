@@ -82,8 +82,16 @@ impl serde::Serialize for Tier {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
-        write!(f, "{at}: {} ({}, {})", self.message, self.keyword, self.tier)
+        let at = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        write!(
+            f,
+            "{at}: {} ({}, {})",
+            self.message, self.keyword, self.tier
+        )
     }
 }
 
@@ -243,9 +251,21 @@ impl Validator {
     fn check_facets(&self, event: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
         let mut maps: Vec<(String, FacetKind, Option<&Value>)> = vec![
-            ("/run/facets".into(), FacetKind::Run, event.pointer("/run/facets")),
-            ("/job/facets".into(), FacetKind::Job, event.pointer("/job/facets")),
-            ("/dataset/facets".into(), FacetKind::Dataset, event.pointer("/dataset/facets")),
+            (
+                "/run/facets".into(),
+                FacetKind::Run,
+                event.pointer("/run/facets"),
+            ),
+            (
+                "/job/facets".into(),
+                FacetKind::Job,
+                event.pointer("/job/facets"),
+            ),
+            (
+                "/dataset/facets".into(),
+                FacetKind::Dataset,
+                event.pointer("/dataset/facets"),
+            ),
         ];
         for (list, own, own_kind) in [
             ("inputs", "inputFacets", FacetKind::InputDataset),
@@ -253,7 +273,11 @@ impl Validator {
         ] {
             let datasets = event.get(list).and_then(Value::as_array);
             for (i, ds) in datasets.into_iter().flatten().enumerate() {
-                maps.push((format!("/{list}/{i}/facets"), FacetKind::Dataset, ds.get("facets")));
+                maps.push((
+                    format!("/{list}/{i}/facets"),
+                    FacetKind::Dataset,
+                    ds.get("facets"),
+                ));
                 maps.push((format!("/{list}/{i}/{own}"), own_kind, ds.get(own)));
             }
         }
@@ -292,7 +316,13 @@ impl Validator {
     }
 }
 
-fn violation(tier: Tier, pointer: &str, keyword: &str, schema_path: &str, message: String) -> Violation {
+fn violation(
+    tier: Tier,
+    pointer: &str,
+    keyword: &str,
+    schema_path: &str,
+    message: String,
+) -> Violation {
     Violation {
         tier,
         pointer: pointer.to_string(),

@@ -38,7 +38,9 @@ fn corpus_from_spec_examples_is_valid_at_every_tier() {
 fn event_time_without_offset_fails_formats_only() {
     let mut e = event();
     e["eventTime"] = json!("2024-01-01T00:00:00");
-    assert!(Validator::global().validate_value(&e, Tier::Core).is_empty());
+    assert!(Validator::global()
+        .validate_value(&e, Tier::Core)
+        .is_empty());
     assert_eq!(
         found(&e),
         [(Tier::Formats, "/eventTime".into(), "format".into())]
@@ -50,7 +52,9 @@ fn datasource_uri_without_scheme_fails_formats_not_core() {
     let mut e = event();
     e["inputs"] = json!([{"namespace": "n", "name": "d", "facets": {"dataSource": {
         "_producer": "https://p", "_schemaURL": "https://s", "name": "x", "uri": "file"}}}]);
-    assert!(Validator::global().validate_value(&e, Tier::Core).is_empty());
+    assert!(Validator::global()
+        .validate_value(&e, Tier::Core)
+        .is_empty());
     let formats = Validator::global().validate_value(&e, Tier::Formats);
     assert_eq!(formats.len(), 1, "{formats:#?}");
     assert_eq!(formats[0].pointer, "/inputs/0/facets/dataSource/uri");
@@ -76,7 +80,9 @@ fn all_errors_are_reported_with_their_location() {
 fn facet_rules_are_the_facets_tier() {
     let mut e = event();
     e["job"]["facets"] = json!({"sql": {"_producer": "https://p", "_schemaURL": "https://s"}});
-    assert!(Validator::global().validate_value(&e, Tier::Formats).is_empty());
+    assert!(Validator::global()
+        .validate_value(&e, Tier::Formats)
+        .is_empty());
     assert_eq!(
         found(&e),
         [(Tier::Facets, "/job/facets/sql".into(), "required".into())]

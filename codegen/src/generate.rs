@@ -63,6 +63,10 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
 
     let mut bundled = bundle(&core, &facets)?;
     let catalogue = catalogue(&bundled, &facets)?;
+    // The value generators read the schema at run time: bundled and flattened, formats kept.
+    let mut flat = bundled.defs.clone();
+    crate::passes::flatten_all_of(&mut flat)?;
+    let flat_defs = Value::Object(flat).to_string();
     bundled
         .defs
         .insert(BATCH_RESPONSE_DEF.into(), openapi.batch_response.clone());
@@ -72,11 +76,17 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
     let containers = containers(&catalogue, &bundled.defs);
     let registry = registry(&catalogue, &bundled.defs);
     let metadata = metadata(tag, &bundled.core_id, &openapi, spec_dir, &inputs);
+    let flat_defs = quote! {
+        /// Every definition of the snapshot in one JSON object, `allOf` flattened and formats
+        /// kept: what the value generators interpret.
+        pub static BUNDLED_DEFS: &str = #flat_defs;
+    };
     let file: TokenStream = quote! {
         #types
         #containers
         #registry
         #metadata
+        #flat_defs
     };
     let mut syntax = syn::parse2::<syn::File>(file).map_err(|e| Error::Syntax(e.to_string()))?;
     crate::streaming::streaming_deserialize(&mut syntax)?;

@@ -1,0 +1,647 @@
+//! proptest strategies for valid OpenLineage values, driven by the spec's own schemas.
+//!
+//! Nothing here is written per facet: [`ValueGen`] interprets the bundled definitions
+//! ([`crate::BUNDLED_DEFS`]) so a spec upgrade brings new facets and fields into the generated
+//! events with no edits. Every value it makes is valid against its definition at every
+//! [`crate::Tier`] (formats and facet schemas included); a property test checks that.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+use crate::{Error, Event, FacetKind, FACETS};
+
+/// How big generated events get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenConfig {
+    /// Most input (and output) datasets per event.
+    pub max_datasets: usize,
+    /// Most facets per facet map.
+    pub max_facets: usize,
+    /// Longest generated free-text string, in characters.
+    pub max_string_len: usize,
+    /// Longest generated array that is not a dataset list.
+    pub max_array_len: usize,
+    /// How many `$ref`s deep recursive definitions may nest.
+    pub max_depth: usize,
+    /// Whether to add custom facets and unknown fields.
+    pub extensions: bool,
+}
+
+impl GenConfig {
+    /// Tiny events: good for shrinking and quick checks.
+    pub const SMALL: GenConfig = GenConfig {
+        max_datasets: 1,
+        max_facets: 1,
+        max_string_len: 8,
+        max_array_len: 1,
+        max_depth: 2,
+        extensions: true,
+    };
+    /// Typical events.
+    pub const MEDIUM: GenConfig = GenConfig {
+        max_datasets: 3,
+        max_facets: 4,
+        max_string_len: 24,
+        max_array_len: 3,
+        max_depth: 3,
+        extensions: true,
+    };
+    /// Large events: many datasets and facets, long strings.
+    pub const LARGE: GenConfig = GenConfig {
+        max_datasets: 40,
+        max_facets: 10,
+        max_string_len: 200,
+        max_array_len: 12,
+        max_depth: 4,
+        extensions: true,
+    };
+
+    /// The preset named `small`, `medium` or `large`.
+    pub fn named(name: &str) -> Option<GenConfig> {
+        match name {
+            "small" => Some(Self::SMALL),
+            "medium" => Some(Self::MEDIUM),
+            "large" => Some(Self::LARGE),
+            _ => None,
+        }
+    }
+}
+
+impl Default for GenConfig {
+    fn default() -> Self {
+        Self::MEDIUM
+    }
+}
+
+/// Keywords the interpreter understands; anything else in a schema is an error, so a spec
+/// upgrade that adds a constraint cannot silently produce invalid "valid" events.
+const KNOWN_KEYWORDS: &[&str] = &[
+    "type",
+    "description",
+    "$ref",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "format",
+    "anyOf",
+    "oneOf",
+    "const",
+    "enum",
+    "minimum",
+    "example",
+    "examples",
+    "deprecated",
+    "documentation",
+    "title",
+];
+
+/// Builds strategies from the bundled definitions.
+#[derive(Debug, Clone)]
+pub struct ValueGen {
+    defs: Map<String, Value>,
+    cfg: GenConfig,
+}
+
+type Strat = BoxedStrategy<Value>;
+
+impl ValueGen {
+    /// A generator over the pinned spec's definitions.
+    pub fn new(cfg: GenConfig) -> Result<Self, Error> {
+        let defs: Map<String, Value> = serde_json::from_str(crate::BUNDLED_DEFS)?;
+        Ok(ValueGen { defs, cfg })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> GenConfig {
+        self.cfg
+    }
+
+    /// Values valid against the definition `def` (e.g. `SchemaDatasetFacet`).
+    pub fn def(&self, def: &str) -> Result<Strat, Error> {
+        self.schema(
+            &json!({ "$ref": format!("#/$defs/{def}") }),
+            &mut Vec::new(),
+        )
+    }
+
+    /// A payload for one facet of the registry, valid against its facet schema.
+    pub fn facet(&self, info: &crate::FacetInfo) -> Result<Strat, Error> {
+        self.def(&def_name(info.rust_type, &self.defs))
+    }
+
+    /// A facet map of `kind`: some known facets, and (with extensions) custom facets and, where
+    /// the spec allows them, `_deleted` markers.
+    pub fn facets(&self, kind: FacetKind) -> Result<Strat, Error> {
+        self.facets_at(kind, &mut Vec::new())
+    }
+
+    fn facets_at(&self, kind: FacetKind, stack: &mut Vec<String>) -> Result<Strat, Error> {
+        let mut entries: Vec<(String, Strat)> = Vec::new();
+        for info in FACETS.iter().filter(|f| f.kind == kind) {
+            let s = self.schema(
+                &json!({ "$ref": format!("#/$defs/{}", def_name(info.rust_type, &self.defs)) }),
+                stack,
+            )?;
+            entries.push((info.key.to_string(), s));
+        }
+        let known: BTreeSet<&str> = kind.keys().iter().copied().collect();
+        if self.cfg.extensions {
+            let base = self.base_facet(kind);
+            let custom = (ident(), base.clone())
+                .prop_filter_map("custom key must not be a known facet", {
+                    let known = known.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
+                    move |(name, payload)| {
+                        let key = format!("custom_{name}");
+                        (!known.contains(&key)).then_some((key, payload))
+                    }
+                })
+                .boxed();
+            let deletable = matches!(kind, FacetKind::Job | FacetKind::Dataset);
+            let keys: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+            let n = self.cfg.max_facets;
+            let known_part = subset(entries, n);
+            let custom_part = proptest::collection::vec(custom, 0..=n.min(2));
+            let deleted_part = if deletable && !keys.is_empty() {
+                proptest::option::weighted(0.2, (select(keys), base.clone()))
+                    .prop_map(|o| {
+                        o.map(|(k, mut b)| {
+                            b["_deleted"] = json!(true);
+                            (k, b)
+                        })
+                    })
+                    .boxed()
+            } else {
+                Just(None).boxed()
+            };
+            Ok((known_part, custom_part, deleted_part)
+                .prop_map(|(known, custom, deleted)| {
+                    let mut map = Map::new();
+                    for (k, v) in known.into_iter().chain(custom).chain(deleted) {
+                        map.insert(k, v);
+                    }
+                    Value::Object(map)
+                })
+                .boxed())
+        } else {
+            Ok(subset(entries, self.cfg.max_facets)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect()))
+                .boxed())
+        }
+    }
+
+    /// `_producer` and `_schemaURL` plus (with extensions) a few unknown fields.
+    fn base_facet(&self, _kind: FacetKind) -> Strat {
+        (uri(), uri(), self.extra_fields())
+            .prop_map(|(producer, schema_url, extra)| {
+                let mut m = extra;
+                m.insert("_producer".into(), Value::String(producer));
+                m.insert("_schemaURL".into(), Value::String(schema_url));
+                Value::Object(m)
+            })
+            .boxed()
+    }
+
+    fn extra_fields(&self) -> BoxedStrategy<Map<String, Value>> {
+        if !self.cfg.extensions {
+            return Just(Map::new()).boxed();
+        }
+        proptest::collection::btree_map(
+            ident().prop_map(|s| format!("x-{s}")),
+            any_json(self.cfg.max_string_len),
+            0..=2,
+        )
+        .prop_map(|m| m.into_iter().collect())
+        .boxed()
+    }
+
+    /// A whole event of `kind` as JSON.
+    pub fn event_value(&self, kind: crate::EventKind) -> Result<Strat, Error> {
+        let def = kind.def_name();
+        let base = self.def(def)?;
+        let extra = self.extra_fields();
+        Ok((base, extra)
+            .prop_map(|(mut event, extra)| {
+                if let Value::Object(m) = &mut event {
+                    for (k, v) in extra {
+                        m.entry(k).or_insert(v);
+                    }
+                }
+                event
+            })
+            .boxed())
+    }
+
+    /// Any event as JSON, all three kinds.
+    pub fn any_event_value(&self) -> Result<Strat, Error> {
+        Ok(prop_oneof![
+            3 => self.event_value(crate::EventKind::Run)?,
+            1 => self.event_value(crate::EventKind::Dataset)?,
+            1 => self.event_value(crate::EventKind::Job)?,
+        ]
+        .boxed())
+    }
+
+    /// Any event, typed.
+    pub fn any_event(&self) -> Result<BoxedStrategy<Event>, Error> {
+        Ok(self
+            .any_event_value()?
+            .prop_map(|v| Event::from_value(&v).expect("generated events parse"))
+            .boxed())
+    }
+
+    /// Values of a generated type, made from its definition.
+    pub fn typed<T: DeserializeOwned + fmt::Debug + 'static>(
+        &self,
+        def: &str,
+    ) -> Result<BoxedStrategy<T>, Error> {
+        let name = def.to_string();
+        Ok(self
+            .def(def)?
+            .prop_map(move |v| {
+                serde_json::from_value(v)
+                    .unwrap_or_else(|e| panic!("generated {name} does not fit its type: {e}"))
+            })
+            .boxed())
+    }
+
+    fn resolve(&self, reference: &str) -> Result<(String, &Value), Error> {
+        let name = reference
+            .strip_prefix("#/$defs/")
+            .ok_or_else(|| Error::Schema(format!("unsupported reference {reference}")))?;
+        let schema = self
+            .defs
+            .get(name)
+            .ok_or_else(|| Error::Schema(format!("reference {reference} does not resolve")))?;
+        Ok((name.to_string(), schema))
+    }
+
+    /// The strategy for one schema; `stack` holds the definitions being expanded (recursion).
+    fn schema(&self, schema: &Value, stack: &mut Vec<String>) -> Result<Strat, Error> {
+        let Some(obj) = schema.as_object() else {
+            return Ok(any_json(self.cfg.max_string_len));
+        };
+        if let Some(bad) = obj.keys().find(|k| !KNOWN_KEYWORDS.contains(&k.as_str())) {
+            return Err(Error::Schema(format!(
+                "the value generator does not understand `{bad}` in {schema}"
+            )));
+        }
+        if let Some(kind) = facet_map_kind(schema) {
+            return self.facets_at(kind, stack);
+        }
+        if let Some(Value::String(r)) = obj.get("$ref") {
+            let (name, target) = self.resolve(r)?;
+            stack.push(name);
+            let s = self.schema(target, stack);
+            stack.pop();
+            return s;
+        }
+        if let Some(c) = obj.get("const") {
+            return Ok(Just(c.clone()).boxed());
+        }
+        if let Some(Value::Array(values)) = obj.get("enum") {
+            return Ok(select(values.clone()).boxed());
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(Value::Array(alternatives)) = obj.get(key) {
+                return self.alternatives(alternatives, stack);
+            }
+        }
+        match obj.get("type").and_then(Value::as_str) {
+            Some("object") | None if obj.contains_key("properties") => self.object(obj, stack),
+            Some("object") => {
+                match obj.get("additionalProperties") {
+                    Some(v @ Value::Object(_)) => {
+                        let values = self.schema(v, stack)?;
+                        Ok(proptest::collection::btree_map(
+                            ident(),
+                            values,
+                            0..=self.cfg.max_array_len,
+                        )
+                        .prop_map(|m| Value::Object(m.into_iter().collect()))
+                        .boxed())
+                    }
+                    _ => Ok(self.extra_fields().prop_map(Value::Object).boxed()),
+                }
+            }
+            Some("array") => {
+                let items = match obj.get("items") {
+                    Some(items) => self.schema(items, stack)?,
+                    None => any_json(self.cfg.max_string_len),
+                };
+                let max = if stack.len() >= self.cfg.max_depth {
+                    0
+                } else {
+                    self.cfg.max_array_len
+                };
+                Ok(proptest::collection::vec(items, 0..=max)
+                    .prop_map(Value::Array)
+                    .boxed())
+            }
+            Some("string") => Ok(self.string(obj.get("format").and_then(Value::as_str))),
+            Some("integer") => {
+                let min = obj
+                    .get("minimum")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1_000_000);
+                Ok(
+                    prop_oneof![min..=min.saturating_add(100), min..=i64::MAX / 2]
+                        .prop_map(|n| json!(n))
+                        .boxed(),
+                )
+            }
+            Some("number") => {
+                let min = obj.get("minimum").and_then(Value::as_f64).unwrap_or(-1e9);
+                Ok(prop_oneof![
+                    (0i64..100_000).prop_map(move |n| json!((n as f64 + min.max(0.0)) as i64)),
+                    (min..1e12).prop_map(|f| json!(f)),
+                ]
+                .boxed())
+            }
+            Some("boolean") => Ok(any::<bool>().prop_map(Value::Bool).boxed()),
+            Some("null") => Ok(Just(Value::Null).boxed()),
+            None => Ok(any_json(self.cfg.max_string_len)),
+            Some(other) => Err(Error::Schema(format!("unsupported type `{other}`"))),
+        }
+    }
+
+    fn object(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
+        let required: BTreeSet<&str> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let deep = stack.len() >= self.cfg.max_depth;
+        let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+        for (name, prop) in obj
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let is_required = required.contains(name.as_str());
+            // Past the depth limit only what is required is made, so recursion ends.
+            if deep && !is_required {
+                continue;
+            }
+            let s = self.schema(prop, stack)?;
+            let key = name.clone();
+            let pair = s.prop_map(move |v| (key.clone(), v));
+            fields.push(if is_required {
+                pair.prop_map(Some).boxed()
+            } else {
+                proptest::option::of(pair).boxed()
+            });
+        }
+        let closed = obj.get("additionalProperties") == Some(&Value::Bool(false));
+        let extra = if closed || deep {
+            Just(Map::new()).boxed()
+        } else {
+            self.extra_fields()
+        };
+        let names: BTreeSet<String> = obj
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        Ok((fields, extra)
+            .prop_map(move |(fields, extra)| {
+                let mut m: Map<String, Value> = fields.into_iter().flatten().collect();
+                for (k, v) in extra {
+                    if !names.contains(&k) {
+                        m.insert(k, v);
+                    }
+                }
+                Value::Object(m)
+            })
+            .boxed())
+    }
+
+    fn alternatives(
+        &self,
+        alternatives: &[Value],
+        stack: &mut Vec<String>,
+    ) -> Result<Strat, Error> {
+        // Past the depth limit only alternatives that do not lead back into the stack remain.
+        let chosen: Vec<&Value> = if stack.len() >= self.cfg.max_depth {
+            let terminal: Vec<&Value> = alternatives
+                .iter()
+                .filter(|a| !self.recurses(a, stack, 0))
+                .collect();
+            if terminal.is_empty() {
+                return Err(Error::Schema("every alternative recurses".into()));
+            }
+            terminal
+        } else {
+            alternatives.iter().collect()
+        };
+        let strategies = chosen
+            .into_iter()
+            .map(|a| self.schema(a, stack))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(proptest::strategy::Union::new(strategies).boxed())
+    }
+
+    /// True when the required part of `schema` refers back to a definition on `stack`.
+    fn recurses(&self, schema: &Value, stack: &[String], depth: usize) -> bool {
+        if depth > 8 {
+            return true;
+        }
+        let Some(obj) = schema.as_object() else {
+            return false;
+        };
+        if let Some(Value::String(r)) = obj.get("$ref") {
+            return match self.resolve(r) {
+                Ok((name, target)) => {
+                    stack.contains(&name) || self.recurses(target, stack, depth + 1)
+                }
+                Err(_) => true,
+            };
+        }
+        let required: Vec<&str> = obj
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let props = obj.get("properties").and_then(Value::as_object);
+        let via_props = required
+            .iter()
+            .filter_map(|r| props.and_then(|p| p.get(*r)))
+            .any(|p| self.recurses(p, stack, depth + 1));
+        let via_alternatives = ["oneOf", "anyOf"].iter().any(|k| {
+            obj.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|alts| alts.iter().all(|a| self.recurses(a, stack, depth + 1)))
+        });
+        via_props || via_alternatives
+    }
+
+    fn string(&self, format: Option<&str>) -> Strat {
+        match format {
+            Some("date-time") => date_time().prop_map(Value::String).boxed(),
+            Some("uuid") => uuid().prop_map(Value::String).boxed(),
+            Some("uri") => uri().prop_map(Value::String).boxed(),
+            _ => text(self.cfg.max_string_len)
+                .prop_map(Value::String)
+                .boxed(),
+        }
+    }
+}
+
+use std::fmt;
+
+/// Picks up to `n` of the entries (each at most once), in a random subset.
+fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String, Value)>> {
+    if entries.is_empty() || n == 0 {
+        return Just(Vec::new()).boxed();
+    }
+    let count = entries.len();
+    let strategies: Vec<BoxedStrategy<(String, Value)>> = entries
+        .into_iter()
+        .map(|(k, s)| s.prop_map(move |v| (k.clone(), v)).boxed())
+        .collect();
+    proptest::sample::subsequence((0..count).collect::<Vec<_>>(), 0..=n.min(count))
+        .prop_flat_map(move |picked| {
+            picked
+                .into_iter()
+                .map(|i| strategies[i].clone())
+                .collect::<Vec<_>>()
+        })
+        .boxed()
+}
+
+/// The definition name of a Rust type name (they differ only in case, e.g. `SQLJobFacet`).
+fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
+    defs.keys()
+        .find(|k| k.eq_ignore_ascii_case(rust_type))
+        .cloned()
+        .unwrap_or_else(|| rust_type.to_string())
+}
+
+/// The kind of a facet map schema (`additionalProperties: {$ref: RunFacet}`, maybe in `anyOf`).
+fn facet_map_kind(schema: &Value) -> Option<FacetKind> {
+    let map_of = |s: &Value| {
+        if s.get("properties").is_some() {
+            return None;
+        }
+        let r = s.get("additionalProperties")?.get("$ref")?.as_str()?;
+        let target = r.strip_prefix("#/$defs/")?;
+        FacetKind::ALL.into_iter().find(|k| k.base_def() == target)
+    };
+    map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
+        [only] => map_of(only),
+        _ => None,
+    })
+}
+
+/// Identifiers for keys: ASCII, short, never empty.
+fn ident() -> BoxedStrategy<String> {
+    "[a-z][a-zA-Z0-9_]{0,11}".boxed()
+}
+
+/// Free text: mostly ASCII, sometimes any printable Unicode (names in other scripts, emoji).
+fn text(max: usize) -> BoxedStrategy<String> {
+    let max = max.max(1);
+    prop_oneof![
+        3 => proptest::string::string_regex(&format!("[a-zA-Z0-9_.:/ -]{{0,{max}}}"))
+            .expect("valid regex"),
+        1 => proptest::string::string_regex(&format!("\\PC{{0,{max}}}")).expect("valid regex"),
+    ]
+    .boxed()
+}
+
+/// RFC 3339 date-times with `Z` or an offset, with and without fractions of a second.
+pub fn date_time() -> BoxedStrategy<String> {
+    (
+        1970i32..2100,
+        1u32..=12,
+        1u32..=28,
+        0u32..24,
+        0u32..60,
+        0u32..60,
+        prop_oneof![
+            Just(String::new()),
+            (0u32..1000).prop_map(|ms| format!(".{ms:03}")),
+            (0u32..1_000_000).prop_map(|us| format!(".{us:06}"))
+        ],
+        prop_oneof![
+            2 => Just("Z".to_string()),
+            1 => (-14i32..=14, prop_oneof![Just(0u32), Just(30), Just(45)]).prop_map(|(h, m)| {
+                format!("{}{:02}:{m:02}", if h < 0 { '-' } else { '+' }, h.abs())
+            }),
+        ],
+    )
+        .prop_map(|(y, mo, d, h, mi, s, frac, off)| {
+            format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}")
+        })
+        .boxed()
+}
+
+/// UUIDs, version 4 or 7, lower or upper case.
+pub fn uuid() -> BoxedStrategy<String> {
+    (any::<u128>(), any::<bool>(), any::<bool>())
+        .prop_map(|(bits, v7, upper)| {
+            let id = if v7 {
+                uuid::Builder::from_unix_timestamp_millis(
+                    (bits >> 80) as u64 & 0xFFFF_FFFF_FFFF,
+                    &bits.to_le_bytes()[..10]
+                        .try_into()
+                        .unwrap_or([0; 10]),
+                )
+                .into_uuid()
+            } else {
+                uuid::Builder::from_random_bytes(bits.to_le_bytes()).into_uuid()
+            };
+            let s = id.hyphenated().to_string();
+            if upper {
+                s.to_uppercase()
+            } else {
+                s
+            }
+        })
+        .boxed()
+}
+
+/// Absolute URIs of the shapes producers use.
+pub fn uri() -> BoxedStrategy<String> {
+    (
+        select(vec!["https", "http", "s3", "gs", "postgres", "file"]),
+        "[a-z][a-z0-9-]{0,10}",
+        "(/[a-zA-Z0-9_.-]{1,8}){0,3}",
+    )
+        .prop_map(|(scheme, host, path)| {
+            if scheme == "file" {
+                format!("file:///{host}{path}")
+            } else {
+                format!("{scheme}://{host}.example.com{path}")
+            }
+        })
+        .boxed()
+}
+
+/// Small arbitrary JSON for unknown fields.
+fn any_json(max_string_len: usize) -> Strat {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|n| json!(n)),
+        (-1e6f64..1e6).prop_map(|f| json!(f)),
+        text(max_string_len.min(16)).prop_map(Value::String),
+    ];
+    leaf.prop_recursive(2, 8, 3, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..3)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+    .boxed()
+}
