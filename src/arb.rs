@@ -116,6 +116,27 @@ impl ValueGen {
         Ok(ValueGen { defs, cfg })
     }
 
+    /// `schema` with `$ref`s at its top followed to the definition they name.
+    pub fn resolved(&self, schema: &Value) -> Value {
+        let mut at = schema;
+        for _ in 0..16 {
+            match at
+                .get("$ref")
+                .and_then(Value::as_str)
+                .map(|r| self.resolve(r))
+            {
+                Some(Ok((_, target))) => at = target,
+                _ => break,
+            }
+        }
+        at.clone()
+    }
+
+    /// The definition name of a generated Rust type (`SqlJobFacet` is `SQLJobFacet`).
+    pub fn def_name(&self, rust_type: &str) -> String {
+        def_name(rust_type, &self.defs)
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> GenConfig {
         self.cfg
@@ -592,9 +613,7 @@ pub fn uuid() -> BoxedStrategy<String> {
             let id = if v7 {
                 uuid::Builder::from_unix_timestamp_millis(
                     (bits >> 80) as u64 & 0xFFFF_FFFF_FFFF,
-                    &bits.to_le_bytes()[..10]
-                        .try_into()
-                        .unwrap_or([0; 10]),
+                    &bits.to_le_bytes()[..10].try_into().unwrap_or([0; 10]),
                 )
                 .into_uuid()
             } else {

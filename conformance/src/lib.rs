@@ -1,0 +1,46 @@
+//! Conformance suite for OpenLineage servers.
+//!
+//! Generates valid events (from the spec's schemas) and invalid ones (each labelled with the
+//! rule it breaks), validates files of events, runs a strict reference server, and replays
+//! cases against any server to report, per stable case id, where it departs from the spec.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod mutate;
+
+/// Everything that can go wrong in the conformance library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line or an input asked for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// The types crate failed (schemas, generators).
+    #[error("{0}")]
+    Types(#[from] openlineage_types::Error),
+    /// Reading or writing failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being read or written.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// JSON could not be written or read.
+    #[error("{context}: {source}")]
+    Json {
+        /// What was being read or written.
+        context: String,
+        /// The underlying error.
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// An I/O error with context.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

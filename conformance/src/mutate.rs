@@ -1,0 +1,789 @@
+//! The catalogue of spec violations: named mutations that turn a valid event into an invalid one.
+//!
+//! Each mutation has a stable id, the tier of the validator that must catch it, a one-line
+//! description and the spec clause it breaks. Most are derived from the schemas (every required
+//! field of every object, every required field of every facet), so a spec upgrade adds cases
+//! without edits here; the rest (wrong types, bad formats, ambiguous shapes, malformed bodies)
+//! are listed by hand. A property test checks that every mutation really is invalid in its tier.
+
+use std::fmt;
+
+use openlineage_types::arb::ValueGen;
+use openlineage_types::{EventKind, FacetKind, FACETS};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+use crate::Error;
+
+/// Which check must reject a mutated event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// The core schema.
+    Core,
+    /// Format assertions (`date-time`, `uuid`, `uri`).
+    Formats,
+    /// A facet's own schema.
+    Facets,
+    /// Not a parseable event at all: broken JSON, bad UTF-8, repeated keys, runaway nesting.
+    Malformed,
+}
+
+impl Tier {
+    /// The tier's name in ids and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Core => "core",
+            Tier::Formats => "formats",
+            Tier::Facets => "facets",
+            Tier::Malformed => "malformed",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A request body: JSON, or bytes that are not (all) JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// A JSON value.
+    Json(Value),
+    /// Raw bytes.
+    Raw(Vec<u8>),
+}
+
+impl Body {
+    /// The bytes to send.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Body::Json(v) => v.to_string().into_bytes(),
+            Body::Raw(b) => b.clone(),
+        }
+    }
+}
+
+/// What a mutation does to a valid event.
+#[derive(Debug, Clone, PartialEq)]
+enum Op {
+    /// Remove `field` from the object at `path` (dataset lists are made non-empty first).
+    Remove { path: Vec<String>, field: String },
+    /// Replace the value at `path` (created if missing) with `value`.
+    Set { path: Vec<String>, value: Value },
+    /// Add a facet of `kind` under `key` whose payload breaks a rule.
+    Facet {
+        kind: FacetKind,
+        key: String,
+        /// Rust type of the facet, to generate a payload; `None` for a custom facet.
+        rust_type: Option<&'static str>,
+        change: FacetChange,
+    },
+    /// Add a valid static `dataset` to a JobEvent: both oneOf branches match.
+    AddDataset,
+    /// Replace the body.
+    Body(BodyOp),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum FacetChange {
+    Remove(String),
+    Replace(Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum BodyOp {
+    Wrap,
+    Replace(Value),
+    Truncate,
+    Empty,
+    InvalidUtf8,
+    DuplicateKey,
+    DeepNesting,
+}
+
+/// One named violation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mutation {
+    /// Stable dotted id, e.g. `missing.RunEvent.run.runId`.
+    pub id: String,
+    /// The tier that must reject it.
+    pub tier: Tier,
+    /// One line saying what is wrong.
+    pub description: String,
+    /// The spec clause it breaks.
+    pub clause: String,
+    /// The kind of valid event it starts from.
+    pub base: EventKind,
+    /// JSON pointer of the mutated value, where there is one.
+    pub pointer: Option<String>,
+    op: Op,
+}
+
+/// A mutated event, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mutated {
+    /// The mutation's id.
+    pub violation: String,
+    /// The tier that must reject it.
+    pub tier: Tier,
+    /// The mutated location, if any.
+    pub pointer: Option<String>,
+    /// The body.
+    pub body: Body,
+}
+
+fn path(p: &str) -> Vec<String> {
+    p.split('/')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn pointer_of(path: &[String]) -> String {
+    path.iter().map(|s| format!("/{s}")).collect()
+}
+
+impl Mutation {
+    fn new(
+        id: impl Into<String>,
+        tier: Tier,
+        base: EventKind,
+        description: impl Into<String>,
+        clause: impl Into<String>,
+        op: Op,
+    ) -> Self {
+        let pointer = match &op {
+            Op::Remove { path, .. } => Some(pointer_of(path)),
+            Op::Set { path, .. } => Some(pointer_of(path)),
+            Op::Facet {
+                kind, key, change, ..
+            } => {
+                let at = format!("{}/{key}", facet_location(*kind).1);
+                Some(at)
+            }
+            Op::AddDataset | Op::Body(_) => Some(String::new()),
+        };
+        Mutation {
+            id: id.into(),
+            tier,
+            description: description.into(),
+            clause: clause.into(),
+            base,
+            pointer,
+            op,
+        }
+    }
+
+    /// Applies the mutation to a valid event of kind [`Mutation::base`]; `facet` is a valid
+    /// payload for a facet mutation.
+    pub fn apply(&self, mut event: Value, facet: Option<Value>) -> Mutated {
+        let body = match &self.op {
+            Op::Remove { path, field } => {
+                if let Some(obj) = ensure(&mut event, path) {
+                    obj.remove(field);
+                }
+                Body::Json(event)
+            }
+            Op::Set { path, value } => {
+                let (last, parent) = path
+                    .split_last()
+                    .map_or((None, &path[..]), |(l, p)| (Some(l), p));
+                if let (Some(last), Some(obj)) = (last, ensure(&mut event, parent)) {
+                    obj.insert(last.clone(), value.clone());
+                }
+                Body::Json(event)
+            }
+            Op::Facet {
+                kind, key, change, ..
+            } => {
+                let (parent, container) = facet_location(*kind);
+                let mut payload = facet.unwrap_or_else(|| json!({}));
+                if let Value::Object(p) = &mut payload {
+                    // A deletion marker is exempt from the facet's own rules.
+                    p.remove("_deleted");
+                }
+                match change {
+                    FacetChange::Remove(field) => {
+                        if let Value::Object(p) = &mut payload {
+                            p.remove(field);
+                        }
+                    }
+                    FacetChange::Replace(value) => payload = value.clone(),
+                }
+                if let Some(obj) = ensure(&mut event, &path(parent)) {
+                    let map = obj
+                        .entry(container.rsplit('/').next().unwrap_or_default().to_string())
+                        .or_insert_with(|| json!({}));
+                    if !map.is_object() {
+                        *map = json!({});
+                    }
+                    map[key.as_str()] = payload;
+                }
+                Body::Json(event)
+            }
+            Op::AddDataset => {
+                event["dataset"] = json!({"namespace": "conformance", "name": "ambiguous"});
+                Body::Json(event)
+            }
+            Op::Body(op) => body_op(op, event),
+        };
+        Mutated {
+            violation: self.id.clone(),
+            tier: self.tier,
+            pointer: self.pointer.clone(),
+            body,
+        }
+    }
+
+    /// The facet this mutation needs a valid payload for, if any.
+    pub fn facet_type(&self) -> Option<&'static str> {
+        match &self.op {
+            Op::Facet { rust_type, .. } => *rust_type,
+            _ => None,
+        }
+    }
+
+    /// Mutated events, from valid events the generator makes.
+    pub fn strategy(&self, gen: &ValueGen) -> Result<BoxedStrategy<Mutated>, Error> {
+        let base = gen.event_value(self.base).map_err(Error::Types)?;
+        let facet = match self.facet_type() {
+            Some(ty) => {
+                let info = FACETS
+                    .iter()
+                    .find(|f| f.rust_type == ty)
+                    .ok_or_else(|| Error::Usage(format!("no facet type {ty}")))?;
+                gen.facet(info)
+                    .map_err(Error::Types)?
+                    .prop_map(Some)
+                    .boxed()
+            }
+            None => Just(None).boxed(),
+        };
+        let me = self.clone();
+        Ok((base, facet)
+            .prop_map(move |(event, facet)| me.apply(event, facet))
+            .boxed())
+    }
+}
+
+/// Where facets of a kind live in a RunEvent: (parent object path, container pointer).
+fn facet_location(kind: FacetKind) -> (&'static str, &'static str) {
+    match kind {
+        FacetKind::Run => ("/run", "/run/facets"),
+        FacetKind::Job => ("/job", "/job/facets"),
+        FacetKind::Dataset => ("/inputs/0", "/inputs/0/facets"),
+        FacetKind::InputDataset => ("/inputs/0", "/inputs/0/inputFacets"),
+        FacetKind::OutputDataset => ("/outputs/0", "/outputs/0/outputFacets"),
+    }
+}
+
+/// The object at `path`, creating objects (and one-element dataset lists) on the way.
+fn ensure<'a>(event: &'a mut Value, path: &[String]) -> Option<&'a mut Map<String, Value>> {
+    let mut at = event;
+    for (i, seg) in path.iter().enumerate() {
+        at = match at {
+            Value::Object(obj) => {
+                let next_is_index = path.get(i + 1).is_some_and(|s| s.parse::<usize>().is_ok());
+                let default = if next_is_index { json!([]) } else { json!({}) };
+                obj.entry(seg.clone()).or_insert(default)
+            }
+            Value::Array(items) => {
+                let index: usize = seg.parse().ok()?;
+                while items.len() <= index {
+                    items.push(json!({"namespace": "conformance", "name": format!("dataset_{}", items.len())}));
+                }
+                &mut items[index]
+            }
+            _ => return None,
+        };
+    }
+    at.as_object_mut()
+}
+
+fn body_op(op: &BodyOp, event: Value) -> Body {
+    let text = event.to_string();
+    match op {
+        BodyOp::Wrap => Body::Json(json!([event])),
+        BodyOp::Replace(v) => Body::Json(v.clone()),
+        BodyOp::Truncate => Body::Raw(text.as_bytes()[..text.len() / 2].to_vec()),
+        BodyOp::Empty => Body::Raw(Vec::new()),
+        BodyOp::InvalidUtf8 => {
+            // Inside the producer string, so the JSON structure is intact but not UTF-8.
+            let mut bytes = text.into_bytes();
+            let at = find(&bytes, b"\"producer\":\"").map_or(1, |i| i + 12);
+            bytes.splice(at..at, [0xff, 0xfe]);
+            Body::Raw(bytes)
+        }
+        BodyOp::DuplicateKey => {
+            let extra = "\"producer\":\"https://example.com/duplicate\",";
+            Body::Raw(format!("{{{extra}{}", &text[1..]).into_bytes())
+        }
+        BodyOp::DeepNesting => {
+            let depth = 100_000;
+            let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            Body::Raw(format!("{{\"x-deep\":{nested},{}", &text[1..]).into_bytes())
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+const CLAUSE_CORE: &str = "OpenLineage.json (core schema 2-0-2)";
+
+/// Every mutation, schema-derived ones included.
+pub fn catalogue(gen: &ValueGen) -> Vec<Mutation> {
+    let mut out = Vec::new();
+    out.extend(missing_required(gen));
+    out.extend(hand_written());
+    out.extend(facet_required(gen));
+    out
+}
+
+/// `missing.<Event>.<path>.<field>`: each required field of each core object, for each event.
+fn missing_required(gen: &ValueGen) -> Vec<Mutation> {
+    let mut out = Vec::new();
+    for kind in [EventKind::Run, EventKind::Dataset, EventKind::Job] {
+        let def = kind.def_name();
+        let mut found = Vec::new();
+        walk_required(
+            gen,
+            &json!({"$ref": format!("#/$defs/{def}")}),
+            &mut Vec::new(),
+            &mut found,
+            0,
+        );
+        for (path, field) in found {
+            // Dropping a key that tells the kinds apart changes the kind; `shape.*` covers that.
+            if path.is_empty() && matches!(field.as_str(), "run" | "job" | "dataset") {
+                continue;
+            }
+            let dotted: Vec<&str> = path
+                .iter()
+                .map(String::as_str)
+                .filter(|s| s.parse::<usize>().is_err())
+                .chain([field.as_str()])
+                .collect();
+            let at = pointer_of(&path);
+            out.push(Mutation::new(
+                format!("missing.{def}.{}", dotted.join(".")),
+                Tier::Core,
+                kind,
+                format!("{def} without required `{}`", dotted.join(".")),
+                format!(
+                    "{CLAUSE_CORE} {def}: `required` at {}",
+                    if at.is_empty() { "/" } else { &at }
+                ),
+                Op::Remove { path, field },
+            ));
+        }
+    }
+    out
+}
+
+fn walk_required(
+    gen: &ValueGen,
+    schema: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, String)>,
+    depth: usize,
+) {
+    if depth > 4 {
+        return;
+    }
+    let schema = gen.resolved(schema);
+    for r in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = r.as_str() {
+            out.push((path.clone(), r.to_string()));
+        }
+    }
+    for (name, prop) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let prop = gen.resolved(prop);
+        if name == "facets" || name.ends_with("Facets") {
+            continue;
+        }
+        match prop.get("type").and_then(Value::as_str) {
+            Some("array") => {
+                if let Some(items) = prop.get("items") {
+                    path.extend([name.clone(), "0".into()]);
+                    walk_required(gen, items, path, out, depth + 1);
+                    path.truncate(path.len() - 2);
+                }
+            }
+            _ if prop.get("properties").is_some() => {
+                path.push(name.clone());
+                walk_required(gen, &prop, path, out, depth + 1);
+                path.pop();
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `facet.<Facet>.missing.<field>`: each required field of each known facet.
+fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
+    let mut out = Vec::new();
+    for info in FACETS {
+        let schema =
+            gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(info.rust_type))}));
+        let fields: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|f| !f.starts_with('_'))
+            .collect();
+        for field in fields {
+            let kind = kind_slug(info.kind);
+            out.push(Mutation::new(
+                format!("facet.{kind}.{}.missing.{field}", info.key),
+                Tier::Facets,
+                EventKind::Run,
+                format!("{} facet `{}` without required `{field}`", kind, info.key),
+                format!("{} ({})", info.schema_id, info.rust_type),
+                Op::Facet {
+                    kind: info.kind,
+                    key: info.key.to_string(),
+                    rust_type: Some(info.rust_type),
+                    change: FacetChange::Remove(field.to_string()),
+                },
+            ));
+        }
+    }
+    out
+}
+
+fn kind_slug(kind: FacetKind) -> &'static str {
+    match kind {
+        FacetKind::Run => "run",
+        FacetKind::Job => "job",
+        FacetKind::Dataset => "dataset",
+        FacetKind::InputDataset => "input",
+        FacetKind::OutputDataset => "output",
+    }
+}
+
+fn hand_written() -> Vec<Mutation> {
+    use EventKind::{Dataset, Job, Run};
+    use Tier::{Core, Formats, Malformed};
+    let set = |p: &str, v: Value| Op::Set {
+        path: path(p),
+        value: v,
+    };
+    let base_event = "OpenLineage.json BaseEvent";
+    let m = Mutation::new;
+    let custom_facet = |change| Op::Facet {
+        kind: FacetKind::Run,
+        key: "custom_conformance".into(),
+        rust_type: None,
+        change,
+    };
+    let producer = json!("https://example.com/conformance");
+    vec![
+        m(
+            "type.eventTime",
+            Core,
+            Run,
+            "eventTime is a number",
+            base_event,
+            set("/eventTime", json!(1_700_000_000)),
+        ),
+        m(
+            "type.producer",
+            Core,
+            Run,
+            "producer is a boolean",
+            base_event,
+            set("/producer", json!(true)),
+        ),
+        m(
+            "type.schemaURL",
+            Core,
+            Run,
+            "schemaURL is an array",
+            base_event,
+            set("/schemaURL", json!([])),
+        ),
+        m(
+            "type.eventType",
+            Core,
+            Run,
+            "eventType is a number",
+            "OpenLineage.json RunEvent.eventType",
+            set("/eventType", json!(1)),
+        ),
+        m(
+            "type.run",
+            Core,
+            Run,
+            "run is a string",
+            "OpenLineage.json RunEvent.run",
+            set("/run", json!("run")),
+        ),
+        m(
+            "type.run.runId",
+            Core,
+            Run,
+            "runId is a number",
+            "OpenLineage.json Run.runId",
+            set("/run/runId", json!(123)),
+        ),
+        m(
+            "type.job",
+            Core,
+            Job,
+            "job is an array",
+            "OpenLineage.json JobEvent.job",
+            set("/job", json!([])),
+        ),
+        m(
+            "type.job.name",
+            Core,
+            Run,
+            "job name is null",
+            "OpenLineage.json Job.name",
+            set("/job/name", Value::Null),
+        ),
+        m(
+            "type.inputs",
+            Core,
+            Run,
+            "inputs is an object",
+            "OpenLineage.json RunEvent.inputs",
+            set("/inputs", json!({})),
+        ),
+        m(
+            "type.outputs.item",
+            Core,
+            Run,
+            "an output dataset is a number",
+            "OpenLineage.json RunEvent.outputs",
+            set("/outputs", json!([5])),
+        ),
+        m(
+            "type.run.facets",
+            Core,
+            Run,
+            "run facets is an array",
+            "OpenLineage.json Run.facets",
+            set("/run/facets", json!([])),
+        ),
+        m(
+            "type.dataset",
+            Core,
+            Dataset,
+            "dataset is a string",
+            "OpenLineage.json DatasetEvent.dataset",
+            set("/dataset", json!("d")),
+        ),
+        m(
+            "type.facet",
+            Core,
+            Run,
+            "a facet is a string",
+            "OpenLineage.json RunFacet",
+            custom_facet(FacetChange::Replace(json!("facet"))),
+        ),
+        m(
+            "facet.missing._producer",
+            Core,
+            Run,
+            "a facet without _producer",
+            "OpenLineage.json BaseFacet.required",
+            custom_facet(FacetChange::Replace(
+                json!({"_schemaURL": "https://example.com/s"}),
+            )),
+        ),
+        m(
+            "facet.missing._schemaURL",
+            Core,
+            Run,
+            "a facet without _schemaURL",
+            "OpenLineage.json BaseFacet.required",
+            custom_facet(FacetChange::Replace(json!({"_producer": producer}))),
+        ),
+        m(
+            "enum.eventType",
+            Core,
+            Run,
+            "eventType is not one of the six values",
+            "OpenLineage.json RunEvent.eventType enum",
+            set("/eventType", json!("FINISHED")),
+        ),
+        m(
+            "enum.eventType.lowercase",
+            Core,
+            Run,
+            "eventType in lower case",
+            "OpenLineage.json RunEvent.eventType enum",
+            set("/eventType", json!("start")),
+        ),
+        m(
+            "format.eventTime",
+            Formats,
+            Run,
+            "eventTime is not a date-time",
+            "OpenLineage.json BaseEvent.eventTime format date-time",
+            set("/eventTime", json!("yesterday")),
+        ),
+        m(
+            "format.eventTime.no_offset",
+            Formats,
+            Run,
+            "eventTime has no UTC offset",
+            "OpenLineage.json BaseEvent.eventTime format date-time (RFC 3339)",
+            set("/eventTime", json!("2024-01-01T00:00:00")),
+        ),
+        m(
+            "format.run.runId",
+            Formats,
+            Run,
+            "runId is not a UUID",
+            "OpenLineage.json Run.runId format uuid",
+            set("/run/runId", json!("not-a-uuid")),
+        ),
+        m(
+            "format.producer",
+            Formats,
+            Run,
+            "producer is not an absolute URI",
+            "OpenLineage.json BaseEvent.producer format uri",
+            set("/producer", json!("not a uri")),
+        ),
+        m(
+            "format.schemaURL",
+            Formats,
+            Job,
+            "schemaURL is a relative reference",
+            "OpenLineage.json BaseEvent.schemaURL format uri",
+            set("/schemaURL", json!("spec/OpenLineage.json")),
+        ),
+        m(
+            "format.facet._producer",
+            Formats,
+            Run,
+            "a facet's _producer is not a URI",
+            "OpenLineage.json BaseFacet._producer format uri",
+            custom_facet(FacetChange::Replace(
+                json!({"_producer": "nope", "_schemaURL": "https://example.com/s"}),
+            )),
+        ),
+        m(
+            "shape.run_without_job",
+            Core,
+            Run,
+            "run without job matches no event kind",
+            "OpenLineage.json oneOf (RunEvent requires run and job)",
+            Op::Remove {
+                path: vec![],
+                field: "job".into(),
+            },
+        ),
+        m(
+            "shape.dataset_and_job",
+            Core,
+            Job,
+            "dataset and job without run match two kinds",
+            "OpenLineage.json oneOf (DatasetEvent and JobEvent both match)",
+            Op::AddDataset,
+        ),
+        m(
+            "shape.no_kind",
+            Core,
+            Dataset,
+            "neither run, job nor dataset",
+            "OpenLineage.json oneOf (no branch matches)",
+            Op::Remove {
+                path: vec![],
+                field: "dataset".into(),
+            },
+        ),
+        m(
+            "body.array",
+            Core,
+            Run,
+            "the event wrapped in an array",
+            "OpenAPI POST /lineage requestBody (one event object)",
+            Op::Body(BodyOp::Wrap),
+        ),
+        m(
+            "body.string",
+            Core,
+            Run,
+            "a JSON string body",
+            "OpenAPI POST /lineage requestBody",
+            Op::Body(BodyOp::Replace(json!("event"))),
+        ),
+        m(
+            "body.number",
+            Core,
+            Run,
+            "a JSON number body",
+            "OpenAPI POST /lineage requestBody",
+            Op::Body(BodyOp::Replace(json!(42))),
+        ),
+        m(
+            "body.null",
+            Core,
+            Run,
+            "a JSON null body",
+            "OpenAPI POST /lineage requestBody",
+            Op::Body(BodyOp::Replace(Value::Null)),
+        ),
+        m(
+            "malformed.truncated",
+            Malformed,
+            Run,
+            "JSON cut off half way",
+            "RFC 8259 (JSON text)",
+            Op::Body(BodyOp::Truncate),
+        ),
+        m(
+            "malformed.empty",
+            Malformed,
+            Run,
+            "an empty body",
+            "OpenAPI POST /lineage requestBody",
+            Op::Body(BodyOp::Empty),
+        ),
+        m(
+            "malformed.invalid_utf8",
+            Malformed,
+            Run,
+            "bytes that are not UTF-8 inside a string",
+            "RFC 8259 section 8.1 (UTF-8)",
+            Op::Body(BodyOp::InvalidUtf8),
+        ),
+        m(
+            "malformed.duplicate_keys",
+            Malformed,
+            Run,
+            "the producer key twice",
+            "RFC 8259 section 4 (names SHOULD be unique)",
+            Op::Body(BodyOp::DuplicateKey),
+        ),
+        m(
+            "malformed.deep_nesting",
+            Malformed,
+            Run,
+            "an unknown field nested 100000 arrays deep",
+            "RFC 8259 section 9 (nesting limits)",
+            Op::Body(BodyOp::DeepNesting),
+        ),
+    ]
+}

@@ -1,0 +1,107 @@
+"""Independent validator for the differential test: Python's jsonschema on the spec files.
+
+Reads JSON lines {"id": N, "event": ...} on stdin and writes {"id": N, "core": bool,
+"formats": bool, "facets": bool} per line. The tiers are defined as in the Rust validator:
+core = the core schema, formats = core with format assertion plus format errors in known
+facets, facets = formats plus every rule of each known facet's own schema (a payload with
+"_deleted": true is exempt). It reads the spec folder given as argv[1] and nothing else.
+"""
+
+import json
+import pathlib
+import sys
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+FORMATS = Draft202012Validator.FORMAT_CHECKER
+BASES = {
+    "RunFacet": "run",
+    "JobFacet": "job",
+    "DatasetFacet": "dataset",
+    "InputDatasetFacet": "input",
+    "OutputDatasetFacet": "output",
+}
+
+
+def load(spec):
+    core = json.loads((spec / "OpenLineage.json").read_text())
+    files = sorted((spec / "facets").glob("*.json"))
+    files += sorted(p for p in (spec / "registry").rglob("*.json") if p.parent.name == "facets")
+    facets = [json.loads(p.read_text()) for p in files]
+    registry = Registry().with_resources(
+        [(s["$id"], Resource.from_contents(s)) for s in [core] + facets]
+    )
+    # (kind, key) -> validator of the facet file's root schema.
+    known = {}
+    for schema in facets:
+        validator = Draft202012Validator(schema, registry=registry, format_checker=FORMATS)
+        for key, prop in schema.get("properties", {}).items():
+            for kind in kinds(schema, prop["$ref"].split("/")[-1]):
+                known[(kind, key)] = validator
+    core_plain = Draft202012Validator(core, registry=registry)
+    core_formats = Draft202012Validator(core, registry=registry, format_checker=FORMATS)
+    return core_plain, core_formats, known
+
+
+def kinds(schema, name):
+    definition = schema["$defs"][name]
+    found = []
+    for part in definition.get("allOf", []):
+        base = part.get("$ref", "").split("/")[-1]
+        if base in BASES:
+            found.append(BASES[base])
+    for alternative in definition.get("oneOf", []):
+        found += kinds(schema, alternative["$ref"].split("/")[-1])
+    return found
+
+
+def facet_maps(event):
+    if not isinstance(event, dict):
+        return
+    for path, kind in (("run", "run"), ("job", "job"), ("dataset", "dataset")):
+        holder = event.get(path)
+        if isinstance(holder, dict):
+            yield kind, holder.get("facets")
+    for listing, own, own_kind in (("inputs", "inputFacets", "input"), ("outputs", "outputFacets", "output")):
+        datasets = event.get(listing)
+        if isinstance(datasets, list):
+            for ds in datasets:
+                if isinstance(ds, dict):
+                    yield "dataset", ds.get("facets")
+                    yield own_kind, ds.get(own)
+
+
+def facet_errors(event, known):
+    format_errors, other_errors = 0, 0
+    for kind, facets in facet_maps(event):
+        if not isinstance(facets, dict):
+            continue
+        for key, payload in facets.items():
+            if isinstance(payload, dict) and payload.get("_deleted") is True:
+                continue
+            validator = known.get((kind, key))
+            if validator is None:
+                continue
+            for error in validator.iter_errors({key: payload}):
+                if error.validator == "format":
+                    format_errors += 1
+                else:
+                    other_errors += 1
+    return format_errors, other_errors
+
+
+def main():
+    core_plain, core_formats, known = load(pathlib.Path(sys.argv[1]))
+    for line in sys.stdin:
+        item = json.loads(line)
+        event = item["event"]
+        core = core_plain.is_valid(event)
+        format_errors, other_errors = facet_errors(event, known)
+        formats = core_formats.is_valid(event) and format_errors == 0
+        facets = formats and other_errors == 0
+        print(json.dumps({"id": item["id"], "core": core, "formats": formats, "facets": facets}))
+
+
+if __name__ == "__main__":
+    main()
