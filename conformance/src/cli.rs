@@ -11,7 +11,13 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
 
+use std::time::Duration;
+
+use crate::checks::CHECKS;
+use crate::expectations::Expectations;
 use crate::mutate::{catalogue, Body};
+use crate::runner::{selected, RunOptions};
+use crate::server::ServerConfig;
 use crate::Error;
 
 /// Conformance suite for OpenLineage servers.
@@ -30,6 +36,100 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Validate events from files (JSON, JSON lines, or `-` for stdin).
     Validate(ValidateArgs),
+    /// Replay conformance cases against a server (the embedded reference server by default).
+    Run(RunArgs),
+    /// Run the reference server.
+    Serve(ServeArgs),
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table and failure details for people.
+    Human,
+    /// The stable JSON report.
+    Json,
+    /// JUnit XML, one testcase per check.
+    Junit,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// API base URL, e.g. http://127.0.0.1:5000/api/v1; without it the embedded reference
+    /// server is started on a loopback port and targeted.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Extra request header, `Name: value` (repeatable).
+    #[arg(long = "header", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Send gzip-compressed request bodies.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Seed for the generated cases (random when not given; always printed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Generated cases per check family.
+    #[arg(long, default_value_t = 16)]
+    pub cases: usize,
+    /// Run only checks whose id matches this glob (repeatable).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Skip checks whose id matches this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Print the selected checks (id, tier, description) and run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Fail on should-tier findings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Known failures of this target: lines of `check-id-or-glob = reason`.
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Consecutive timeouts after which the target counts as stalled and the run stops sending.
+    #[arg(long, default_value_t = 3)]
+    pub stall_after: usize,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub listen: String,
+    /// Path prefix of the API.
+    #[arg(long, default_value = "/api/v1")]
+    pub prefix: String,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Accept every well-formed event without schema validation (to measure its cost).
+    #[arg(long)]
+    pub no_validate: bool,
+}
+
+fn parse_header(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("header `{s}` is not `Name: value`"))?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(format!("bad header name in `{s}`"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
 }
 
 /// Which kind of event to generate.
@@ -130,6 +230,19 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate(&args, &mut out).map(|()| 0),
         Command::Validate(args) => validate(&args, &mut out),
+        Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(&args, &mut out))),
+        Command::Serve(args) => runtime().and_then(|rt| {
+            rt.block_on(crate::server::serve(
+                &args.listen,
+                ServerConfig {
+                    prefix: args.prefix.clone(),
+                    max_body: args.max_body,
+                    validate: !args.no_validate,
+                    log: true,
+                },
+            ))
+            .map(|()| 0)
+        }),
     };
     let flushed = out.flush();
     match (result, flushed) {
@@ -143,6 +256,112 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
+}
+
+/// `run`: replays the checks and writes the report; exit 0 pass, 1 fail, 2 unreachable.
+pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
+    let globs = |list: &[String]| {
+        list.iter()
+            .map(|g| {
+                glob::Pattern::new(g).map_err(|e| Error::Usage(format!("bad glob `{g}`: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (include, exclude) = (globs(&args.include)?, globs(&args.exclude)?);
+    if args.list {
+        for c in CHECKS.iter().filter(|c| selected(c.id, &include, &exclude)) {
+            writeln!(out, "{}\t{}\t{}", c.id, c.tier, c.description)
+                .map_err(|e| Error::io("cannot write to stdout", e))?;
+        }
+        return Ok(0);
+    }
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        return Err(Error::Usage(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        )));
+    }
+    if args.cases == 0 || args.concurrency == 0 || args.stall_after == 0 {
+        return Err(Error::Usage(
+            "--cases, --concurrency and --stall-after must be at least 1".into(),
+        ));
+    }
+    let expectations = args
+        .expectations
+        .as_deref()
+        .map(Expectations::read)
+        .transpose()?;
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    });
+    eprintln!("ol-conformance: seed {seed} (rerun with --seed {seed})");
+    // Keep the embedded server alive for the whole run.
+    let (_server, target) = match &args.target {
+        Some(t) => (None, t.clone()),
+        None => {
+            let server = crate::server::start("127.0.0.1:0", ServerConfig::default()).await?;
+            let base = server.base_url.clone();
+            eprintln!("ol-conformance: no --target, running against the embedded reference server at {base}");
+            (Some(server), base)
+        }
+    };
+    if !target.starts_with("http://") && !target.starts_with("https://") {
+        return Err(Error::Usage(format!(
+            "--target must be an http or https URL, not `{target}`"
+        )));
+    }
+    let report = crate::runner::run(RunOptions {
+        target,
+        headers: args.headers.clone(),
+        timeout: Duration::from_secs_f64(args.timeout),
+        concurrency: args.concurrency,
+        gzip: args.gzip,
+        seed,
+        cases: args.cases,
+        include,
+        exclude,
+        strict: args.strict,
+        expectations,
+        stall_after: args.stall_after,
+        progress: true,
+    })
+    .await;
+    let report = match report {
+        Ok(r) => r,
+        Err(Error::Unreachable(what)) => {
+            eprintln!("ol-conformance: cannot reach the target {what}");
+            return Ok(2);
+        }
+        Err(e) => return Err(e),
+    };
+    let text = match args.format {
+        Format::Human => report.human(),
+        Format::Json => report.json(),
+        Format::Junit => report.junit(),
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+            if args.format != Format::Human {
+                eprint!("{}", report.human());
+            }
+        }
+        None => out
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io("cannot write to stdout", e))?,
+    }
+    Ok(report.exit_code())
 }
 
 /// A proptest runner whose random choices follow `seed` only.

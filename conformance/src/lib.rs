@@ -5,8 +5,13 @@
 //! cases against any server to report, per stable case id, where it departs from the spec.
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod cli;
+pub mod expectations;
 pub mod mutate;
+pub mod report;
+pub mod runner;
+pub mod server;
 
 /// Everything that can go wrong in the conformance library.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +22,9 @@ pub enum Error {
     /// The types crate failed (schemas, generators).
     #[error("{0}")]
     Types(#[from] openlineage_types::Error),
+    /// The target does not answer at all.
+    #[error("cannot reach the target {0}")]
+    Unreachable(String),
     /// Reading or writing failed.
     #[error("{context}: {source}")]
     Io {

@@ -158,9 +158,7 @@ impl Mutation {
         let pointer = match &op {
             Op::Remove { path, .. } => Some(pointer_of(path)),
             Op::Set { path, .. } => Some(pointer_of(path)),
-            Op::Facet {
-                kind, key, change, ..
-            } => {
+            Op::Facet { kind, key, .. } => {
                 let at = format!("{}/{key}", facet_location(*kind).1);
                 Some(at)
             }

@@ -1,0 +1,1132 @@
+//! The engine: turns generated cases into requests, sends them, judges the answers per check,
+//! and shrinks each failure to a minimal input with a `curl` line that reproduces it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openlineage_types::arb::{GenConfig, ValueGen};
+use openlineage_types::{BatchResponse, BatchResponseStatus, EventKind};
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use serde_json::{json, Value};
+
+use crate::checks::{find, CheckTier, CHECKS};
+use crate::cli::seeded_runner;
+use crate::expectations::Expectations;
+use crate::mutate::{catalogue, Body, Mutation, Tier as MTier};
+use crate::report::{CheckResult, Exchange, Failure, Outcome, Report};
+use crate::Error;
+
+/// Which endpoint a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST {base}/lineage`.
+    Single,
+    /// `POST {base}/lineage/batch`.
+    Batch,
+}
+
+/// One request to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Req {
+    /// Where it goes.
+    pub endpoint: Endpoint,
+    /// The body, before any gzip.
+    pub body: Vec<u8>,
+    /// The Content-Type header.
+    pub content_type: &'static str,
+}
+
+impl Req {
+    fn single(body: Vec<u8>) -> Self {
+        Req {
+            endpoint: Endpoint::Single,
+            body,
+            content_type: "application/json",
+        }
+    }
+    fn batch(body: Vec<u8>) -> Self {
+        Req {
+            endpoint: Endpoint::Batch,
+            body,
+            content_type: "application/json",
+        }
+    }
+}
+
+/// What one case sends, and what the judge needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Requests, sent in order.
+    pub requests: Vec<Req>,
+    /// For batches: which positions hold valid events.
+    pub valid: Vec<bool>,
+}
+
+/// What came back for one request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// HTTP status, if there was an answer.
+    pub status: Option<u16>,
+    /// Content-Type of the answer.
+    pub content_type: Option<String>,
+    /// The answer body, capped.
+    pub body: Vec<u8>,
+    /// Transport failure (timeout, reset, refused), if any.
+    pub error: Option<String>,
+    /// True when the request timed out.
+    pub timed_out: bool,
+    /// True when the request was not sent because the target had stopped answering.
+    pub skipped: bool,
+}
+
+/// A check's verdict on one case.
+type Verdict = (&'static str, Result<(), String>);
+type Judge = Box<dyn Fn(&Input, &[Observed]) -> Vec<Verdict>>;
+
+/// A family of cases: a strategy for inputs and the checks that judge them.
+pub struct Family {
+    /// The family's name, for progress output.
+    pub name: &'static str,
+    /// The checks this family reports on (besides the transport and 5xx checks).
+    pub checks: &'static [&'static str],
+    strategy: BoxedStrategy<Input>,
+    judge: Judge,
+}
+
+/// Options for a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// API base URL, e.g. `http://127.0.0.1:5000/api/v1`.
+    pub target: String,
+    /// Extra headers on every request.
+    pub headers: Vec<(String, String)>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Send request bodies gzip-compressed.
+    pub gzip: bool,
+    /// Seed for every generated case.
+    pub seed: u64,
+    /// Generated cases per family.
+    pub cases: usize,
+    /// Check id globs to run (all when empty).
+    pub include: Vec<glob::Pattern>,
+    /// Check id globs to skip.
+    pub exclude: Vec<glob::Pattern>,
+    /// Should-tier failures fail the run.
+    pub strict: bool,
+    /// Known failures of this target.
+    pub expectations: Option<Expectations>,
+    /// Consecutive timeouts after which the target counts as stalled.
+    pub stall_after: usize,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+const BODY_CAP: usize = 1024 * 1024;
+const SHRINK_BUDGET: usize = 48;
+
+/// Whether a check id is selected by the include and exclude globs.
+pub fn selected(id: &str, include: &[glob::Pattern], exclude: &[glob::Pattern]) -> bool {
+    (include.is_empty() || include.iter().any(|p| p.matches(id)))
+        && !exclude.iter().any(|p| p.matches(id))
+}
+
+fn body_of(v: &Value) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+fn is_2xx(o: &Observed) -> bool {
+    o.status.is_some_and(|s| (200..300).contains(&s))
+}
+
+fn is_4xx(o: &Observed) -> bool {
+    o.status.is_some_and(|s| (400..500).contains(&s))
+}
+
+fn status_text(o: &Observed) -> String {
+    match (o.status, &o.error) {
+        (Some(s), _) => format!("status {s}"),
+        (None, Some(e)) => format!("no answer ({e})"),
+        (None, None) => "no answer".into(),
+    }
+}
+
+fn expect(cond: bool, message: impl FnOnce() -> String) -> Result<(), String> {
+    if cond {
+        Ok(())
+    } else {
+        Err(message())
+    }
+}
+
+/// Builds every family from the generators.
+pub fn families(seed_gen: &ValueGen) -> Result<Vec<Family>, Error> {
+    let gen = seed_gen;
+    let small = ValueGen::new(GenConfig::SMALL)?;
+    let mut out = Vec::new();
+    let single = |v: Value| Input {
+        requests: vec![Req::single(body_of(&v))],
+        valid: vec![true],
+    };
+    let accepted = |id: &'static str| -> Judge { Box::new(move |_, o| accept_judge(id, o)) };
+    for (kind, id, name) in [
+        (
+            EventKind::Run,
+            "single.valid.run.accepted",
+            "valid RunEvents",
+        ),
+        (
+            EventKind::Dataset,
+            "single.valid.dataset.accepted",
+            "valid DatasetEvents",
+        ),
+        (
+            EventKind::Job,
+            "single.valid.job.accepted",
+            "valid JobEvents",
+        ),
+    ] {
+        out.push(Family {
+            name,
+            checks: leak(&[id, "single.valid.status_200"]),
+            strategy: gen.event_value(kind)?.prop_map(single).boxed(),
+            judge: accepted(id),
+        });
+    }
+    let run = || small.event_value(EventKind::Run);
+    let variants: [(&'static str, &'static str, fn(Value) -> Value); 6] = [
+        (
+            "single.valid.custom_facets.accepted",
+            "custom facets",
+            |mut v| {
+                v["run"]["facets"]["acme_custom"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "anything": {"nested": [1, "two", null]}});
+                v["job"]["facets"]["acme_job"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Job.json", "owner": "team"});
+                v
+            },
+        ),
+        (
+            "single.valid.unknown_fields.accepted",
+            "unknown fields",
+            |mut v| {
+                v["x-conformance"] = json!({"note": "unknown top-level field"});
+                v["run"]["x-conformance"] = json!(1);
+                v["job"]["x-conformance"] = json!([true]);
+                v
+            },
+        ),
+        (
+            "single.valid.no_event_type.accepted",
+            "no eventType",
+            |mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("eventType");
+                }
+                v
+            },
+        ),
+        (
+            "single.valid.offset_time.accepted",
+            "offset eventTime",
+            |mut v| {
+                v["eventTime"] = json!("2024-06-01T12:34:56.789+05:30");
+                v
+            },
+        ),
+        ("single.valid.uuid_v7.accepted", "UUIDv7 run id", |mut v| {
+            v["run"]["runId"] = json!("0190d5a4-7c6c-7b8e-9f00-3a5c1e2d4b6f");
+            v
+        }),
+        (
+            "single.valid.deleted_facet.accepted",
+            "_deleted facet",
+            |mut v| {
+                v["job"]["facets"]["sql"] = json!({"_producer": "https://example.com/p", "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json", "_deleted": true});
+                v
+            },
+        ),
+    ];
+    for (id, name, f) in variants {
+        out.push(Family {
+            name,
+            checks: leak(&[id, "single.valid.status_200"]),
+            strategy: run()?.prop_map(move |v| single(f(v))).boxed(),
+            judge: accepted(id),
+        });
+    }
+    out.push(Family {
+        name: "duplicate delivery",
+        checks: &["single.duplicate_delivery.accepted"],
+        strategy: run()?
+            .prop_map(|v| Input {
+                requests: vec![Req::single(body_of(&v)), Req::single(body_of(&v))],
+                valid: vec![true, true],
+            })
+            .boxed(),
+        judge: Box::new(|_, o| {
+            vec![(
+                "single.duplicate_delivery.accepted",
+                expect(o.len() == 2 && o.iter().all(is_2xx), || {
+                    format!(
+                        "expected 2xx twice, got {}",
+                        o.iter().map(status_text).collect::<Vec<_>>().join(" then ")
+                    )
+                }),
+            )]
+        }),
+    });
+    out.push(Family {
+        name: "wrong content type",
+        checks: &["single.content_type.handled"],
+        strategy: run()?
+            .prop_map(|v| Input {
+                requests: vec![Req {
+                    endpoint: Endpoint::Single,
+                    body: body_of(&v),
+                    content_type: "text/plain",
+                }],
+                valid: vec![true],
+            })
+            .boxed(),
+        judge: Box::new(|_, o| {
+            vec![(
+                "single.content_type.handled",
+                expect(o[0].status.is_some_and(|s| s < 500), || {
+                    format!(
+                        "expected 2xx or 4xx for text/plain, got {}",
+                        status_text(&o[0])
+                    )
+                }),
+            )]
+        }),
+    });
+    // Invalid events, one family per group of mutations.
+    let mutations = catalogue(gen);
+    let group = |m: &Mutation| -> &'static str {
+        match (m.tier, m.id.split('.').next().unwrap_or("")) {
+            (MTier::Malformed, _) => "single.malformed.rejected",
+            (MTier::Formats, _) => "single.invalid.format.rejected",
+            (MTier::Facets, _) => "single.invalid.facet_schema.rejected",
+            (MTier::Core, "missing") => "single.invalid.missing.rejected",
+            (MTier::Core, "type") if m.id == "type.facet" => "single.invalid.facet_base.rejected",
+            (MTier::Core, "type") => "single.invalid.type.rejected",
+            (MTier::Core, "enum") => "single.invalid.enum.rejected",
+            (MTier::Core, "shape") => "single.invalid.shape.rejected",
+            (MTier::Core, "body") => "single.invalid.body.rejected",
+            (MTier::Core, _) => "single.invalid.facet_base.rejected",
+        }
+    };
+    let mut groups: BTreeMap<&'static str, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
+    for m in &mutations {
+        let s = m
+            .strategy(&small)?
+            .prop_map(|mutated| Input {
+                requests: vec![Req::single(mutated.body.to_bytes())],
+                valid: vec![false],
+            })
+            .boxed();
+        groups.entry(group(m)).or_default().push(s);
+    }
+    for (id, strategies) in groups {
+        let judge: Judge = Box::new(move |_, o| reject_judge(id, o));
+        out.push(Family {
+            name: id,
+            checks: leak(&[id, "single.invalid.status_code"]),
+            strategy: proptest::strategy::Union::new(strategies).boxed(),
+            judge,
+        });
+    }
+    // Batches.
+    let valid_event = small.any_event_value()?;
+    out.push(Family {
+        name: "valid batches",
+        checks: &[
+            "batch.valid.accepted",
+            "batch.valid.status_code",
+            "batch.response.schema",
+        ],
+        strategy: proptest::collection::vec(valid_event.clone(), 1..=10)
+            .prop_map(|events| Input {
+                valid: vec![true; events.len()],
+                requests: vec![Req::batch(body_of(&Value::Array(events)))],
+            })
+            .boxed(),
+        judge: Box::new(|input, o| valid_batch_judge("batch.valid.accepted", input, o)),
+    });
+    let core_invalid: Vec<BoxedStrategy<Value>> = mutations
+        .iter()
+        .filter(|m| m.tier == MTier::Core)
+        .map(|m| {
+            m.strategy(&small).map(|s| {
+                s.prop_filter_map("JSON body", |mutated| match mutated.body {
+                    Body::Json(v) => Some(v),
+                    Body::Raw(_) => None,
+                })
+                .boxed()
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let invalid_event = proptest::strategy::Union::new(core_invalid).boxed();
+    let item = prop_oneof![
+        valid_event.clone().prop_map(|v| (true, v)),
+        invalid_event.prop_map(|v| (false, v)),
+    ];
+    out.push(Family {
+        name: "mixed batches",
+        checks: &[
+            "batch.mixed.summary",
+            "batch.mixed.status",
+            "batch.mixed.failed_indices",
+            "batch.mixed.valid_counted",
+            "batch.mixed.retriable",
+            "batch.mixed.answered_200",
+            "batch.response.schema",
+        ],
+        strategy: proptest::collection::vec(item, 2..=12)
+            .prop_filter("a mixed batch has both", |items| {
+                items.iter().any(|(ok, _)| *ok) && items.iter().any(|(ok, _)| !*ok)
+            })
+            .prop_map(|items| Input {
+                valid: items.iter().map(|(ok, _)| *ok).collect(),
+                requests: vec![Req::batch(body_of(&Value::Array(
+                    items.into_iter().map(|(_, v)| v).collect(),
+                )))],
+            })
+            .boxed(),
+        judge: Box::new(mixed_batch_judge),
+    });
+    let medium = gen.event_value(EventKind::Run)?;
+    out.push(Family {
+        name: "large batches",
+        checks: &["batch.large.accepted", "batch.response.schema"],
+        strategy: proptest::collection::vec(medium, 300..=300)
+            .prop_map(|events| Input {
+                valid: vec![true; events.len()],
+                requests: vec![Req::batch(body_of(&Value::Array(events)))],
+            })
+            .boxed(),
+        judge: Box::new(|input, o| valid_batch_judge("batch.large.accepted", input, o)),
+    });
+    out.push(Family {
+        name: "empty batch",
+        checks: &["batch.empty.handled"],
+        strategy: Just(Input {
+            requests: vec![Req::batch(b"[]".to_vec())],
+            valid: vec![],
+        })
+        .boxed(),
+        judge: Box::new(|_, o| {
+            vec![(
+                "batch.empty.handled",
+                expect(o[0].status.is_some_and(|s| s < 500), || {
+                    format!(
+                        "expected an answer below 500 for [], got {}",
+                        status_text(&o[0])
+                    )
+                }),
+            )]
+        }),
+    });
+    out.push(Family {
+        name: "non-array batch",
+        checks: &["batch.not_array.rejected"],
+        strategy: valid_event
+            .clone()
+            .prop_map(|v| Input {
+                requests: vec![Req::batch(body_of(&v))],
+                valid: vec![],
+            })
+            .boxed(),
+        judge: Box::new(|_, o| {
+            vec![(
+                "batch.not_array.rejected",
+                expect(is_4xx(&o[0]), || {
+                    format!(
+                        "expected 4xx for an object body, got {}",
+                        status_text(&o[0])
+                    )
+                }),
+            )]
+        }),
+    });
+    out.push(Family {
+        name: "malformed batch",
+        checks: &["batch.malformed.rejected"],
+        strategy: proptest::collection::vec(valid_event, 1..=4)
+            .prop_map(|events| {
+                let text = Value::Array(events).to_string();
+                Input {
+                    requests: vec![Req::batch(text.as_bytes()[..text.len() / 2].to_vec())],
+                    valid: vec![],
+                }
+            })
+            .boxed(),
+        judge: Box::new(|_, o| {
+            vec![(
+                "batch.malformed.rejected",
+                expect(is_4xx(&o[0]), || {
+                    format!(
+                        "expected 4xx for truncated JSON, got {}",
+                        status_text(&o[0])
+                    )
+                }),
+            )]
+        }),
+    });
+    Ok(out)
+}
+
+/// Check ids are `&'static`; the few arrays built in loops above are leaked once per run.
+fn leak(ids: &[&'static str]) -> &'static [&'static str] {
+    Box::leak(ids.to_vec().into_boxed_slice())
+}
+
+fn accept_judge(id: &'static str, o: &[Observed]) -> Vec<Verdict> {
+    let o = &o[0];
+    let mut out = vec![(
+        id,
+        expect(is_2xx(o), || {
+            format!("valid event not accepted: {}", status_text(o))
+        }),
+    )];
+    if is_2xx(o) {
+        out.push((
+            "single.valid.status_200",
+            expect(o.status == Some(200), || {
+                format!("expected 200 for a valid event, got {}", status_text(o))
+            }),
+        ));
+    }
+    out
+}
+
+fn reject_judge(id: &'static str, o: &[Observed]) -> Vec<Verdict> {
+    let o = &o[0];
+    let mut out = vec![(
+        id,
+        expect(is_4xx(o), || {
+            format!("invalid input not rejected with 4xx: {}", status_text(o))
+        }),
+    )];
+    if is_4xx(o) {
+        out.push((
+            "single.invalid.status_code",
+            expect(matches!(o.status, Some(400 | 422)), || {
+                format!("expected 400 or 422, got {}", status_text(o))
+            }),
+        ));
+    }
+    out
+}
+
+/// Parses a 200 batch answer; `Err` says why it breaks the OpenAPI response schema.
+fn batch_response(o: &Observed) -> Result<BatchResponse, String> {
+    let r: BatchResponse = serde_json::from_slice(&o.body)
+        .map_err(|e| format!("200 body is not a valid batch response: {e}"))?;
+    let s = &r.summary;
+    let counts = [
+        Some(s.received),
+        Some(s.successful),
+        Some(s.failed),
+        s.retriable,
+        s.non_retriable,
+    ];
+    if counts.iter().flatten().any(|n| *n < 0) {
+        return Err("summary has a negative count".into());
+    }
+    Ok(r)
+}
+
+fn valid_batch_judge(id: &'static str, input: &Input, o: &[Observed]) -> Vec<Verdict> {
+    let o = &o[0];
+    let n = input.valid.len() as i64;
+    let mut out = Vec::new();
+    if is_2xx(o) && id == "batch.valid.accepted" {
+        out.push((
+            "batch.valid.status_code",
+            expect(matches!(o.status, Some(200 | 204)), || {
+                format!("expected 200 or 204, got {}", status_text(o))
+            }),
+        ));
+    }
+    let verdict = match o.status {
+        Some(204) => Ok(()),
+        Some(200) => match batch_response(o) {
+            Err(e) => {
+                out.push(("batch.response.schema", Err(e.clone())));
+                Err(e)
+            }
+            Ok(r) => {
+                out.push(("batch.response.schema", Ok(())));
+                let s = &r.summary;
+                expect(
+                    r.status == BatchResponseStatus::Success
+                        && s.received == n
+                        && s.successful == n
+                        && s.failed == 0,
+                    || {
+                        format!("{n} valid events: expected success with received = successful = {n}, failed = 0; got status {}, received {}, successful {}, failed {}", r.status, s.received, s.successful, s.failed)
+                    },
+                )
+            }
+        },
+        _ if is_2xx(o) => Ok(()),
+        _ => Err(format!(
+            "all-valid batch of {n} not accepted: {}",
+            status_text(o)
+        )),
+    };
+    out.push((id, verdict));
+    out
+}
+
+fn mixed_batch_judge(input: &Input, o: &[Observed]) -> Vec<Verdict> {
+    let o = &o[0];
+    let n = input.valid.len() as i64;
+    let invalid: Vec<i64> = input
+        .valid
+        .iter()
+        .enumerate()
+        .filter(|(_, ok)| !**ok)
+        .map(|(i, _)| i as i64)
+        .collect();
+    let mut out = vec![(
+        "batch.mixed.answered_200",
+        expect(o.status == Some(200), || {
+            format!(
+                "expected 200 with a body for a batch with invalid events at {invalid:?}, got {}",
+                status_text(o)
+            )
+        }),
+    )];
+    if o.status != Some(200) {
+        return out;
+    }
+    let r = match batch_response(o) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(("batch.response.schema", Err(e)));
+            return out;
+        }
+    };
+    out.push(("batch.response.schema", Ok(())));
+    let s = &r.summary;
+    let failed_expected = invalid.len() as i64;
+    out.push(("batch.mixed.summary", expect(
+        s.received == n && s.failed == failed_expected && s.successful + s.failed == s.received,
+        || format!("{n} events, {failed_expected} invalid at {invalid:?}: expected received {n}, successful {}, failed {failed_expected}; got received {}, successful {}, failed {}", n - failed_expected, s.received, s.successful, s.failed),
+    )));
+    out.push((
+        "batch.mixed.status",
+        expect(r.status == BatchResponseStatus::PartialSuccess, || {
+            format!("{failed_expected} events failed but status is {}", r.status)
+        }),
+    ));
+    let mut indices: Vec<i64> = r
+        .failed_events
+        .iter()
+        .flatten()
+        .filter_map(|f| f.index)
+        .collect();
+    let listed = r.failed_events.as_ref().map_or(0, Vec::len);
+    indices.sort_unstable();
+    out.push((
+        "batch.mixed.failed_indices",
+        expect(listed == indices.len() && indices == invalid, || {
+            format!(
+                "failed_events indices should be {invalid:?} (0-based), got {:?}",
+                r.failed_events
+                    .iter()
+                    .flatten()
+                    .map(|f| f.index)
+                    .collect::<Vec<_>>()
+            )
+        }),
+    ));
+    let valid_failed: Vec<i64> = indices
+        .iter()
+        .copied()
+        .filter(|i| !invalid.contains(i))
+        .collect();
+    out.push((
+        "batch.mixed.valid_counted",
+        expect(
+            valid_failed.is_empty() && s.successful == n - failed_expected,
+            || {
+                format!(
+                    "valid events reported failed at {valid_failed:?}, successful {} of {} valid",
+                    s.successful,
+                    n - failed_expected
+                )
+            },
+        ),
+    ));
+    if let (Some(a), Some(b)) = (s.retriable, s.non_retriable) {
+        out.push((
+            "batch.mixed.retriable",
+            expect(a + b == s.failed, || {
+                format!("retriable {a} + non_retriable {b} != failed {}", s.failed)
+            }),
+        ));
+    }
+    out
+}
+
+/// Transport and 5xx checks, applied to every request.
+fn universal(input: &Input, observed: &[Observed]) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for (req, o) in input.requests.iter().zip(observed) {
+        if o.skipped {
+            continue;
+        }
+        out.push((
+            "transport.answered",
+            expect(o.status.is_some(), || status_text(o)),
+        ));
+        if let Some(status) = o.status {
+            let id = match req.endpoint {
+                Endpoint::Single => "single.no_server_error",
+                Endpoint::Batch => "batch.no_server_error",
+            };
+            out.push((
+                id,
+                expect(status < 500, || format!("server error {status}")),
+            ));
+        }
+    }
+    out
+}
+
+/// Sends requests and tracks whether the target has stalled.
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    opts: Arc<RunOptions>,
+    consecutive_timeouts: Arc<AtomicUsize>,
+    stalled: Arc<AtomicBool>,
+    sent: Arc<AtomicUsize>,
+}
+
+impl Sender {
+    fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Sender {
+            client,
+            opts,
+            consecutive_timeouts: Arc::new(AtomicUsize::new(0)),
+            stalled: Arc::new(AtomicBool::new(false)),
+            sent: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    fn url(&self, endpoint: Endpoint) -> String {
+        let base = self.opts.target.trim_end_matches('/');
+        match endpoint {
+            Endpoint::Single => format!("{base}/lineage"),
+            Endpoint::Batch => format!("{base}/lineage/batch"),
+        }
+    }
+
+    async fn send(&self, req: &Req) -> Observed {
+        if self.stalled.load(Ordering::Relaxed) {
+            return Observed {
+                skipped: true,
+                error: Some("not sent: the target had stopped answering".into()),
+                ..Observed::default()
+            };
+        }
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        let mut builder = self
+            .client
+            .post(self.url(req.endpoint))
+            .header("content-type", req.content_type);
+        for (name, value) in &self.opts.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let body = if self.opts.gzip {
+            builder = builder.header("content-encoding", "gzip");
+            gzip(&req.body)
+        } else {
+            req.body.clone()
+        };
+        let observed = match builder.body(body).send().await {
+            Ok(mut resp) => {
+                let status = resp.status().as_u16();
+                let content_type = resp
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from);
+                let mut body = Vec::new();
+                let mut error = None;
+                let mut timed_out = false;
+                loop {
+                    match resp.chunk().await {
+                        Ok(Some(chunk)) => {
+                            let room = BODY_CAP.saturating_sub(body.len());
+                            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                            if room < chunk.len() {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            timed_out = e.is_timeout();
+                            error = Some(format!("answer cut off: {e}"));
+                            break;
+                        }
+                    }
+                }
+                Observed {
+                    status: Some(status),
+                    content_type,
+                    body,
+                    error,
+                    timed_out,
+                    skipped: false,
+                }
+            }
+            Err(e) => Observed {
+                error: Some(describe(&e)),
+                timed_out: e.is_timeout(),
+                ..Observed::default()
+            },
+        };
+        if observed.timed_out {
+            let n = self.consecutive_timeouts.fetch_add(1, Ordering::Relaxed) + 1;
+            if n >= self.opts.stall_after {
+                self.stalled.store(true, Ordering::Relaxed);
+            }
+        } else {
+            self.consecutive_timeouts.store(0, Ordering::Relaxed);
+        }
+        observed
+    }
+
+    async fn send_input(&self, input: &Input) -> Vec<Observed> {
+        let mut out = Vec::with_capacity(input.requests.len());
+        for req in &input.requests {
+            out.push(self.send(req).await);
+        }
+        out
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    if e.is_timeout() {
+        format!("timed out ({text})")
+    } else {
+        text
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// Checks that something answers HTTP at the target; `Err` means the run cannot start.
+pub async fn preflight(opts: &RunOptions) -> Result<(), Error> {
+    let sender = Sender::new(Arc::new(opts.clone()))?;
+    let probe = Req::single(b"{}".to_vec());
+    let o = sender.send(&probe).await;
+    match (o.status, o.error) {
+        (Some(_), _) => Ok(()),
+        (None, Some(e)) => Err(Error::Unreachable(format!(
+            "{}: {e}",
+            sender.url(Endpoint::Single)
+        ))),
+        (None, None) => Err(Error::Unreachable(sender.url(Endpoint::Single))),
+    }
+}
+
+struct Pending {
+    family: usize,
+    case: usize,
+    message: String,
+}
+
+/// Runs the selected checks against the target and builds the report.
+pub async fn run(opts: RunOptions) -> Result<Report, Error> {
+    let started = Instant::now();
+    preflight(&opts).await?;
+    let gen = ValueGen::new(GenConfig::MEDIUM)?;
+    let families: Vec<Family> = families(&gen)?
+        .into_iter()
+        .filter(|f| {
+            f.checks
+                .iter()
+                .any(|c| selected(c, &opts.include, &opts.exclude))
+        })
+        .collect();
+    let opts = Arc::new(opts);
+    let sender = Sender::new(opts.clone())?;
+    let mut runner = seeded_runner(opts.seed);
+    let progress = crate::report::progress_bar(
+        opts.progress,
+        families
+            .iter()
+            .map(|f| {
+                if f.name == "large batches" {
+                    1
+                } else {
+                    opts.cases
+                }
+            })
+            .sum(),
+    );
+    let mut observations: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
+    for (fi, family) in families.iter().enumerate() {
+        let count = if family.name == "large batches" || family.name == "empty batch" {
+            1
+        } else {
+            opts.cases
+        };
+        let mut trees = Vec::with_capacity(count);
+        let mut inputs = Vec::with_capacity(count);
+        for _ in 0..count {
+            let tree = family.strategy.new_tree(&mut runner).map_err(|e| {
+                Error::Usage(format!("cannot generate cases for {}: {e}", family.name))
+            })?;
+            inputs.push(tree.current());
+            trees.push(tree);
+        }
+        let observed = send_all(&sender, &inputs, opts.concurrency).await;
+        progress.inc(count as u64);
+        let mut pending: Vec<(&'static str, Pending)> = Vec::new();
+        for (case, (input, obs)) in inputs.iter().zip(&observed).enumerate() {
+            for (id, verdict) in (family.judge)(input, obs)
+                .into_iter()
+                .chain(universal(input, obs))
+            {
+                *observations.entry(id).or_default() += 1;
+                if let Err(message) = verdict {
+                    let known = failures.contains_key(id) || pending.iter().any(|(p, _)| *p == id);
+                    if !known {
+                        pending.push((
+                            id,
+                            Pending {
+                                family: fi,
+                                case,
+                                message,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        for (id, p) in pending {
+            let family = &families[p.family];
+            let failure = if sender.stalled.load(Ordering::Relaxed) || id == "transport.answered" {
+                failure(&sender, &inputs[p.case], &observed[p.case], p.message, 0)
+            } else {
+                shrink(
+                    &sender,
+                    family,
+                    &mut trees[p.case],
+                    id,
+                    &inputs[p.case],
+                    &observed[p.case],
+                    p.message,
+                )
+                .await
+            };
+            failures.insert(id, failure);
+        }
+    }
+    progress.finish_and_clear();
+    let stalled = sender.stalled.load(Ordering::Relaxed).then(|| {
+        format!("the target stopped answering after {} consecutive timeouts; later requests were not sent", opts.stall_after)
+    });
+    if let Some(s) = &stalled {
+        failures
+            .entry("transport.answered")
+            .or_insert_with(|| Failure::message_only(s.clone()));
+    }
+    let results = CHECKS
+        .iter()
+        .filter(|c| selected(c.id, &opts.include, &opts.exclude))
+        .map(|c| {
+            let failure = failures.remove(c.id);
+            let seen = observations.get(c.id).copied().unwrap_or(0);
+            let expectation = opts.expectations.as_ref().and_then(|e| e.reason_for(c.id));
+            let outcome = match (&failure, seen, &expectation) {
+                (Some(_), _, Some(_)) => Outcome::XFail,
+                (Some(_), _, None) => Outcome::Fail,
+                (None, 0, _) => Outcome::NotRun,
+                (None, _, Some(_)) => Outcome::XPass,
+                (None, _, None) => Outcome::Pass,
+            };
+            CheckResult {
+                id: c.id.to_string(),
+                tier: c.tier,
+                description: c.description.to_string(),
+                clause: c.clause.to_string(),
+                outcome,
+                observations: seen,
+                failure,
+                expectation,
+            }
+        })
+        .collect();
+    let stale = opts
+        .expectations
+        .as_ref()
+        .map(|e| e.stale(CHECKS.iter().map(|c| c.id)))
+        .unwrap_or_default();
+    Ok(Report {
+        schema_version: 1,
+        target: opts.target.clone(),
+        seed: opts.seed,
+        cases: opts.cases,
+        strict: opts.strict,
+        requests: sender.sent.load(Ordering::Relaxed),
+        duration_ms: started.elapsed().as_millis() as u64,
+        stalled,
+        stale_expectations: stale,
+        results,
+    })
+}
+
+async fn send_all(sender: &Sender, inputs: &[Input], concurrency: usize) -> Vec<Vec<Observed>> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let sender = sender.clone();
+        let input = input.clone();
+        let limit = limit.clone();
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            (i, sender.send_input(&input).await)
+        });
+    }
+    let mut out = vec![Vec::new(); inputs.len()];
+    while let Some(joined) = set.join_next().await {
+        if let Ok((i, observed)) = joined {
+            out[i] = observed;
+        }
+    }
+    for (slot, input) in out.iter_mut().zip(inputs) {
+        if slot.len() != input.requests.len() {
+            // A send task that died leaves no answer; report it as such rather than panic.
+            *slot = vec![
+                Observed {
+                    error: Some("request task failed".into()),
+                    ..Observed::default()
+                };
+                input.requests.len()
+            ];
+        }
+    }
+    out
+}
+
+/// Shrinks a failing case while the check keeps failing, within a request budget.
+async fn shrink(
+    sender: &Sender,
+    family: &Family,
+    tree: &mut Box<dyn ValueTree<Value = Input>>,
+    id: &'static str,
+    input: &Input,
+    observed: &[Observed],
+    message: String,
+) -> Failure {
+    let mut best = (input.clone(), observed.to_vec(), message);
+    let mut steps = 0;
+    while steps < SHRINK_BUDGET && !sender.stalled.load(Ordering::Relaxed) {
+        if !tree.simplify() {
+            break;
+        }
+        steps += 1;
+        let candidate = tree.current();
+        let obs = sender.send_input(&candidate).await;
+        let still = (family.judge)(&candidate, &obs)
+            .into_iter()
+            .chain(universal(&candidate, &obs))
+            .find(|(c, v)| *c == id && v.is_err());
+        match still {
+            Some((_, Err(m))) => best = (candidate, obs, m),
+            _ => {
+                if !tree.complicate() {
+                    break;
+                }
+            }
+        }
+    }
+    failure(sender, &best.0, &best.1, best.2, steps)
+}
+
+fn failure(
+    sender: &Sender,
+    input: &Input,
+    observed: &[Observed],
+    message: String,
+    steps: usize,
+) -> Failure {
+    // Report the request the check is about: the last one that got a problem, else the last.
+    let index = observed
+        .iter()
+        .rposition(|o| o.error.is_some() || o.status.is_some_and(|s| s >= 300))
+        .unwrap_or(observed.len().saturating_sub(1));
+    let req = &input.requests[index.min(input.requests.len().saturating_sub(1))];
+    let o = observed.get(index).cloned().unwrap_or_default();
+    let url = sender.url(req.endpoint);
+    Failure {
+        message,
+        shrink_steps: steps,
+        request: Some(Exchange::request(
+            &url,
+            req,
+            &sender.opts.headers,
+            sender.opts.gzip,
+        )),
+        response: Some(Exchange::response(&o)),
+        curl: Some(crate::report::curl(
+            &url,
+            req,
+            &sender.opts.headers,
+            sender.opts.gzip,
+        )),
+    }
+}
+
+impl From<CheckTier> for &'static str {
+    fn from(t: CheckTier) -> Self {
+        t.name()
+    }
+}
+
+/// Every check id a family reports on, for `--list` consistency tests.
+pub fn family_check_ids(families: &[Family]) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = families
+        .iter()
+        .flat_map(|f| f.checks.iter().copied())
+        .collect();
+    ids.extend([
+        "transport.answered",
+        "single.no_server_error",
+        "batch.no_server_error",
+    ]);
+    ids.sort_unstable();
+    ids.dedup();
+    debug_assert!(ids.iter().all(|i| find(i).is_some()));
+    ids
+}
