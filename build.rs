@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use openlineage_codegen::spec::{verify, Pin, SPEC_DIR_ENV};
+use openlineage_codegen::spec::{verify, Pin, PIN_DIR_ENV, SPEC_DIR_ENV};
 
 fn main() {
     if let Err(e) = run() {
@@ -19,12 +19,25 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     println!("cargo:rerun-if-env-changed={SPEC_DIR_ENV}");
-    println!("cargo:rerun-if-changed=spec/pin.json");
-    println!("cargo:rerun-if-changed=spec/SHA256SUMS");
+    println!("cargo:rerun-if-env-changed={PIN_DIR_ENV}");
+    // Another pin (pin.json and SHA256SUMS) builds against another snapshot without touching
+    // spec/: `cargo xtask spec compat` uses it to build the previous release side by side.
+    let pin_dir = match std::env::var_os(PIN_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root.join("spec"),
+    };
+    println!(
+        "cargo:rerun-if-changed={}",
+        pin_dir.join("pin.json").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        pin_dir.join("SHA256SUMS").display()
+    );
 
-    let pin = Pin::read(&root)?;
+    let pin = Pin::read_from(&pin_dir.join("pin.json"))?;
     let spec_dir = pin.resolve_dir(&root);
-    verify(&spec_dir, &root.join("spec/SHA256SUMS"))?;
+    verify(&spec_dir, &pin_dir.join("SHA256SUMS"))?;
     let generated = openlineage_codegen::generate::generate(&spec_dir, &pin.tag)?;
     for input in &generated.inputs {
         println!("cargo:rerun-if-changed={}", spec_dir.join(input).display());

@@ -43,6 +43,11 @@ pub use registry::{facet, FacetInfo, FacetKind};
 #[cfg(feature = "validate")]
 pub use validate::{Tier, Validator, Violation};
 
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Types generated from the pinned spec snapshot (see `build.rs`).
 #[allow(missing_docs, clippy::all, clippy::pedantic, rust_2018_idioms)]
 mod generated {

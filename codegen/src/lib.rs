@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod catalogue;
+pub mod diff;
 pub mod generate;
 pub mod passes;
 pub mod spec;

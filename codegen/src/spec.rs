@@ -12,8 +12,11 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
-/// Environment variable that points the build at another copy of the spec.
+/// Environment variable that points the build at another copy of the pinned spec.
 pub const SPEC_DIR_ENV: &str = "OPENLINEAGE_SPEC_DIR";
+
+/// Environment variable naming another folder holding `pin.json` and `SHA256SUMS`.
+pub const PIN_DIR_ENV: &str = "OPENLINEAGE_SPEC_PIN_DIR";
 
 /// The content of `spec/pin.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +30,12 @@ pub struct Pin {
 impl Pin {
     /// Reads `spec/pin.json` under `workspace_root`.
     pub fn read(workspace_root: &Path) -> Result<Self> {
-        let path = workspace_root.join("spec/pin.json");
+        Self::read_from(&workspace_root.join("spec/pin.json"))
+    }
+
+    /// Reads a pin file.
+    pub fn read_from(path: &Path) -> Result<Self> {
+        let path = path.to_path_buf();
         let text = read_text(&path)?;
         serde_json::from_str(&text).map_err(|e| Error::Pin {
             path,
@@ -35,9 +43,9 @@ impl Pin {
         })
     }
 
-    /// Writes this pin to `spec/pin.json` under `workspace_root`.
-    pub fn write(&self, workspace_root: &Path) -> Result<()> {
-        let path = workspace_root.join("spec/pin.json");
+    /// Writes this pin to `pin.json` in `dir`.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join("pin.json");
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Pin {
             path: path.clone(),
             message: e.to_string(),

@@ -4,7 +4,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{EventKind, Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
@@ -40,6 +40,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run the reference server.
     Serve(ServeArgs),
+    /// Print the table of checks as Markdown (the README's copy is generated from it).
+    Checks,
 }
 
 /// Report formats.
@@ -218,7 +220,20 @@ fn parse_tier(s: &str) -> Result<Tier, String> {
 
 /// Parses the command line and runs the command; the exit code follows each command's rules.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The version names the spec snapshot the binary was built from.
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (OpenLineage spec {})",
+            env!("CARGO_PKG_VERSION"),
+            openlineage_types::SPEC_TAG
+        )
+        .into_boxed_str(),
+    );
+    let parsed = Cli::command()
+        .version(version)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -230,6 +245,10 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate(&args, &mut out).map(|()| 0),
         Command::Validate(args) => validate(&args, &mut out),
+        Command::Checks => out
+            .write_all(crate::checks::markdown_table().as_bytes())
+            .map(|()| 0)
+            .map_err(|e| Error::io("cannot write to stdout", e)),
         Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(&args, &mut out))),
         Command::Serve(args) => runtime().and_then(|rt| {
             rt.block_on(crate::server::serve(
@@ -464,7 +483,22 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
         }
         for (line, event) in split_events(&text) {
             let verdict = match event {
-                Ok(value) => validator.validate_value(&value, args.tier),
+                Ok(value) => {
+                    let found = validator.validate_value(&value, args.tier);
+                    // Valid JSON that the typed model cannot hold without loss is reported too.
+                    if found.is_empty() {
+                        if let Err(e) = openlineage_types::Event::from_value(&value) {
+                            writeln!(
+                                out,
+                                "{name}:{line}: invalid: does not fit the typed model: {e}"
+                            )
+                            .map_err(|e| Error::io("cannot write to stdout", e))?;
+                            any_invalid = true;
+                            continue;
+                        }
+                    }
+                    found
+                }
                 Err(message) => {
                     any_invalid = true;
                     writeln!(out, "{name}:{line}: invalid: not JSON: {message}")

@@ -82,6 +82,9 @@ pub struct Observed {
     pub skipped: bool,
 }
 
+/// A valid-event variant: check id, family name, and the change made to a valid RunEvent.
+type Variant = (&'static str, &'static str, fn(Value) -> Value);
+
 /// A check's verdict on one case.
 type Verdict = (&'static str, Result<(), String>);
 type Judge = Box<dyn Fn(&Input, &[Observed]) -> Vec<Verdict>>;
@@ -199,7 +202,7 @@ pub fn families(seed_gen: &ValueGen) -> Result<Vec<Family>, Error> {
         });
     }
     let run = || small.event_value(EventKind::Run);
-    let variants: [(&'static str, &'static str, fn(Value) -> Value); 6] = [
+    let variants: [Variant; 6] = [
         (
             "single.valid.custom_facets.accepted",
             "custom facets",

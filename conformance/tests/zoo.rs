@@ -413,7 +413,7 @@ fn a_server_that_resets_large_bodies() {
                         .unwrap_or(0);
                     if length > 256 * 1024 {
                         // Closing with unread data makes the kernel send a reset.
-                        let _ = sock.set_linger(Some(Duration::ZERO));
+                        let _ = sock.set_zero_linger();
                         return;
                     }
                     while buf.len() < head_end + length {

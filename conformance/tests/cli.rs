@@ -1,0 +1,215 @@
+//! End to end through the real binary: run (with JUnit and JSON reports), list, unreachable
+//! targets, generate determinism and validate's exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use openlineage_conformance::checks::CHECKS;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ol-conformance"))
+}
+
+fn ok(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ol-conformance-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn run_against_the_embedded_server_writes_junit() {
+    let junit = temp("report.xml");
+    let out = bin()
+        .args([
+            "run", "--seed", "5", "--cases", "4", "--format", "junit", "--output",
+        ])
+        .arg(&junit)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<testcase ").count(), CHECKS.len());
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("name=\"batch.mixed.failed_indices\""));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("seed 5"), "the seed is printed: {stderr}");
+}
+
+#[test]
+fn run_json_report_is_stable_and_complete() {
+    let out = bin()
+        .args([
+            "run",
+            "--seed",
+            "9",
+            "--cases",
+            "2",
+            "--format",
+            "json",
+            "--include",
+            "single.valid.*",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["seed"], 9);
+    let ids: Vec<&str> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with("single.valid.")),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn list_prints_every_check_and_runs_nothing() {
+    let out = bin()
+        .args(["run", "--list", "--target", "http://127.0.0.1:9"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = ok(&out);
+    assert_eq!(text.lines().count(), CHECKS.len());
+    assert!(text.lines().all(|l| l.split('\t').count() == 3));
+}
+
+#[test]
+fn unreachable_target_exits_2_quickly() {
+    // Port 9 (discard) on loopback: nothing listens there in a test sandbox.
+    let started = std::time::Instant::now();
+    let out = bin()
+        .args([
+            "run",
+            "--target",
+            "http://127.0.0.1:9/api/v1",
+            "--timeout",
+            "2",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the target"));
+    assert!(started.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_clear_message() {
+    let out = bin().args(["run", "--timeout=-1"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+    let out = bin()
+        .args(["run", "--header", "NoColon"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let exp = temp("bad.expect");
+    std::fs::write(&exp, "no equals sign\n").expect("write");
+    let out = bin()
+        .args(["run", "--expectations"])
+        .arg(&exp)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.expect:1"));
+}
+
+#[test]
+fn stale_expectations_fail_the_run() {
+    let exp = temp("stale.expect");
+    std::fs::write(&exp, "# known failures\nsingle.does_not_exist = renamed long ago\nsingle.valid.run.accepted = wrongly listed\n").expect("write");
+    let out = bin()
+        .args([
+            "run",
+            "--seed",
+            "1",
+            "--cases",
+            "2",
+            "--include",
+            "single.valid.run.*",
+            "--expectations",
+        ])
+        .arg(&exp)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = ok(&out);
+    assert!(
+        text.contains("XPASS") && text.contains("stale expectation: `single.does_not_exist`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn generate_is_deterministic_per_seed() {
+    let gen = |seed: &str, extra: &[&str]| {
+        let out = bin()
+            .args(["generate", "--count", "20", "--seed", seed])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        ok(&out)
+    };
+    assert_eq!(gen("3", &[]), gen("3", &[]));
+    assert_ne!(gen("3", &[]), gen("4", &[]));
+    let invalid = gen("3", &["--invalid", "--event", "job", "--size", "small"]);
+    for line in invalid.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("jsonl");
+        assert!(v["violation"].is_string() && v["tier"].is_string());
+        assert!(v.get("event").is_some() || v.get("event_hex").is_some());
+    }
+}
+
+#[test]
+fn validate_exit_codes() {
+    let valid = temp("valid.jsonl");
+    let out = bin()
+        .args(["generate", "--count", "5", "--seed", "1"])
+        .output()
+        .expect("runs");
+    std::fs::write(&valid, &out.stdout).expect("write");
+    let out = bin().arg("validate").arg(&valid).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", ok(&out));
+    assert_eq!(
+        ok(&out).lines().filter(|l| l.ends_with(": valid")).count(),
+        5
+    );
+
+    let invalid = temp("invalid.json");
+    std::fs::write(&invalid, r#"{"eventTime": "2024-01-01T00:00:00", "producer": "https://p", "schemaURL": "https://s", "job": {"namespace": "n", "name": "j"}}"#).expect("write");
+    let out = bin()
+        .args(["validate", "--tier", "core"])
+        .arg(&invalid)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let out = bin()
+        .args(["validate", "--tier", "formats"])
+        .arg(&invalid)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(ok(&out).contains("/eventTime"), "{}", ok(&out));
+
+    let out = bin()
+        .args(["validate", "/no/such/file.json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file.json"));
+}

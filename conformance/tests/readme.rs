@@ -1,0 +1,24 @@
+//! The README's table of checks is generated from the code; this keeps the two in step.
+
+use openlineage_conformance::checks::{markdown_table, CHECKS};
+
+#[test]
+fn readme_lists_every_check() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let start =
+        readme.find("<!-- checks:start -->").expect("start marker") + "<!-- checks:start -->".len();
+    let end = readme.find("<!-- checks:end -->").expect("end marker");
+    assert_eq!(
+        readme[start..end].trim(),
+        markdown_table().trim(),
+        "README table of checks is stale: run `cargo xtask codegen`"
+    );
+    for c in CHECKS {
+        assert!(
+            readme.contains(&format!("`{}`", c.id)),
+            "{} missing from README",
+            c.id
+        );
+    }
+}

@@ -1,0 +1,316 @@
+//! The spec, codegen and CI commands.
+
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use openlineage_codegen::diff::diff_dirs;
+use openlineage_codegen::spec::{checksums, format_sums, pinned_files, Pin, PIN_DIR_ENV};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Runs a command in the workspace root, failing with its name when it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("$ {shown}");
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn existing_dir(dir: &str) -> Result<PathBuf> {
+    let path = PathBuf::from(dir);
+    let path = if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    if !path.join("OpenLineage.json").is_file() {
+        bail!(
+            "{} is not a spec snapshot (no OpenLineage.json)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// `spec diff`: prints the semantic diff; exit 1 when anything is breaking.
+pub fn spec_diff(old: &str, new: &str, format: &str) -> Result<i32> {
+    let diff = diff_dirs(&existing_dir(old)?, &existing_dir(new)?)?;
+    let text = match format {
+        "human" => diff.human(),
+        "json" => serde_json::to_string_pretty(&diff)?,
+        "markdown" => diff.markdown(),
+        other => bail!("unknown format `{other}` (human, json or markdown)"),
+    };
+    println!("{text}");
+    Ok(i32::from(diff.is_breaking()))
+}
+
+/// A path to `target` written relative to `base` (both absolute), e.g. `../shared/spec/1.52.0`.
+fn relative(target: &Path, base: &Path) -> PathBuf {
+    let (t, b) = (components(target), components(base));
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+fn components(p: &Path) -> Vec<Component<'_>> {
+    p.components().filter(|c| *c != Component::CurDir).collect()
+}
+
+fn write_pin(pin_dir: &Path, spec_dir: &Path, tag: &str, path_in_pin: String) -> Result<()> {
+    std::fs::create_dir_all(pin_dir)
+        .with_context(|| format!("cannot create {}", pin_dir.display()))?;
+    Pin {
+        tag: tag.to_string(),
+        path: path_in_pin,
+    }
+    .write(pin_dir)?;
+    let sums = checksums(spec_dir, &pinned_files(spec_dir)?)?;
+    let file = pin_dir.join("SHA256SUMS");
+    std::fs::write(&file, format_sums(&sums))
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(())
+}
+
+/// `spec upgrade`: re-pins, regenerates, runs the tests, leaves snapshot diffs for review.
+pub fn spec_upgrade(new: &str, tag: Option<&str>) -> Result<i32> {
+    let root = root();
+    let new_dir = existing_dir(new)?.canonicalize()?;
+    let old = Pin::read(&root)?;
+    let old_dir = old.resolve_dir(&root);
+    let tag = tag
+        .map(String::from)
+        .or_else(|| {
+            new_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .context("cannot tell the tag; pass --tag")?;
+    let diff = diff_dirs(&old_dir, &new_dir)?;
+    let rel = relative(&new_dir, &root.canonicalize()?);
+    write_pin(
+        &root.join("spec"),
+        &new_dir,
+        &tag,
+        rel.to_string_lossy().replace('\\', "/"),
+    )?;
+    eprintln!("pinned {tag} at {}", rel.display());
+    run(cargo().args(["build", "-p", "openlineage-types"]))?;
+    // New snapshots are written next to the old ones as .snap.new for review, not accepted.
+    let tests = run(cargo()
+        .args(["test", "--workspace", "--all-features"])
+        .env("INSTA_UPDATE", "new"));
+    println!("{}", diff.human());
+    match tests {
+        Ok(()) => eprintln!("tests pass; review any .snap.new files (cargo insta review) and commit spec/"),
+        Err(e) => eprintln!("tests failed after the upgrade: {e}\nreview the .snap.new files and the failures above"),
+    }
+    Ok(i32::from(diff.is_breaking()))
+}
+
+/// `spec compat`: builds the conformance binary against `old` in its own target folder, makes
+/// events with it, and checks that the current build parses and validates every one.
+pub fn spec_compat(old: &str, count: usize) -> Result<i32> {
+    let root = root();
+    let old_dir = existing_dir(old)?.canonicalize()?;
+    let tag = old_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let work = root.join("target").join(format!("spec-compat-{tag}"));
+    let pin_dir = work.join("pin");
+    write_pin(
+        &pin_dir,
+        &old_dir,
+        &tag,
+        old_dir.to_string_lossy().into_owned(),
+    )?;
+    run(cargo()
+        .args(["build", "-p", "openlineage-conformance", "--target-dir"])
+        .arg(work.join("target"))
+        .env(PIN_DIR_ENV, &pin_dir))?;
+    run(cargo().args(["build", "-p", "openlineage-conformance"]))?;
+    let old_bin = work.join("target/debug/ol-conformance");
+    let new_bin = root.join("target/debug/ol-conformance");
+    // Make sure the side build really is the old snapshot, not a cached current one.
+    let version = Command::new(&old_bin)
+        .arg("--version")
+        .output()
+        .with_context(|| format!("cannot run {}", old_bin.display()))?;
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    if !version.contains(&format!("spec {tag}")) {
+        bail!(
+            "the side build reports `{}`, not spec {tag}",
+            version.trim()
+        );
+    }
+    let events = work.join(format!("events-{tag}.jsonl"));
+    let output = Command::new(&old_bin)
+        .args([
+            "generate",
+            "--count",
+            &count.to_string(),
+            "--seed",
+            "1",
+            "--size",
+            "medium",
+        ])
+        .output()
+        .with_context(|| format!("cannot run {}", old_bin.display()))?;
+    if !output.status.success() {
+        bail!(
+            "generating with the {tag} build failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::write(&events, &output.stdout)
+        .with_context(|| format!("cannot write {}", events.display()))?;
+    let check = Command::new(&new_bin)
+        .args(["validate", "--tier", "facets"])
+        .arg(&events)
+        .output()
+        .with_context(|| format!("cannot run {}", new_bin.display()))?;
+    let report = String::from_utf8_lossy(&check.stdout);
+    let valid = report.lines().filter(|l| l.ends_with(": valid")).count();
+    println!(
+        "{valid} of {count} events generated under {tag} parse and validate under the pinned spec"
+    );
+    if check.status.code() != Some(0) || valid != count {
+        for line in report.lines().filter(|l| !l.ends_with(": valid")).take(20) {
+            println!("{line}");
+        }
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// `codegen`: refreshes or checks what is derived from the spec and committed.
+pub fn codegen(check: bool) -> Result<i32> {
+    let root = root();
+    let mut stale = Vec::new();
+    // spec/SHA256SUMS must cover exactly the pinned snapshot's files.
+    let pin = Pin::read(&root)?;
+    let spec_dir = pin.resolve_dir(&root);
+    let sums = format_sums(&checksums(&spec_dir, &pinned_files(&spec_dir)?)?);
+    let sums_file = root.join("spec/SHA256SUMS");
+    if std::fs::read_to_string(&sums_file).unwrap_or_default() != sums {
+        if check {
+            stale.push("spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)");
+        } else {
+            std::fs::write(&sums_file, sums)?;
+        }
+    }
+    // README: the table of conformance checks.
+    let out = cargo()
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "openlineage-conformance",
+            "--bin",
+            "ol-conformance",
+            "--",
+            "checks",
+        ])
+        .current_dir(&root)
+        .output()
+        .context("cannot run ol-conformance checks")?;
+    if !out.status.success() {
+        bail!(
+            "ol-conformance checks failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let table = String::from_utf8(out.stdout)?;
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
+    let updated = replace_between(
+        &readme,
+        "<!-- checks:start -->",
+        "<!-- checks:end -->",
+        &table,
+    )
+    .context("README.md lacks the <!-- checks:start --> / <!-- checks:end --> markers")?;
+    if updated != readme {
+        if check {
+            stale.push("README.md table of checks");
+        } else {
+            std::fs::write(&readme_path, updated)?;
+        }
+    }
+    // The generated-surface snapshot.
+    let mut snap = cargo();
+    snap.args([
+        "test",
+        "-q",
+        "-p",
+        "openlineage-codegen",
+        "--test",
+        "surface",
+    ]);
+    snap.env("INSTA_UPDATE", if check { "no" } else { "always" });
+    if run(&mut snap).is_err() {
+        if check {
+            stale.push("codegen/tests/snapshots (generated surface)");
+        } else {
+            bail!("the surface snapshot test fails even when updating");
+        }
+    }
+    if stale.is_empty() {
+        eprintln!("derived files are up to date");
+        Ok(0)
+    } else {
+        for s in &stale {
+            eprintln!("stale: {s}");
+        }
+        eprintln!("run `cargo xtask codegen` to refresh them");
+        Ok(1)
+    }
+}
+
+/// Replaces the text between two marker lines (markers kept).
+pub fn replace_between(text: &str, start: &str, end: &str, body: &str) -> Option<String> {
+    let a = text.find(start)? + start.len();
+    let b = a + text[a..].find(end)?;
+    Some(format!("{}\n{}{}", &text[..a], body, &text[b..]))
+}
+
+/// `ci`: the same steps as `.ci/run`, minus installing Python packages.
+pub fn ci() -> Result<i32> {
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo().args(["test", "--workspace", "--all-features"]))?;
+    run(cargo().args(["xtask", "codegen", "--check"]))?;
+    Ok(0)
+}
