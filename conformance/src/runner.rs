@@ -679,6 +679,16 @@ fn mixed_batch_judge(input: &Input, o: &[Observed]) -> Vec<Verdict> {
     out
 }
 
+/// Every verdict on one case. A request that timed out or was never sent says nothing about
+/// the family's checks (only `transport.answered` hears of it); a reset or a garbage answer does.
+fn judge_all(family: &Family, input: &Input, observed: &[Observed]) -> Vec<Verdict> {
+    let mut out = universal(input, observed);
+    if !observed.iter().any(|o| o.skipped || o.timed_out) {
+        out.extend((family.judge)(input, observed));
+    }
+    out
+}
+
 /// Transport and 5xx checks, applied to every request.
 fn universal(input: &Input, observed: &[Observed]) -> Vec<Verdict> {
     let mut out = Vec::new();
@@ -845,19 +855,23 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
-/// Checks that something answers HTTP at the target; `Err` means the run cannot start.
+/// Checks that something listens at the target; `Err` means the run cannot start. A target that
+/// accepts connections but answers garbage is not unreachable: the run reports it as findings.
 pub async fn preflight(opts: &RunOptions) -> Result<(), Error> {
-    let sender = Sender::new(Arc::new(opts.clone()))?;
-    let probe = Req::single(b"{}".to_vec());
-    let o = sender.send(&probe).await;
-    match (o.status, o.error) {
-        (Some(_), _) => Ok(()),
-        (None, Some(e)) => Err(Error::Unreachable(format!(
-            "{}: {e}",
-            sender.url(Endpoint::Single)
-        ))),
-        (None, None) => Err(Error::Unreachable(sender.url(Endpoint::Single))),
+    let url = reqwest::Url::parse(&opts.target)
+        .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))?;
+    let addrs = url
+        .socket_addrs(|| None)
+        .map_err(|e| Error::Unreachable(format!("{}: {e}", opts.target)))?;
+    let mut last = String::from("no address");
+    for addr in addrs {
+        match tokio::time::timeout(opts.timeout, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(_)) => return Ok(()),
+            Ok(Err(e)) => last = format!("{addr}: {e}"),
+            Err(_) => last = format!("{addr}: no connection within {:?}", opts.timeout),
+        }
     }
+    Err(Error::Unreachable(format!("{} ({last})", opts.target)))
 }
 
 struct Pending {
@@ -916,10 +930,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         progress.inc(count as u64);
         let mut pending: Vec<(&'static str, Pending)> = Vec::new();
         for (case, (input, obs)) in inputs.iter().zip(&observed).enumerate() {
-            for (id, verdict) in (family.judge)(input, obs)
-                .into_iter()
-                .chain(universal(input, obs))
-            {
+            for (id, verdict) in judge_all(family, input, obs) {
                 *observations.entry(id).or_default() += 1;
                 if let Err(message) = verdict {
                     let known = failures.contains_key(id) || pending.iter().any(|(p, _)| *p == id);
@@ -1061,9 +1072,8 @@ async fn shrink(
         steps += 1;
         let candidate = tree.current();
         let obs = sender.send_input(&candidate).await;
-        let still = (family.judge)(&candidate, &obs)
+        let still = judge_all(family, &candidate, &obs)
             .into_iter()
-            .chain(universal(&candidate, &obs))
             .find(|(c, v)| *c == id && v.is_err());
         match still {
             Some((_, Err(m))) => best = (candidate, obs, m),

@@ -213,3 +213,37 @@ fn validate_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file.json"));
 }
+
+#[test]
+fn gzip_bodies_and_headers_reach_the_server() {
+    let out = bin()
+        .args([
+            "run",
+            "--seed",
+            "2",
+            "--cases",
+            "3",
+            "--gzip",
+            "--header",
+            "Authorization: Bearer secret-token",
+            "--include",
+            "single.valid.*",
+            "--include",
+            "batch.valid.*",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = ok(&out);
+    assert!(
+        !text.contains("secret-token"),
+        "secrets never reach the report"
+    );
+}

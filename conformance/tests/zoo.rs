@@ -338,18 +338,21 @@ fn a_hanging_server_is_detected_fast() {
         });
         let (addr, _task) = serve(app).await;
         let started = std::time::Instant::now();
-        // The preflight request is the first to hang, so the run cannot even start.
-        let result = run({
-            let mut o = options(format!("http://{addr}/api/v1"));
-            o.timeout = Duration::from_millis(300);
-            o
-        })
-        .await;
+        let report = run_against(addr, |o| o.timeout = Duration::from_millis(300)).await;
+        // Three timeouts in a row stop the run: seconds, not cases x timeout.
         assert!(
-            result.is_err(),
-            "a server that never answers is unreachable"
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
         );
-        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(report.stalled.is_some());
+        assert!(
+            report.requests <= 16,
+            "{} requests sent to a dead server",
+            report.requests
+        );
+        assert_eq!(failed(&report), ["transport.answered"]);
+        assert_eq!(report.exit_code(), 1);
     });
 }
 
@@ -454,5 +457,38 @@ fn a_server_that_resets_large_bodies() {
             .map(|r| r.tier)
             .collect();
         assert!(tiers.contains(&CheckTier::Must));
+    });
+}
+
+#[test]
+fn a_server_that_answers_garbage_is_reported_not_crashed_on() {
+    block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let _task = tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
+                    let _ = sock.write_all(b"\x00\xffthis is not HTTP\r\n\r\n").await;
+                });
+            }
+        });
+        let report = run_against(addr, |o| o.cases = 2).await;
+        let got = failed(&report);
+        assert!(got.contains(&"transport.answered"), "{got:?}");
+        assert_eq!(report.exit_code(), 1);
+        let f = report
+            .results
+            .iter()
+            .find(|r| r.id == "transport.answered")
+            .and_then(|r| r.failure.as_ref())
+            .expect("details");
+        assert!(
+            f.response
+                .as_ref()
+                .is_some_and(|r| r.line.starts_with("no answer")),
+            "{f:?}"
+        );
     });
 }
