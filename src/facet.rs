@@ -63,11 +63,11 @@ impl<T> From<T> for Facet<T> {
 }
 
 impl<T: DeserializeOwned + Serialize> Facet<T> {
-    /// Parses one facet payload from JSON text.
+    /// Parses one facet payload from JSON text: typed if it fits, raw otherwise.
     ///
-    /// Typed parsing is lossless by construction (see the codegen passes) except for `null`
-    /// values, which an `Option` field would swallow; only payloads containing `null` pay for a
-    /// full write-back comparison.
+    /// The generated facet types refuse `null` rather than drop it, but `Facet` takes any `T`, and
+    /// an `Option` field of a hand-written type reads `null` as absent; a payload containing
+    /// `null` is therefore compared with its write-back, and kept raw if they differ.
     pub fn from_json(text: &str) -> serde_json::Result<Self> {
         match serde_json::from_str::<T>(text) {
             Ok(typed) if !text.contains("null") => Ok(Facet::Typed(Box::new(typed))),

@@ -141,6 +141,30 @@ fn main() {
     );
     out["parse"] = json!({"typed_mb_s": mb_s(bytes, t_typed), "value_mb_s": mb_s(bytes, t_value)});
 
+    // The spec's own facet examples in realistic events (no generated noise): what producers send.
+    let spec_dir = {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        openlineage_codegen::spec::Pin::read(&root)
+            .expect("pin")
+            .resolve_dir(&root)
+    };
+    let examples = openlineage_types::corpus::events(&spec_dir, n).expect("spec example corpus");
+    let example_bytes: usize = examples.iter().map(String::len).sum();
+    let (e_typed, e_value) = pair(
+        rounds,
+        || {
+            examples
+                .iter()
+                .for_each(|t| drop(std::hint::black_box(Event::from_json(t))))
+        },
+        || {
+            examples
+                .iter()
+                .for_each(|t| drop(std::hint::black_box(serde_json::from_str::<Value>(t))))
+        },
+    );
+    out["parse_examples"] = json!({"typed_mb_s": mb_s(example_bytes, e_typed), "value_mb_s": mb_s(example_bytes, e_value), "bytes": example_bytes});
+
     let (s_typed, s_value) = pair(
         rounds,
         || {

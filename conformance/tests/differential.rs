@@ -36,13 +36,12 @@ fn events() -> Vec<Value> {
             .into_iter()
             .filter(|m| m.tier != MTier::Malformed)
             .collect();
-        for round in 0..10 {
+        for _ in 0..10 {
             for m in &mutations {
                 let s = m.strategy(&gen).expect("strategy");
                 if let Body::Json(v) = s.new_tree(&mut runner).expect("tree").current().body {
                     out.push(v);
                 }
-                let _ = round;
             }
         }
     }
