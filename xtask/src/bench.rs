@@ -78,7 +78,13 @@ pub fn run(quick: bool) -> Result<i32> {
     let r: Value = serde_json::from_str(line)?;
     let mut rows = vec![
         row(
-            "parse events into the typed model (MB/s) vs serde_json::Value",
+            "parse spec-example events into the typed model (MB/s) vs serde_json::Value",
+            num(&r, "/parse_examples/typed_mb_s")?,
+            num(&r, "/parse_examples/value_mb_s")?,
+            "MB/s",
+        ),
+        row(
+            "parse generated medium events (unknown fields, `_deleted` markers) vs serde_json::Value",
             num(&r, "/parse/typed_mb_s")?,
             num(&r, "/parse/value_mb_s")?,
             "MB/s",
