@@ -30,6 +30,7 @@ pub mod de;
 mod errors;
 mod event;
 mod facet;
+mod facet_kind;
 mod registry;
 #[cfg(feature = "validate")]
 mod validate;

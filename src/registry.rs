@@ -1,41 +1,8 @@
 //! Metadata about the facets of the pinned spec: the registry generated into [`crate::FACETS`].
 
-/// The container a facet belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FacetKind {
-    /// `run.facets`, container [`crate::RunFacets`].
-    Run,
-    /// `job.facets`, container [`crate::JobFacets`].
-    Job,
-    /// `facets` of any dataset, container [`crate::DatasetFacets`].
-    Dataset,
-    /// `inputFacets` of an input dataset, container [`crate::InputDatasetFacets`].
-    InputDataset,
-    /// `outputFacets` of an output dataset, container [`crate::OutputDatasetFacets`].
-    OutputDataset,
-}
+pub use crate::facet_kind::FacetKind;
 
 impl FacetKind {
-    /// Every kind, in container order.
-    pub const ALL: [FacetKind; 5] = [
-        FacetKind::Run,
-        FacetKind::Job,
-        FacetKind::Dataset,
-        FacetKind::InputDataset,
-        FacetKind::OutputDataset,
-    ];
-
-    /// The core definition facets of this kind extend, e.g. `RunFacet`.
-    pub fn base_def(self) -> &'static str {
-        match self {
-            FacetKind::Run => "RunFacet",
-            FacetKind::Job => "JobFacet",
-            FacetKind::Dataset => "DatasetFacet",
-            FacetKind::InputDataset => "InputDatasetFacet",
-            FacetKind::OutputDataset => "OutputDatasetFacet",
-        }
-    }
-
     /// The keys with a typed field in this kind's container.
     pub fn keys(self) -> &'static [&'static str] {
         match self {

@@ -1,6 +1,8 @@
 //! Property tests of the schema-driven generators: what they make is valid at every tier and
 //! survives the typed model unchanged, with every known facet typed.
 
+mod common;
+
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{
     DatasetFacets, Event, EventKind, FacetKind, JobFacets, RunFacets, SchemaDatasetFacet, Tier,
@@ -132,20 +134,7 @@ fn every_facet_definition_has_a_valid_typed_strategy() {
         let strategy = gen.facets(kind).expect("facets strategy");
         runner(40)
             .run(&strategy, |map| {
-                let mut event = serde_json::json!({
-                    "eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
-                    "schemaURL": "https://s", "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
-                    "job": {"namespace": "n", "name": "j"},
-                    "inputs": [{"namespace": "n", "name": "i"}],
-                    "outputs": [{"namespace": "n", "name": "o"}]});
-                let slot = match kind {
-                    FacetKind::Run => &mut event["run"]["facets"],
-                    FacetKind::Job => &mut event["job"]["facets"],
-                    FacetKind::Dataset => &mut event["inputs"][0]["facets"],
-                    FacetKind::InputDataset => &mut event["inputs"][0]["inputFacets"],
-                    FacetKind::OutputDataset => &mut event["outputs"][0]["outputFacets"],
-                };
-                *slot = map;
+                let event = common::event_with(kind, &map);
                 let errors = Validator::global().validate_value(&event, Tier::Facets);
                 prop_assert!(errors.is_empty(), "{event}\n{errors:#?}");
                 Ok(())

@@ -40,33 +40,6 @@ fn container_fit(kind: FacetKind, map: &Value, what: &str) -> (usize, Vec<&'stat
     }
 }
 
-/// A minimal RunEvent with one input and one output dataset.
-fn base_event() -> Value {
-    json!({
-        "eventTime": "2024-01-01T00:00:00Z",
-        "producer": "https://example.com/p",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
-        "job": {"namespace": "ns", "name": "job"},
-        "inputs": [{"namespace": "ns", "name": "in"}],
-        "outputs": [{"namespace": "ns", "name": "out"}]
-    })
-}
-
-/// Puts a facet map where its kind lives in a RunEvent.
-fn event_with(kind: FacetKind, facets: &Value) -> Value {
-    let mut event = base_event();
-    let slot = match kind {
-        FacetKind::Run => &mut event["run"]["facets"],
-        FacetKind::Job => &mut event["job"]["facets"],
-        FacetKind::Dataset => &mut event["inputs"][0]["facets"],
-        FacetKind::InputDataset => &mut event["inputs"][0]["inputFacets"],
-        FacetKind::OutputDataset => &mut event["outputs"][0]["outputFacets"],
-    };
-    *slot = facets.clone();
-    event
-}
-
 #[test]
 fn every_upstream_example_round_trips_and_is_typed() {
     let dir = common::spec_dir();
@@ -107,7 +80,7 @@ fn every_upstream_example_round_trips_and_is_typed() {
         for kind in kinds {
             let (unknown, untyped) = container_fit(kind, &value, &file);
             typed_somewhere |= unknown == 0 && untyped.is_empty();
-            let _: Event = round_trip(&event_with(kind, &value), &file);
+            let _: Event = round_trip(&common::event_with(kind, &value), &file);
         }
         assert!(typed_somewhere, "{file}: no container parsed it typed");
     }
@@ -116,57 +89,57 @@ fn every_upstream_example_round_trips_and_is_typed() {
 /// Hand-written probes for everything a lossy model would get wrong.
 fn probes() -> Vec<(&'static str, Value)> {
     let mut out = Vec::new();
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["run"]["facets"] = json!({
         "myCompany_custom": {"_producer": "https://x", "_schemaURL": "https://x#/C", "a": [1, {"b": null}]},
         "noBase": {"anything": true}
     });
     out.push(("custom facets", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["x-top"] = json!({"nested": [1, 2.5, "s", null, false]});
     e["run"]["x-run"] = json!("r");
     e["job"]["x-job"] = json!(7);
     e["inputs"][0]["x-in"] = json!({});
     out.push(("unknown fields at every level", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["eventTime"] = json!("2024-05-06T07:08:09.123456+02:00");
     out.push(("+02:00 offset with microseconds", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["eventTime"] = json!("2024-05-06T07:08:09");
     out.push(("eventTime without offset", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["run"]["runId"] = json!("0190D5A4-7C6C-7B8E-9F00-00000000000A");
     out.push(("uppercase UUID", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["run"]["runId"] = json!("scheduled__2024-01-01T00:00:00+00:00");
     out.push(("non-UUID run id", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["inputs"][0]["inputFacets"] = json!({"icebergScanReport": {
         "_producer": "https://x", "_schemaURL": "https://x#/I",
         "snapshotId": 10, "schemaId": 1.50, "scanMetrics": {"totalPlanningDuration": 12345678901234567u64}
     }});
     out.push(("integers and decimals in number fields", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["inputs"] = json!([]);
     e["outputs"][0]["facets"] =
         json!({"schema": {"_producer": "https://x", "_schemaURL": "https://x#/S", "fields": []}});
     e["run"]["facets"] = json!({});
     out.push(("empty arrays and maps", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["outputs"][0]["facets"] =
         json!({"schema": {"_deleted": true}, "storage": {"_deleted": true}});
     e["job"]["facets"] = json!({"sql": {"_deleted": true}});
     out.push(("_deleted markers", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["run"]["facets"] = json!({
         "nominalTime": {"_producer": "https://x", "_schemaURL": "https://x#/N", "nominalStartTime": 5},
         "parent": "not an object",
@@ -174,7 +147,7 @@ fn probes() -> Vec<(&'static str, Value)> {
     });
     out.push(("malformed known facets", e));
 
-    let mut e = base_event();
+    let mut e = common::base_event();
     e["job"]["facets"] = json!({"sql": {"_producer": "https://x", "_schemaURL": "https://x#/Q", "query": "select 1", "dialect": null}});
     out.push(("null inside a known facet", e));
 

@@ -10,69 +10,9 @@ use serde_json::Value;
 use crate::bundle::{ref_target, Bundle, SchemaFile};
 use crate::{Error, Result};
 
-/// Where a facet may appear in an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FacetKind {
-    /// `run.facets`.
-    Run,
-    /// `job.facets`.
-    Job,
-    /// `facets` of any dataset.
-    Dataset,
-    /// `inputFacets` of an input dataset.
-    InputDataset,
-    /// `outputFacets` of an output dataset.
-    OutputDataset,
-}
-
-impl FacetKind {
-    /// Every kind, in container order.
-    pub const ALL: [FacetKind; 5] = [
-        FacetKind::Run,
-        FacetKind::Job,
-        FacetKind::Dataset,
-        FacetKind::InputDataset,
-        FacetKind::OutputDataset,
-    ];
-
-    /// The core definition every facet of this kind extends.
-    pub fn base_def(self) -> &'static str {
-        match self {
-            FacetKind::Run => "RunFacet",
-            FacetKind::Job => "JobFacet",
-            FacetKind::Dataset => "DatasetFacet",
-            FacetKind::InputDataset => "InputDatasetFacet",
-            FacetKind::OutputDataset => "OutputDatasetFacet",
-        }
-    }
-
-    /// Name of the generated container type, e.g. `RunFacets`.
-    pub fn container(self) -> &'static str {
-        match self {
-            FacetKind::Run => "RunFacets",
-            FacetKind::Job => "JobFacets",
-            FacetKind::Dataset => "DatasetFacets",
-            FacetKind::InputDataset => "InputDatasetFacets",
-            FacetKind::OutputDataset => "OutputDatasetFacets",
-        }
-    }
-
-    /// Name of the matching `FacetKind` variant in the types crate.
-    pub fn variant(self) -> &'static str {
-        match self {
-            FacetKind::Run => "Run",
-            FacetKind::Job => "Job",
-            FacetKind::Dataset => "Dataset",
-            FacetKind::InputDataset => "InputDataset",
-            FacetKind::OutputDataset => "OutputDataset",
-        }
-    }
-
-    /// The kind whose base definition is `name`, if any.
-    pub fn from_base_def(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.base_def() == name)
-    }
-}
+#[path = "../../src/facet_kind.rs"]
+mod facet_kind;
+pub use facet_kind::FacetKind;
 
 /// One facet key in one container.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,10 +3,42 @@
 use std::path::PathBuf;
 
 use openlineage_codegen::spec::Pin;
+use openlineage_types::FacetKind;
+use serde_json::{json, Value};
 
 /// The spec snapshot the crate was built from (honours `OPENLINEAGE_SPEC_DIR`).
+#[allow(dead_code)]
 pub fn spec_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let pin = Pin::read(&root).expect("spec/pin.json is readable");
     pin.resolve_dir(&root)
+}
+
+/// A minimal RunEvent with one input and one output dataset.
+#[allow(dead_code)] // Not every test crate that includes this module uses every helper.
+pub fn base_event() -> Value {
+    json!({
+        "eventTime": "2024-01-01T00:00:00Z",
+        "producer": "https://example.com/p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
+        "job": {"namespace": "ns", "name": "job"},
+        "inputs": [{"namespace": "ns", "name": "in"}],
+        "outputs": [{"namespace": "ns", "name": "out"}]
+    })
+}
+
+/// [`base_event`] with a facet map where facets of `kind` live.
+#[allow(dead_code)]
+pub fn event_with(kind: FacetKind, facets: &Value) -> Value {
+    let mut event = base_event();
+    let slot = match kind {
+        FacetKind::Run => &mut event["run"]["facets"],
+        FacetKind::Job => &mut event["job"]["facets"],
+        FacetKind::Dataset => &mut event["inputs"][0]["facets"],
+        FacetKind::InputDataset => &mut event["inputs"][0]["inputFacets"],
+        FacetKind::OutputDataset => &mut event["outputs"][0]["outputFacets"],
+    };
+    *slot = facets.clone();
+    event
 }

@@ -1,0 +1,66 @@
+//! The five facet containers of an event. This file is compiled into both the types crate and
+//! (by `#[path]`) the code generator, so the two cannot disagree about kinds and their names.
+
+/// The container a facet belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FacetKind {
+    /// `run.facets`, container `RunFacets`.
+    Run,
+    /// `job.facets`, container `JobFacets`.
+    Job,
+    /// `facets` of any dataset, container `DatasetFacets`.
+    Dataset,
+    /// `inputFacets` of an input dataset, container `InputDatasetFacets`.
+    InputDataset,
+    /// `outputFacets` of an output dataset, container `OutputDatasetFacets`.
+    OutputDataset,
+}
+
+impl FacetKind {
+    /// Every kind, in container order.
+    pub const ALL: [FacetKind; 5] = [
+        FacetKind::Run,
+        FacetKind::Job,
+        FacetKind::Dataset,
+        FacetKind::InputDataset,
+        FacetKind::OutputDataset,
+    ];
+
+    /// The core definition facets of this kind extend, e.g. `RunFacet`.
+    pub fn base_def(self) -> &'static str {
+        match self {
+            FacetKind::Run => "RunFacet",
+            FacetKind::Job => "JobFacet",
+            FacetKind::Dataset => "DatasetFacet",
+            FacetKind::InputDataset => "InputDatasetFacet",
+            FacetKind::OutputDataset => "OutputDatasetFacet",
+        }
+    }
+
+    /// Name of the generated container type, e.g. `RunFacets`.
+    pub fn container(self) -> &'static str {
+        match self {
+            FacetKind::Run => "RunFacets",
+            FacetKind::Job => "JobFacets",
+            FacetKind::Dataset => "DatasetFacets",
+            FacetKind::InputDataset => "InputDatasetFacets",
+            FacetKind::OutputDataset => "OutputDatasetFacets",
+        }
+    }
+
+    /// The variant's name, as generated code spells it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            FacetKind::Run => "Run",
+            FacetKind::Job => "Job",
+            FacetKind::Dataset => "Dataset",
+            FacetKind::InputDataset => "InputDataset",
+            FacetKind::OutputDataset => "OutputDataset",
+        }
+    }
+
+    /// The kind whose base definition is `name`, if any.
+    pub fn from_base_def(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.base_def() == name)
+    }
+}
