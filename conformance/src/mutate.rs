@@ -246,7 +246,16 @@ impl Mutation {
 
     /// Mutated events, from valid events the generator makes.
     pub fn strategy(&self, gen: &ValueGen) -> Result<BoxedStrategy<Mutated>, Error> {
-        let base = gen.event_value(self.base).map_err(Error::Types)?;
+        self.strategy_on(gen.event_value(self.base).map_err(Error::Types)?, gen)
+    }
+
+    /// Mutated events from `base`, a strategy for valid events of kind [`Mutation::base`]. Building
+    /// event strategies is the costly part, so callers with many mutations build one per kind.
+    pub fn strategy_on(
+        &self,
+        base: BoxedStrategy<Value>,
+        gen: &ValueGen,
+    ) -> Result<BoxedStrategy<Mutated>, Error> {
         let facet = match self.facet_type() {
             Some(ty) => {
                 let info = FACETS

@@ -322,10 +322,15 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             (MTier::Core, _) => "single.invalid.facet_base.rejected",
         }
     };
+    // One valid-event strategy per kind, shared by every mutation.
+    let mut bases = BTreeMap::new();
+    for kind in [EventKind::Run, EventKind::Dataset, EventKind::Job] {
+        bases.insert(kind, small.event_value(kind)?);
+    }
+    let mutated = |m: &Mutation| m.strategy_on(bases[&m.base].clone(), &small);
     let mut groups: BTreeMap<&'static str, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
     for m in &mutations {
-        let s = m
-            .strategy(&small)?
+        let s = mutated(m)?
             .prop_map(|mutated| Input {
                 requests: vec![Req::single(mutated.body.to_bytes())],
                 valid: vec![false],
@@ -363,7 +368,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         .iter()
         .filter(|m| m.tier == MTier::Core)
         .map(|m| {
-            m.strategy(&small).map(|s| {
+            mutated(m).map(|s| {
                 s.prop_filter_map("JSON body", |mutated| match mutated.body {
                     Body::Json(v) => Some(v),
                     Body::Raw(_) => None,

@@ -152,7 +152,8 @@ pub fn spec_compat(old: &str, count: usize) -> Result<i32> {
         .args(["build", "-p", "openlineage-conformance", "--target-dir"])
         .arg(work.join("target"))
         .env(PIN_DIR_ENV, &pin_dir))?;
-    run(cargo().args(["build", "-p", "openlineage-conformance"]))?;
+    // Same features as the test build, so CI reuses its artifacts.
+    run(cargo().args(["build", "--workspace", "--all-features"]))?;
     let old_bin = work.join("target/debug/ol-conformance");
     let new_bin = root.join("target/debug/ol-conformance");
     // Make sure the side build really is the old snapshot, not a cached current one.
