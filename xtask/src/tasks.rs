@@ -121,7 +121,7 @@ pub fn spec_upgrade(new: &str, tag: Option<&str>) -> Result<i32> {
     run(cargo().args(["build", "-p", "openlineage-types"]))?;
     // New snapshots are written next to the old ones as .snap.new for review, not accepted.
     let tests = run(cargo()
-        .args(["test", "--workspace", "--all-features"])
+        .args(["test", "--workspace", "--all-features", "--no-fail-fast"])
         .env("INSTA_UPDATE", "new"));
     println!("{}", diff.human());
     match tests {
