@@ -172,6 +172,7 @@ impl Event {
 
     /// Converts a JSON value into an event.
     pub fn from_value(value: &Value) -> Result<Self, Error> {
+        // Going through text keeps one parser (and its guarantees) for every entry point.
         Self::from_json(&value.to_string())
     }
 

@@ -33,14 +33,6 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// JSON could not be written or read.
-    #[error("{context}: {source}")]
-    Json {
-        /// What was being read or written.
-        context: String,
-        /// The underlying error.
-        source: serde_json::Error,
-    },
 }
 
 impl Error {
