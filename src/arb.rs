@@ -391,13 +391,7 @@ impl ValueGen {
     }
 
     fn object(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
-        let required: BTreeSet<&str> = obj
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required: BTreeSet<&str> = required_fields(obj).collect();
         let deep = stack.len() >= self.cfg.max_depth;
         let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
         for (name, prop) in obj
@@ -485,13 +479,7 @@ impl ValueGen {
                 Err(_) => true,
             };
         }
-        let required: Vec<&str> = obj
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required: Vec<&str> = required_fields(obj).collect();
         let props = obj.get("properties").and_then(Value::as_object);
         let via_props = required
             .iter()
@@ -518,6 +506,16 @@ impl ValueGen {
 }
 
 use std::fmt;
+
+/// The names a schema object lists under `required`.
+pub fn required_fields(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
 
 /// Picks up to `n` of the entries (each at most once), in a random subset.
 fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String, Value)>> {

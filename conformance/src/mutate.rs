@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use openlineage_types::arb::ValueGen;
+use openlineage_types::arb::{required_fields, ValueGen};
 use openlineage_types::{EventKind, FacetKind, FACETS};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -403,15 +403,8 @@ fn walk_required(
         return;
     }
     let schema = gen.resolved(schema);
-    for r in schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(r) = r.as_str() {
-            out.push((path.clone(), r.to_string()));
-        }
+    for r in schema.as_object().into_iter().flat_map(required_fields) {
+        out.push((path.clone(), r.to_string()));
     }
     for (name, prop) in schema
         .get("properties")
@@ -448,11 +441,9 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
         let schema =
             gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(info.rust_type))}));
         let fields: Vec<&str> = schema
-            .get("required")
-            .and_then(Value::as_array)
+            .as_object()
             .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+            .flat_map(required_fields)
             .filter(|f| !f.starts_with('_'))
             .collect();
         for field in fields {
