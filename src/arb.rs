@@ -311,7 +311,7 @@ impl ValueGen {
                 "the value generator does not understand `{bad}` in {schema}"
             )));
         }
-        if let Some(kind) = facet_map_kind(schema) {
+        if let Some(kind) = FacetKind::of_facet_map(schema) {
             return self.facets_at(kind, stack);
         }
         if let Some(Value::String(r)) = obj.get("$ref") {
@@ -543,22 +543,6 @@ fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
         .find(|k| k.eq_ignore_ascii_case(rust_type))
         .cloned()
         .unwrap_or_else(|| rust_type.to_string())
-}
-
-/// The kind of a facet map schema (`additionalProperties: {$ref: RunFacet}`, maybe in `anyOf`).
-fn facet_map_kind(schema: &Value) -> Option<FacetKind> {
-    let map_of = |s: &Value| {
-        if s.get("properties").is_some() {
-            return None;
-        }
-        let r = s.get("additionalProperties")?.get("$ref")?.as_str()?;
-        let target = r.strip_prefix("#/$defs/")?;
-        FacetKind::ALL.into_iter().find(|k| k.base_def() == target)
-    };
-    map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
-        [only] => map_of(only),
-        _ => None,
-    })
 }
 
 /// Identifiers for keys: ASCII, short, never empty.

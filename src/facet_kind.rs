@@ -63,4 +63,24 @@ impl FacetKind {
     pub fn from_base_def(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.base_def() == name)
     }
+
+    /// The kind of a facet-map schema (`additionalProperties: {"$ref": "#/$defs/RunFacet"}`,
+    /// possibly wrapped in a one-element `anyOf`, as the spec writes them), if `schema` is one.
+    pub fn of_facet_map(schema: &serde_json::Value) -> Option<Self> {
+        let map_of = |s: &serde_json::Value| {
+            if s.get("properties").is_some() {
+                return None;
+            }
+            let target = s
+                .get("additionalProperties")?
+                .get("$ref")?
+                .as_str()?
+                .strip_prefix("#/$defs/")?;
+            Self::from_base_def(target)
+        };
+        map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
+            [only] => map_of(only),
+            _ => None,
+        })
+    }
 }

@@ -71,7 +71,7 @@ fn for_each_def(defs: &mut Map<String, Value>, mut f: impl FnMut(&mut Value)) {
 /// placeholder definition per container for the generator to replace.
 pub fn use_facet_containers(defs: &mut Map<String, Value>) {
     for_each_def(defs, |schema| {
-        if let Some(kind) = facet_map_kind(schema) {
+        if let Some(kind) = FacetKind::of_facet_map(schema) {
             let description = schema.get("description").cloned();
             let mut replacement = json!({ "$ref": local_ref(kind.container()) });
             if let Some(d) = description {
@@ -83,25 +83,6 @@ pub fn use_facet_containers(defs: &mut Map<String, Value>) {
     for kind in FacetKind::ALL {
         defs.insert(kind.container().to_string(), json!({ "type": "object" }));
     }
-}
-
-fn facet_map_kind(schema: &Value) -> Option<FacetKind> {
-    let map_of = |s: &Value| {
-        let obj = s.as_object()?;
-        if obj.contains_key("properties") {
-            return None;
-        }
-        let target = obj
-            .get("additionalProperties")?
-            .get("$ref")?
-            .as_str()
-            .and_then(ref_target)?;
-        FacetKind::from_base_def(target)
-    };
-    map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
-        [only] => map_of(only),
-        _ => None,
-    })
 }
 
 /// Merges `allOf` lists of object schemas (references included) into one flat object schema, so
