@@ -14,6 +14,12 @@ use serde_json::{json, Map, Value};
 
 use crate::{Error, Event, FacetKind, FACETS};
 
+pub mod pick;
+pub mod text;
+
+use pick::{maybe, maybe_weighted, one_of, weighted};
+use text::{text as chars, ASCII_TEXT, HOST, LOWER, PRINTABLE, SEGMENT, WORD};
+
 /// How big generated events get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GenConfig {
@@ -188,7 +194,7 @@ impl ValueGen {
             let known_part = subset(entries, n);
             let custom_part = proptest::collection::vec(custom, 0..=n.min(2));
             let deleted_part = if deletable && !keys.is_empty() {
-                proptest::option::weighted(0.2, (select(keys), base.clone()))
+                maybe_weighted(0.2, (select(keys), base.clone()))
                     .prop_map(|o| {
                         o.map(|(k, mut b)| {
                             b["_deleted"] = json!(true);
@@ -259,11 +265,11 @@ impl ValueGen {
 
     /// Any event as JSON, all three kinds.
     pub fn any_event_value(&self) -> Result<Strat, Error> {
-        Ok(prop_oneof![
-            3 => self.event_value(crate::EventKind::Run)?,
-            1 => self.event_value(crate::EventKind::Dataset)?,
-            1 => self.event_value(crate::EventKind::Job)?,
-        ]
+        Ok(weighted(vec![
+            (3, self.event_value(crate::EventKind::Run)?),
+            (1, self.event_value(crate::EventKind::Dataset)?),
+            (1, self.event_value(crate::EventKind::Job)?),
+        ])
         .boxed())
     }
 
@@ -369,18 +375,21 @@ impl ValueGen {
                     .get("minimum")
                     .and_then(Value::as_i64)
                     .unwrap_or(-1_000_000);
-                Ok(
-                    prop_oneof![min..=min.saturating_add(100), min..=i64::MAX / 2]
-                        .prop_map(|n| json!(n))
-                        .boxed(),
-                )
+                Ok(one_of(vec![
+                    (min..=min.saturating_add(100)).boxed(),
+                    (min..=i64::MAX / 2).boxed(),
+                ])
+                .prop_map(|n| json!(n))
+                .boxed())
             }
             Some("number") => {
                 let min = obj.get("minimum").and_then(Value::as_f64).unwrap_or(-1e9);
-                Ok(prop_oneof![
-                    (0i64..100_000).prop_map(move |n| json!((n as f64 + min.max(0.0)) as i64)),
-                    (min..1e12).prop_map(|f| json!(f)),
-                ]
+                Ok(one_of(vec![
+                    (0i64..100_000)
+                        .prop_map(move |n| json!((n as f64 + min.max(0.0)) as i64))
+                        .boxed(),
+                    (min..1e12).prop_map(|f| json!(f)).boxed(),
+                ])
                 .boxed())
             }
             Some("boolean") => Ok(any::<bool>().prop_map(Value::Bool).boxed()),
@@ -411,7 +420,7 @@ impl ValueGen {
             fields.push(if is_required {
                 pair.prop_map(Some).boxed()
             } else {
-                proptest::option::of(pair).boxed()
+                maybe(pair).boxed()
             });
         }
         let closed = obj.get("additionalProperties") == Some(&Value::Bool(false));
@@ -460,7 +469,7 @@ impl ValueGen {
             .into_iter()
             .map(|a| self.schema(a, stack))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(proptest::strategy::Union::new(strategies).boxed())
+        Ok(one_of(strategies).boxed())
     }
 
     /// True when the required part of `schema` refers back to a definition on `stack`.
@@ -547,17 +556,18 @@ fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
 
 /// Identifiers for keys: ASCII, short, never empty.
 fn ident() -> BoxedStrategy<String> {
-    "[a-z][a-zA-Z0-9_]{0,11}".boxed()
+    (chars(&LOWER, 1..=1), chars(&WORD, 0..=11))
+        .prop_map(|(head, tail)| head + &tail)
+        .boxed()
 }
 
 /// Free text: mostly ASCII, sometimes any printable Unicode (names in other scripts, emoji).
 fn text(max: usize) -> BoxedStrategy<String> {
     let max = max.max(1);
-    prop_oneof![
-        3 => proptest::string::string_regex(&format!("[a-zA-Z0-9_.:/ -]{{0,{max}}}"))
-            .expect("valid regex"),
-        1 => proptest::string::string_regex(&format!("\\PC{{0,{max}}}")).expect("valid regex"),
-    ]
+    weighted(vec![
+        (3, chars(&ASCII_TEXT, 0..=max).boxed()),
+        (1, chars(&PRINTABLE, 0..=max).boxed()),
+    ])
     .boxed()
 }
 
@@ -570,17 +580,22 @@ pub fn date_time() -> BoxedStrategy<String> {
         0u32..24,
         0u32..60,
         0u32..60,
-        prop_oneof![
-            Just(String::new()),
-            (0u32..1000).prop_map(|ms| format!(".{ms:03}")),
-            (0u32..1_000_000).prop_map(|us| format!(".{us:06}"))
-        ],
-        prop_oneof![
-            2 => Just("Z".to_string()),
-            1 => (-14i32..=14, prop_oneof![Just(0u32), Just(30), Just(45)]).prop_map(|(h, m)| {
-                format!("{}{:02}:{m:02}", if h < 0 { '-' } else { '+' }, h.abs())
-            }),
-        ],
+        one_of(vec![
+            Just(String::new()).boxed(),
+            (0u32..1000).prop_map(|ms| format!(".{ms:03}")).boxed(),
+            (0u32..1_000_000).prop_map(|us| format!(".{us:06}")).boxed(),
+        ]),
+        weighted(vec![
+            (2, Just("Z".to_string()).boxed()),
+            (
+                1,
+                (-14i32..=14, select(vec![0u32, 30, 45]))
+                    .prop_map(|(h, m)| {
+                        format!("{}{:02}:{m:02}", if h < 0 { '-' } else { '+' }, h.abs())
+                    })
+                    .boxed(),
+            ),
+        ]),
     )
         .prop_map(|(y, mo, d, h, mi, s, frac, off)| {
             format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}")
@@ -615,8 +630,12 @@ pub fn uuid() -> BoxedStrategy<String> {
 pub fn uri() -> BoxedStrategy<String> {
     (
         select(vec!["https", "http", "s3", "gs", "postgres", "file"]),
-        "[a-z][a-z0-9-]{0,10}",
-        "(/[a-zA-Z0-9_.-]{1,8}){0,3}",
+        (chars(&LOWER, 1..=1), chars(&HOST, 0..=10)).prop_map(|(head, tail)| head + &tail),
+        proptest::collection::vec(chars(&SEGMENT, 1..=8), 0..=3).prop_map(|segments| {
+            segments
+                .iter()
+                .fold(String::new(), |path, s| path + "/" + s)
+        }),
     )
         .prop_map(|(scheme, host, path)| {
             if scheme == "file" {
@@ -628,21 +647,33 @@ pub fn uri() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// Small arbitrary JSON for unknown fields.
+/// Small arbitrary JSON for unknown fields: scalars, and arrays and objects two levels deep.
 fn any_json(max_string_len: usize) -> Strat {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i32>().prop_map(|n| json!(n)),
-        (-1e6f64..1e6).prop_map(|f| json!(f)),
-        text(max_string_len.min(16)).prop_map(Value::String),
-    ];
-    leaf.prop_recursive(2, 8, 3, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
-            proptest::collection::btree_map("[a-z]{1,6}", inner, 0..3)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-    .boxed()
+    let leaf = one_of(vec![
+        Just(Value::Null).boxed(),
+        any::<bool>().prop_map(Value::Bool).boxed(),
+        any::<i32>().prop_map(|n| json!(n)).boxed(),
+        (-1e6f64..1e6).prop_map(|f| json!(f)).boxed(),
+        text(max_string_len.min(16)).prop_map(Value::String).boxed(),
+    ])
+    .boxed();
+    let nest = |inner: Strat| -> Strat {
+        weighted(vec![
+            (3, leaf.clone()),
+            (
+                1,
+                proptest::collection::vec(inner.clone(), 0..3)
+                    .prop_map(Value::Array)
+                    .boxed(),
+            ),
+            (
+                1,
+                proptest::collection::btree_map(chars(&LOWER, 1..=6), inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect()))
+                    .boxed(),
+            ),
+        ])
+        .boxed()
+    };
+    nest(nest(leaf.clone()))
 }

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod expectations;
 pub mod mutate;
+pub mod record;
 pub mod report;
 pub mod runner;
 pub mod server;
@@ -25,6 +26,9 @@ pub enum Error {
     /// The target does not answer at all.
     #[error("cannot reach the target {0}")]
     Unreachable(String),
+    /// A bug in the runner itself; please report it.
+    #[error("internal error (please report it): {0}")]
+    Internal(String),
     /// Reading or writing failed.
     #[error("{context}: {source}")]
     Io {

@@ -57,24 +57,29 @@ fn is_secret(name: &str) -> bool {
     )
 }
 
+/// The headers a request goes out with, secret values redacted.
+pub fn shown_headers(req: &Req, headers: &[(String, String)], gzip: bool) -> Vec<(String, String)> {
+    let mut shown = vec![("content-type".to_string(), req.content_type.to_string())];
+    if gzip {
+        shown.push(("content-encoding".into(), "gzip".into()));
+    }
+    for (k, v) in headers {
+        let v = if is_secret(k) {
+            "<redacted>".to_string()
+        } else {
+            v.clone()
+        };
+        shown.push((k.clone(), v));
+    }
+    shown
+}
+
 impl Exchange {
     /// A request as sent (secret header values redacted).
     pub fn request(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> Self {
-        let mut shown_headers = vec![("content-type".to_string(), req.content_type.to_string())];
-        if gzip {
-            shown_headers.push(("content-encoding".into(), "gzip".into()));
-        }
-        for (k, v) in headers {
-            let v = if is_secret(k) {
-                "<redacted>".to_string()
-            } else {
-                v.clone()
-            };
-            shown_headers.push((k.clone(), v));
-        }
         Exchange {
             line: format!("POST {url}"),
-            headers: shown_headers,
+            headers: shown_headers(req, headers, gzip),
             body: shown(&req.body),
             body_bytes: req.body.len(),
         }

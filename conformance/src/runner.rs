@@ -1,11 +1,12 @@
 //! The engine: turns generated cases into requests, sends them, judges the answers per check,
 //! and shrinks each failure to a minimal input with a `curl` line that reproduces it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use openlineage_types::arb::pick::one_of;
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{BatchResponse, BatchResponseStatus, EventKind};
 use proptest::prelude::*;
@@ -16,6 +17,8 @@ use crate::checks::CHECKS;
 use crate::cli::seeded_runner;
 use crate::expectations::Expectations;
 use crate::mutate::{catalogue, Body, Mutation, Tier as MTier};
+use crate::record::{Recorder, SavedRequest};
+use crate::report::shown_headers;
 use crate::report::{CheckResult, Exchange, Failure, Outcome, Report};
 use crate::Error;
 
@@ -87,7 +90,8 @@ type Variant = (&'static str, &'static str, fn(Value) -> Value);
 
 /// A check's verdict on one case.
 type Verdict = (&'static str, Result<(), String>);
-type Judge = Box<dyn Fn(&Input, &[Observed]) -> Vec<Verdict>>;
+/// Judges are shared by the send workers, which judge each answer as it arrives.
+type Judge = Arc<dyn Fn(&Input, &[Observed]) -> Vec<Verdict> + Send + Sync>;
 
 /// A family of cases: a strategy for inputs and the checks that judge them.
 pub struct Family {
@@ -128,6 +132,8 @@ pub struct RunOptions {
     pub stall_after: usize,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Save every request sent here, as JSON lines ([`crate::record`]).
+    pub save_requests: Option<std::path::PathBuf>,
 }
 
 const BODY_CAP: usize = 1024 * 1024;
@@ -175,7 +181,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         requests: vec![Req::single(body_of(&v))],
         valid: vec![true],
     };
-    let accepted = |id: &'static str| -> Judge { Box::new(move |_, o| accept_judge(id, o)) };
+    let accepted = |id: &'static str| -> Judge { Arc::new(move |_, o| accept_judge(id, o)) };
     for (kind, id, name) in [
         (
             EventKind::Run,
@@ -269,7 +275,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 valid: vec![true, true],
             })
             .boxed(),
-        judge: Box::new(|_, o| {
+        judge: Arc::new(|_, o| {
             vec![(
                 "single.duplicate_delivery.accepted",
                 expect(o.len() == 2 && o.iter().all(is_2xx), || {
@@ -294,7 +300,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 valid: vec![true],
             })
             .boxed(),
-        judge: Box::new(|_, o| {
+        judge: Arc::new(|_, o| {
             vec![(
                 "single.content_type.handled",
                 expect(o[0].status.is_some_and(|s| s < 500), || {
@@ -339,11 +345,11 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         groups.entry(group(m)).or_default().push(s);
     }
     for (id, strategies) in groups {
-        let judge: Judge = Box::new(move |_, o| reject_judge(id, o));
+        let judge: Judge = Arc::new(move |_, o| reject_judge(id, o));
         out.push(Family {
             name: id,
             checks: vec![id, "single.invalid.status_code"],
-            strategy: proptest::strategy::Union::new(strategies).boxed(),
+            strategy: one_of(strategies).boxed(),
             judge,
         });
     }
@@ -362,7 +368,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 requests: vec![Req::batch(body_of(&Value::Array(events)))],
             })
             .boxed(),
-        judge: Box::new(|input, o| valid_batch_judge("batch.valid.accepted", input, o)),
+        judge: Arc::new(|input, o| valid_batch_judge("batch.valid.accepted", input, o)),
     });
     let core_invalid: Vec<BoxedStrategy<Value>> = mutations
         .iter()
@@ -377,11 +383,11 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             })
         })
         .collect::<Result<_, _>>()?;
-    let invalid_event = proptest::strategy::Union::new(core_invalid).boxed();
-    let item = prop_oneof![
-        valid_event.clone().prop_map(|v| (true, v)),
-        invalid_event.prop_map(|v| (false, v)),
-    ];
+    let invalid_event = one_of(core_invalid).boxed();
+    let item = one_of(vec![
+        valid_event.clone().prop_map(|v| (true, v)).boxed(),
+        invalid_event.prop_map(|v| (false, v)).boxed(),
+    ]);
     out.push(Family {
         name: "mixed batches",
         checks: vec![
@@ -404,7 +410,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 )))],
             })
             .boxed(),
-        judge: Box::new(mixed_batch_judge),
+        judge: Arc::new(mixed_batch_judge),
     });
     let medium = gen.event_value(EventKind::Run)?;
     out.push(Family {
@@ -416,7 +422,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 requests: vec![Req::batch(body_of(&Value::Array(events)))],
             })
             .boxed(),
-        judge: Box::new(|input, o| valid_batch_judge("batch.large.accepted", input, o)),
+        judge: Arc::new(|input, o| valid_batch_judge("batch.large.accepted", input, o)),
     });
     out.push(Family {
         name: "empty batch",
@@ -426,7 +432,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             valid: vec![],
         })
         .boxed(),
-        judge: Box::new(|_, o| {
+        judge: Arc::new(|_, o| {
             vec![(
                 "batch.empty.handled",
                 expect(o[0].status.is_some_and(|s| s < 500), || {
@@ -448,7 +454,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 valid: vec![],
             })
             .boxed(),
-        judge: Box::new(|_, o| {
+        judge: Arc::new(|_, o| {
             vec![(
                 "batch.not_array.rejected",
                 expect(is_4xx(&o[0]), || {
@@ -472,7 +478,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 }
             })
             .boxed(),
-        judge: Box::new(|_, o| {
+        judge: Arc::new(|_, o| {
             vec![(
                 "batch.malformed.rejected",
                 expect(is_4xx(&o[0]), || {
@@ -680,10 +686,10 @@ fn mixed_batch_judge(input: &Input, o: &[Observed]) -> Vec<Verdict> {
 
 /// Every verdict on one case. A request that timed out or was never sent says nothing about
 /// the family's checks (only `transport.answered` hears of it); a reset or a garbage answer does.
-fn judge_all(family: &Family, input: &Input, observed: &[Observed]) -> Vec<Verdict> {
+fn judge_all(judge: &Judge, input: &Input, observed: &[Observed]) -> Vec<Verdict> {
     let mut out = universal(input, observed);
     if !observed.iter().any(|o| o.skipped || o.timed_out) {
-        out.extend((family.judge)(input, observed));
+        out.extend(judge(input, observed));
     }
     out
 }
@@ -721,6 +727,9 @@ pub struct Sender {
     consecutive_timeouts: Arc<AtomicUsize>,
     stalled: Arc<AtomicBool>,
     sent: Arc<AtomicUsize>,
+    recorder: Option<Arc<Recorder>>,
+    /// The single and batch endpoints, parsed once rather than per request.
+    urls: Arc<(reqwest::Url, reqwest::Url)>,
 }
 
 impl Sender {
@@ -730,8 +739,23 @@ impl Sender {
             .connect_timeout(opts.timeout)
             .build()
             .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let recorder = match &opts.save_requests {
+            Some(path) => Some(Arc::new(Recorder::create(path)?)),
+            None => None,
+        };
+        let base = opts.target.trim_end_matches('/');
+        let parse = |url: String| {
+            reqwest::Url::parse(&url)
+                .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
+        };
+        let urls = Arc::new((
+            parse(format!("{base}/lineage"))?,
+            parse(format!("{base}/lineage/batch"))?,
+        ));
         Ok(Sender {
             client,
+            recorder,
+            urls,
             opts,
             consecutive_timeouts: Arc::new(AtomicUsize::new(0)),
             stalled: Arc::new(AtomicBool::new(false)),
@@ -739,11 +763,10 @@ impl Sender {
         })
     }
 
-    fn url(&self, endpoint: Endpoint) -> String {
-        let base = self.opts.target.trim_end_matches('/');
+    fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
         match endpoint {
-            Endpoint::Single => format!("{base}/lineage"),
-            Endpoint::Batch => format!("{base}/lineage/batch"),
+            Endpoint::Single => &self.urls.0,
+            Endpoint::Batch => &self.urls.1,
         }
     }
 
@@ -756,9 +779,10 @@ impl Sender {
             };
         }
         self.sent.fetch_add(1, Ordering::Relaxed);
+        let url = self.url(req.endpoint);
         let mut builder = self
             .client
-            .post(self.url(req.endpoint))
+            .post(url.clone())
             .header("content-type", req.content_type);
         for (name, value) in &self.opts.headers {
             builder = builder.header(name.as_str(), value.as_str());
@@ -769,6 +793,10 @@ impl Sender {
         } else {
             req.body.clone()
         };
+        if let Some(recorder) = &self.recorder {
+            let headers = shown_headers(req, &self.opts.headers, self.opts.gzip);
+            recorder.record(&SavedRequest::new(url.as_str(), headers, &body));
+        }
         let observed = match builder.body(body).send().await {
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
@@ -873,10 +901,195 @@ pub async fn preflight(opts: &RunOptions) -> Result<(), Error> {
     Err(Error::Unreachable(format!("{} ({last})", opts.target)))
 }
 
-struct Pending {
+/// Mixes the run seed with a family name and a case number. Each case can then be made again on
+/// its own (to shrink it) and on any thread, and selecting checks does not change other cases.
+pub fn case_seed(seed: u64, family: &str, case: usize) -> u64 {
+    // FNV-1a over the name, then the splitmix64 finaliser to spread the bits.
+    let name = family.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let mut z = seed ^ name.rotate_left(17) ^ (case as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The value tree of one case, made from its own seed.
+fn case_tree(
+    family: &Family,
+    seed: u64,
+    case: usize,
+) -> Result<Box<dyn ValueTree<Value = Input>>, Error> {
+    family
+        .strategy
+        .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
+        .map_err(|e| Error::Usage(format!("cannot generate cases for {}: {e}", family.name)))
+}
+
+/// One planned case: which family, which case number, and where it sits in the plan.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
     family: usize,
     case: usize,
+    /// Failures are reported for the earliest case in the plan, so the report does not depend
+    /// on which answer came back first.
+    position: usize,
+}
+
+/// One generated case, ready to send.
+struct Case {
+    at: Planned,
+    input: Input,
+}
+
+/// Cases travel in chunks: one channel operation (and at most one thread wake-up) per chunk.
+const CHUNK: usize = 16;
+
+/// How many threads generate cases: generation is the runner's own main cost, but the cores
+/// are shared with the HTTP client (and, with no `--target`, the embedded server).
+fn generator_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8))
+}
+
+type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<Case>, Error>>;
+
+/// Generates the planned cases on background threads, so requests go out while later cases
+/// are still being made. Strategies cannot cross threads, so each thread builds its own
+/// families; per-case seeds make the cases independent of the thread count.
+fn generate(plan: Vec<Planned>, seed: u64, threads: usize) -> Result<Chunks, Error> {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let chunks: Arc<Vec<Vec<Planned>>> = Arc::new(plan.chunks(CHUNK).map(<[_]>::to_vec).collect());
+    for t in 0..threads {
+        let (tx, chunks) = (tx.clone(), chunks.clone());
+        std::thread::Builder::new()
+            .name(format!("ol-generate-{t}"))
+            .spawn(move || {
+                let built = ValueGen::new(GenConfig::MEDIUM)
+                    .map_err(Error::from)
+                    .and_then(|gen| families(&gen));
+                let families = match built {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                };
+                for chunk in chunks.iter().skip(t).step_by(threads) {
+                    let made = chunk
+                        .iter()
+                        .map(|&at| {
+                            case_tree(&families[at.family], seed, at.case).map(|tree| Case {
+                                at,
+                                input: tree.current(),
+                            })
+                        })
+                        .collect();
+                    // A closed channel means the run has stopped (an error, or a stall).
+                    if tx.blocking_send(made).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::io("cannot start a case generator thread", e))?;
+    }
+    Ok(rx)
+}
+
+/// Hands generated cases to the send workers one at a time.
+struct Queue(tokio::sync::Mutex<(Chunks, VecDeque<Case>)>);
+
+impl Queue {
+    /// The next case; `None` when generation is done.
+    async fn next(&self) -> Result<Option<Case>, Error> {
+        let mut guard = self.0.lock().await;
+        let (chunks, ready) = &mut *guard;
+        loop {
+            if let Some(case) = ready.pop_front() {
+                return Ok(Some(case));
+            }
+            match chunks.recv().await {
+                Some(chunk) => ready.extend(chunk?),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+/// The first failing case of one check, in plan order, kept for shrinking and the report.
+struct Candidate {
+    at: Planned,
+    input: Input,
+    observed: Vec<Observed>,
     message: String,
+}
+
+/// What the answers so far say: how often each check was observed, and each check's first
+/// failing case.
+#[derive(Default)]
+struct Tally {
+    observations: BTreeMap<&'static str, usize>,
+    candidates: BTreeMap<&'static str, Candidate>,
+}
+
+impl Tally {
+    fn record(&mut self, case: &Case, observed: &[Observed], verdicts: Vec<Verdict>) {
+        for (check, verdict) in verdicts {
+            *self.observations.entry(check).or_default() += 1;
+            let Err(message) = verdict else { continue };
+            let earlier = |c: &Candidate| case.at.position < c.at.position;
+            if self.candidates.get(check).is_none_or(earlier) {
+                let candidate = Candidate {
+                    at: case.at,
+                    input: case.input.clone(),
+                    observed: observed.to_vec(),
+                    message,
+                };
+                self.candidates.insert(check, candidate);
+            }
+        }
+    }
+}
+
+/// Sends cases with `concurrency` workers (one request in flight each), judging each answer
+/// as it comes. Workers stop early once the target has stalled: the cases left would only be
+/// skipped.
+async fn send_all(
+    sender: &Sender,
+    chunks: Chunks,
+    judges: Vec<Judge>,
+    progress: &indicatif::ProgressBar,
+) -> Result<Tally, Error> {
+    let queue = Arc::new(Queue(tokio::sync::Mutex::new((chunks, VecDeque::new()))));
+    let judges = Arc::new(judges);
+    let tally = Arc::new(std::sync::Mutex::new(Tally::default()));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..sender.opts.concurrency.max(1) {
+        let (sender, queue, judges, tally) =
+            (sender.clone(), queue.clone(), judges.clone(), tally.clone());
+        let progress = progress.clone();
+        workers.spawn(async move {
+            while !sender.stalled.load(Ordering::Relaxed) {
+                let Some(case) = queue.next().await? else {
+                    break;
+                };
+                let observed = sender.send_input(&case.input).await;
+                let verdicts = judge_all(&judges[case.at.family], &case.input, &observed);
+                tally
+                    .lock()
+                    .map_err(|_| Error::Internal("a request worker panicked".into()))?
+                    .record(&case, &observed, verdicts);
+                progress.inc(1);
+            }
+            Ok::<(), Error>(())
+        });
+    }
+    while let Some(joined) = workers.join_next().await {
+        joined.map_err(|e| Error::Internal(format!("a request worker failed: {e}")))??;
+    }
+    drop(queue);
+    Arc::into_inner(tally)
+        .and_then(|t| t.into_inner().ok())
+        .ok_or_else(|| Error::Internal("the tally is still shared after the run".into()))
 }
 
 /// Runs the selected checks against the target and builds the report.
@@ -884,88 +1097,65 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let started = Instant::now();
     preflight(&opts).await?;
     let gen = ValueGen::new(GenConfig::MEDIUM)?;
-    let families: Vec<Family> = families(&gen)?
-        .into_iter()
-        .filter(|f| {
-            f.checks
-                .iter()
-                .any(|c| selected(c, &opts.include, &opts.exclude))
-        })
-        .collect();
-    let opts = Arc::new(opts);
-    let sender = Sender::new(opts.clone())?;
-    let mut runner = seeded_runner(opts.seed);
-    let progress = crate::report::progress_bar(
-        opts.progress,
-        families
+    let families = families(&gen)?;
+    let mut plan: Vec<Planned> = Vec::new();
+    for (family, f) in families.iter().enumerate() {
+        if !f
+            .checks
             .iter()
-            .map(|f| {
-                if f.name == "large batches" {
-                    1
-                } else {
-                    opts.cases
-                }
-            })
-            .sum(),
-    );
-    let mut observations: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
-    for (fi, family) in families.iter().enumerate() {
-        let count = if family.name == "large batches" || family.name == "empty batch" {
+            .any(|c| selected(c, &opts.include, &opts.exclude))
+        {
+            continue;
+        }
+        let count = if f.name == "large batches" || f.name == "empty batch" {
             1
         } else {
             opts.cases
         };
-        let mut trees = Vec::with_capacity(count);
-        let mut inputs = Vec::with_capacity(count);
-        for _ in 0..count {
-            let tree = family.strategy.new_tree(&mut runner).map_err(|e| {
-                Error::Usage(format!("cannot generate cases for {}: {e}", family.name))
-            })?;
-            inputs.push(tree.current());
-            trees.push(tree);
-        }
-        let observed = send_all(&sender, &inputs, opts.concurrency).await;
-        progress.inc(count as u64);
-        let mut pending: Vec<(&'static str, Pending)> = Vec::new();
-        for (case, (input, obs)) in inputs.iter().zip(&observed).enumerate() {
-            for (id, verdict) in judge_all(family, input, obs) {
-                *observations.entry(id).or_default() += 1;
-                if let Err(message) = verdict {
-                    let known = failures.contains_key(id) || pending.iter().any(|(p, _)| *p == id);
-                    if !known {
-                        pending.push((
-                            id,
-                            Pending {
-                                family: fi,
-                                case,
-                                message,
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-        for (id, p) in pending {
-            let family = &families[p.family];
-            let failure = if sender.stalled.load(Ordering::Relaxed) || id == "transport.answered" {
-                failure(&sender, &inputs[p.case], &observed[p.case], p.message, 0)
-            } else {
-                shrink(
-                    &sender,
-                    family,
-                    &mut trees[p.case],
-                    id,
-                    &inputs[p.case],
-                    &observed[p.case],
-                    p.message,
-                )
-                .await
-            };
-            failures.insert(id, failure);
+        for case in 0..count {
+            let position = plan.len();
+            plan.push(Planned {
+                family,
+                case,
+                position,
+            });
         }
     }
+    let opts = Arc::new(opts);
+    let sender = Sender::new(opts.clone())?;
+    let progress = crate::report::progress_bar(opts.progress, plan.len());
+    let chunks = generate(plan, opts.seed, generator_threads())?;
+    let judges = families.iter().map(|f| f.judge.clone()).collect();
+    let Tally {
+        observations,
+        candidates,
+    } = send_all(&sender, chunks, judges, &progress).await?;
     progress.finish_and_clear();
+    let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
+    for (id, c) in candidates {
+        let family = &families[c.at.family];
+        let failure = if sender.stalled.load(Ordering::Relaxed) || id == "transport.answered" {
+            failure(&sender, &c.input, &c.observed, c.message, 0)
+        } else {
+            match case_tree(family, opts.seed, c.at.case) {
+                // The case is made again from its seed; it must be the one that was sent.
+                Ok(mut tree) if tree.current() == c.input => {
+                    shrink(
+                        &sender,
+                        family,
+                        &mut tree,
+                        id,
+                        &c.input,
+                        &c.observed,
+                        c.message,
+                    )
+                    .await
+                }
+                _ => failure(&sender, &c.input, &c.observed, c.message, 0),
+            }
+        };
+        failures.insert(id, failure);
+    }
     let stalled = sender.stalled.load(Ordering::Relaxed).then(|| {
         format!("the target stopped answering after {} consecutive timeouts; later requests were not sent", opts.stall_after)
     });
@@ -1000,6 +1190,9 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
             }
         })
         .collect();
+    if let Some(recorder) = &sender.recorder {
+        recorder.finish()?;
+    }
     let stale = opts
         .expectations
         .as_ref()
@@ -1019,39 +1212,6 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     })
 }
 
-async fn send_all(sender: &Sender, inputs: &[Input], concurrency: usize) -> Vec<Vec<Observed>> {
-    let limit = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for (i, input) in inputs.iter().enumerate() {
-        let sender = sender.clone();
-        let input = input.clone();
-        let limit = limit.clone();
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            (i, sender.send_input(&input).await)
-        });
-    }
-    let mut out = vec![Vec::new(); inputs.len()];
-    while let Some(joined) = set.join_next().await {
-        if let Ok((i, observed)) = joined {
-            out[i] = observed;
-        }
-    }
-    for (slot, input) in out.iter_mut().zip(inputs) {
-        if slot.len() != input.requests.len() {
-            // A send task that died leaves no answer; report it as such rather than panic.
-            *slot = vec![
-                Observed {
-                    error: Some("request task failed".into()),
-                    ..Observed::default()
-                };
-                input.requests.len()
-            ];
-        }
-    }
-    out
-}
-
 /// Shrinks a failing case while the check keeps failing, within a request budget.
 async fn shrink(
     sender: &Sender,
@@ -1064,24 +1224,23 @@ async fn shrink(
 ) -> Failure {
     let mut best = (input.clone(), observed.to_vec(), message);
     let mut steps = 0;
-    while steps < SHRINK_BUDGET && !sender.stalled.load(Ordering::Relaxed) {
-        if !tree.simplify() {
-            break;
-        }
+    // proptest's own shrink loop: simplify after a failure, complicate after a pass, and test
+    // every value the tree moves to.
+    let mut more = tree.simplify();
+    while more && steps < SHRINK_BUDGET && !sender.stalled.load(Ordering::Relaxed) {
         steps += 1;
         let candidate = tree.current();
         let obs = sender.send_input(&candidate).await;
-        let still = judge_all(family, &candidate, &obs)
+        let still = judge_all(&family.judge, &candidate, &obs)
             .into_iter()
             .find(|(c, v)| *c == id && v.is_err());
-        match still {
-            Some((_, Err(m))) => best = (candidate, obs, m),
-            _ => {
-                if !tree.complicate() {
-                    break;
-                }
+        more = match still {
+            Some((_, Err(m))) => {
+                best = (candidate, obs, m);
+                tree.simplify()
             }
-        }
+            _ => tree.complicate(),
+        };
     }
     failure(sender, &best.0, &best.1, best.2, steps)
 }
@@ -1100,19 +1259,19 @@ fn failure(
         .unwrap_or(observed.len().saturating_sub(1));
     let req = &input.requests[index.min(input.requests.len().saturating_sub(1))];
     let o = observed.get(index).cloned().unwrap_or_default();
-    let url = sender.url(req.endpoint);
+    let url = sender.url(req.endpoint).as_str();
     Failure {
         message,
         shrink_steps: steps,
         request: Some(Exchange::request(
-            &url,
+            url,
             req,
             &sender.opts.headers,
             sender.opts.gzip,
         )),
         response: Some(Exchange::response(&o)),
         curl: Some(crate::report::curl(
-            &url,
+            url,
             req,
             &sender.opts.headers,
             sender.opts.gzip,
@@ -1134,4 +1293,55 @@ pub fn family_check_ids(families: &[Family]) -> Vec<&'static str> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_cases(plan: &[Planned], threads: usize) -> Vec<(usize, Input)> {
+        let mut chunks = generate(plan.to_vec(), 7, threads).expect("generators start");
+        let mut out = Vec::new();
+        while let Some(chunk) = chunks.blocking_recv() {
+            out.extend(
+                chunk
+                    .expect("cases generate")
+                    .into_iter()
+                    .map(|c| (c.at.position, c.input)),
+            );
+        }
+        out.sort_by_key(|(p, _)| *p);
+        out
+    }
+
+    #[test]
+    fn cases_do_not_depend_on_the_generator_thread_count() {
+        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+        let count = families(&gen).expect("families").len();
+        let plan: Vec<Planned> = (0..count)
+            .flat_map(|family| (0..3).map(move |case| (family, case)))
+            .enumerate()
+            .map(|(position, (family, case))| Planned {
+                family,
+                case,
+                position,
+            })
+            .collect();
+        let one = all_cases(&plan, 1);
+        assert_eq!(one.len(), plan.len());
+        assert_eq!(one, all_cases(&plan, 3));
+    }
+
+    #[test]
+    fn case_seeds_differ_by_family_case_and_run_seed() {
+        let seeds = [
+            case_seed(1, "valid batches", 0),
+            case_seed(1, "valid batches", 1),
+            case_seed(1, "mixed batches", 0),
+            case_seed(2, "valid batches", 0),
+        ];
+        let distinct: std::collections::BTreeSet<u64> = seeds.into_iter().collect();
+        assert_eq!(distinct.len(), seeds.len());
+        assert_eq!(case_seed(1, "valid batches", 0), seeds[0]);
+    }
 }

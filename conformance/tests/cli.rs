@@ -247,3 +247,72 @@ fn gzip_bodies_and_headers_reach_the_server() {
         "secrets never reach the report"
     );
 }
+
+#[test]
+fn save_requests_holds_every_request_byte_for_byte() {
+    let saved = temp("requests.jsonl");
+    let out = bin()
+        .args(["run", "--seed", "4", "--cases", "3", "--format", "json"])
+        .args([
+            "--header",
+            "Authorization: Bearer secret-token",
+            "--save-requests",
+        ])
+        .arg(&saved)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let requests = openlineage_conformance::record::read(&saved).expect("saved requests parse");
+    assert_eq!(Some(requests.len() as u64), report["requests"].as_u64());
+    let text = std::fs::read_to_string(&saved).expect("saved file");
+    assert!(
+        !text.contains("secret-token"),
+        "secret headers are redacted"
+    );
+    let mut events = 0;
+    for r in &requests {
+        assert_eq!(r.method, "POST");
+        assert!(r.url.ends_with("/api/v1/lineage") || r.url.ends_with("/api/v1/lineage/batch"));
+        let body = r.body_bytes().expect("body decodes");
+        if r.body_base64.is_some() {
+            assert!(
+                std::str::from_utf8(&body).is_err(),
+                "base64 only for non-UTF-8 bodies"
+            );
+        }
+        if serde_json::from_slice::<serde_json::Value>(&body)
+            .is_ok_and(|v| v["eventTime"].is_string())
+        {
+            events += 1;
+        }
+    }
+    assert!(events > 10, "valid single events are saved as sent");
+    // The invalid-UTF-8 mutation is among the cases, and survives as base64.
+    assert!(requests.iter().any(|r| r.body_base64.is_some()));
+}
+
+#[test]
+fn save_requests_to_an_unwritable_path_is_a_clear_error() {
+    let out = bin()
+        .args([
+            "run",
+            "--cases",
+            "1",
+            "--save-requests",
+            "/nonexistent-dir/requests.jsonl",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent-dir/requests.jsonl"),
+        "{stderr}"
+    );
+}

@@ -32,6 +32,7 @@ fn options(target: String) -> RunOptions {
         strict: false,
         expectations: None,
         stall_after: 3,
+        save_requests: None,
         progress: false,
     }
 }
@@ -490,5 +491,44 @@ fn a_server_that_answers_garbage_is_reported_not_crashed_on() {
                 .is_some_and(|r| r.line.starts_with("no answer")),
             "{f:?}"
         );
+    });
+}
+
+/// Each failure's shrunk request, message and shrink steps, by check id.
+fn failure_details(report: &Report) -> Vec<(String, String, String, usize)> {
+    report
+        .results
+        .iter()
+        .filter_map(|r| {
+            let f = r.failure.as_ref()?;
+            let body = f
+                .request
+                .as_ref()
+                .map(|x| x.body.clone())
+                .unwrap_or_default();
+            Some((r.id.clone(), body, f.message.clone(), f.shrink_steps))
+        })
+        .collect()
+}
+
+#[test]
+fn failures_do_not_depend_on_concurrency_or_selection() {
+    block_on(async {
+        let (addr, _task) = serve(zoo(|_| StatusCode::OK.into_response(), reference_batch)).await;
+        let serial = run_against(addr, |o| o.concurrency = 1).await;
+        let parallel = run_against(addr, |o| o.concurrency = 16).await;
+        let details = failure_details(&serial);
+        assert!(details.len() >= 4, "{}", serial.human());
+        assert_eq!(details, failure_details(&parallel));
+        // A case's seed depends on its family and number only, so running one check alone
+        // finds the same first failure and shrinks it the same way.
+        let id = "single.invalid.type.rejected";
+        let alone = run_against(addr, |o| {
+            o.include = vec![glob::Pattern::new(id).expect("glob")];
+        })
+        .await;
+        let pick = |d: Vec<(String, String, String, usize)>| d.into_iter().find(|x| x.0 == id);
+        assert!(pick(failure_details(&alone)).is_some());
+        assert_eq!(pick(failure_details(&alone)), pick(details));
     });
 }

@@ -5,7 +5,6 @@
 //! same reference server and payload; build times are whole `cargo build`s in scratch target
 //! folders. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
 
-use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -152,21 +151,25 @@ pub fn run(quick: bool) -> Result<i32> {
         num(&r, "/ingest/batch100/no_validate_events_s")?,
         "ev/s",
     ));
+    const REPLAY: &str =
+        "ol-conformance run vs wrk replaying the run's own requests, same server (requests/s)";
+    const FIXED: &str =
+        "context: wrk sending one fixed medium event vs wrk replaying the run's requests (requests/s)";
     match runner_vs_wrk(&root, quick) {
-        Ok((runner, wrk)) => rows.push(row(
-            "ol-conformance run vs wrk on the reference server (requests/s)",
-            runner,
-            wrk,
-            "req/s",
-        )),
+        Ok(r) => {
+            rows.push(row(REPLAY, r.runner, r.replay, "req/s"));
+            rows.push(row(FIXED, r.fixed, r.replay, "req/s"));
+        }
         Err(e) => {
             eprintln!("runner comparison unavailable: {e:#}");
-            rows.push(Row {
-                name: "ol-conformance run vs wrk on the reference server (requests/s)",
-                ours: "n/a".into(),
-                theirs: format!("unavailable ({e})"),
-                ratio: "n/a".into(),
-            });
+            for name in [REPLAY, FIXED] {
+                rows.push(Row {
+                    name,
+                    ours: "n/a".into(),
+                    theirs: format!("unavailable ({e})"),
+                    ratio: "n/a".into(),
+                });
+            }
         }
     }
     if !quick {
@@ -268,8 +271,16 @@ impl Drop for Server {
     }
 }
 
-/// Requests per second of `ol-conformance run` and of `wrk` against the same reference server.
-fn runner_vs_wrk(root: &Path, quick: bool) -> Result<(f64, f64)> {
+/// Request rates measured against one reference server: the runner's own, `wrk` replaying the
+/// exact requests the runner sent (same bodies, endpoints and concurrency, so the server does
+/// the same work and the ratio is the runner's overhead), and `wrk` sending one fixed event.
+struct RunnerRates {
+    runner: f64,
+    replay: f64,
+    fixed: f64,
+}
+
+fn runner_vs_wrk(root: &Path, quick: bool) -> Result<RunnerRates> {
     let profile = if quick { "debug" } else { "release" };
     let mut build = cargo();
     if quick {
@@ -295,49 +306,160 @@ fn runner_vs_wrk(root: &Path, quick: bool) -> Result<(f64, f64)> {
         std::thread::sleep(Duration::from_millis(50));
     }
     let base = format!("http://{listen}/api/v1");
-    let out = Command::new(&bin)
-        .args([
-            "run",
-            "--target",
-            &base,
-            "--format",
-            "json",
-            "--seed",
-            "1",
-            "--cases",
-            if quick { "8" } else { "64" },
-        ])
-        .stderr(Stdio::null())
-        .output()?;
-    let report: Value = serde_json::from_slice(&out.stdout).context("runner JSON report")?;
-    let runner = report["requests"].as_f64().unwrap_or(0.0)
-        / (report["duration_ms"].as_f64().unwrap_or(1.0) / 1000.0);
+    let saved = root.join("target/bench-requests.jsonl");
+    // Enough cases that the rate is the steady one, not process start-up.
+    let cases = if quick { "8" } else { "512" };
+    let run = |save: bool| -> Result<(f64, f64)> {
+        let mut cmd = Command::new(&bin);
+        cmd.args(["run", "--target", &base, "--format", "json", "--seed", "1"])
+            .args(["--concurrency", "8", "--cases", cases]);
+        if save {
+            cmd.arg("--save-requests").arg(&saved);
+        }
+        let out = cmd.stderr(Stdio::null()).output()?;
+        let report: Value = serde_json::from_slice(&out.stdout).context("runner JSON report")?;
+        let requests = num(&report, "/requests")?;
+        Ok((
+            requests,
+            requests / (num(&report, "/duration_ms")? / 1000.0),
+        ))
+    };
+    // Best of three timed runs, as the other rows take the best round; saving the requests
+    // costs time, so the replay data comes from one more run with the same seed.
+    let mut runner = 0f64;
+    for _ in 0..if quick { 1 } else { 3 } {
+        runner = runner.max(run(false)?.1);
+    }
+    let (requests, _) = run(true)?;
+    let data = root.join("target/bench-requests.wrk");
+    let n = wrk_data(&saved, &data)?;
+    if n as f64 != requests {
+        bail!(
+            "{} holds {n} requests but the run sent {requests}",
+            saved.display()
+        );
+    }
+    let replay_script = root.join("target/bench-replay.lua");
+    std::fs::write(&replay_script, REPLAY_LUA)
+        .with_context(|| format!("cannot write {}", replay_script.display()))?;
+    let duration = if quick { "2s" } else { "10s" };
+    let replay = wrk(
+        &replay_script,
+        &format!("{base}/lineage"),
+        duration,
+        Some(&data),
+    )?;
     let body = std::fs::read_to_string(root.join("target/bench-events.jsonl"))?
         .lines()
         .next()
         .context("empty bench corpus")?
         .to_string();
-    let script = root.join("target/bench-wrk.lua");
-    std::fs::write(&script, format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = {}\n", serde_json::to_string(&body)?))?;
-    let mut wrk = Command::new("wrk")
-        .args(["-t2", "-c8", if quick { "-d2s" } else { "-d10s" }, "-s"])
-        .arg(&script)
-        .arg(format!("{base}/lineage"))
-        .stdout(Stdio::piped())
-        .spawn()
+    let fixed_script = root.join("target/bench-wrk.lua");
+    std::fs::write(&fixed_script, format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = {}\n", serde_json::to_string(&body)?))?;
+    let fixed = wrk(&fixed_script, &format!("{base}/lineage"), duration, None)?;
+    Ok(RunnerRates {
+        runner,
+        replay,
+        fixed,
+    })
+}
+
+/// A wrk script that replays a data file of requests in order, round robin on each thread.
+/// Each record is a header line `path TAB content-type TAB content-encoding-or-dash TAB length`
+/// followed by exactly `length` bytes of body.
+const REPLAY_LUA: &str = r#"-- Replays requests saved by `ol-conformance run --save-requests` (via cargo xtask bench).
+local requests = {}
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  while true do
+    local header = f:read("*l")
+    if not header then break end
+    local path, ctype, encoding, length = header:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(%d+)$")
+    assert(path, "bad record header: " .. header)
+    local body = f:read(tonumber(length)) or ""
+    local headers = { ["Content-Type"] = ctype }
+    if encoding ~= "-" then headers["Content-Encoding"] = encoding end
+    requests[#requests + 1] = wrk.format("POST", path, headers, body)
+  end
+  f:close()
+  assert(#requests > 0, "no requests in " .. args[1])
+end
+local i = 0
+function request()
+  i = i % #requests + 1
+  return requests[i]
+end
+"#;
+
+/// Turns a `--save-requests` file into the replay script's data file; returns the count.
+fn wrk_data(saved: &Path, data: &Path) -> Result<usize> {
+    use base64::Engine;
+    use std::io::{BufRead, Write};
+    let input =
+        std::fs::File::open(saved).with_context(|| format!("cannot open {}", saved.display()))?;
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(data).with_context(|| format!("cannot create {}", data.display()))?,
+    );
+    let mut n = 0;
+    for (i, line) in std::io::BufReader::new(input).lines().enumerate() {
+        let line = line.with_context(|| format!("cannot read {}", saved.display()))?;
+        let context = || format!("{} line {}", saved.display(), i + 1);
+        let r: Value = serde_json::from_str(&line).with_context(context)?;
+        let url = r["url"].as_str().with_context(context)?;
+        let path = url
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .with_context(context)?;
+        let header = |name: &str| {
+            r["headers"].as_array().into_iter().flatten().find_map(|h| {
+                (h[0].as_str()? == name).then(|| h[1].as_str().unwrap_or("").to_string())
+            })
+        };
+        let body = match (r["body"].as_str(), r["body_base64"].as_str()) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .with_context(context)?,
+            (None, None) => Vec::new(),
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let encoding = header("content-encoding").unwrap_or_else(|| "-".into());
+        if [&path, &content_type, &encoding]
+            .iter()
+            .any(|f| f.contains(['\t', '\n']))
+        {
+            bail!(
+                "{}: a tab or newline in a header cannot be replayed",
+                context()
+            );
+        }
+        writeln!(out, "{path}\t{content_type}\t{encoding}\t{}", body.len())?;
+        out.write_all(&body)?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
+}
+
+/// Requests per second wrk reaches with `script` (8 connections, as the runner's default).
+fn wrk(script: &Path, url: &str, duration: &str, data: Option<&Path>) -> Result<f64> {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t2", "-c8", "-d", duration, "-s"])
+        .arg(script)
+        .arg(url);
+    if let Some(d) = data {
+        cmd.arg("--").arg(d);
+    }
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
         .context("wrk is not installed (apt-get install wrk)")?;
-    let mut text = String::new();
-    wrk.stdout
-        .take()
-        .context("wrk output")?
-        .read_to_string(&mut text)?;
-    wrk.wait()?;
-    let rate = text
-        .lines()
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse::<f64>().ok())
-        .context("wrk printed no Requests/sec")?;
-    Ok((runner, rate))
+        .with_context(|| format!("wrk printed no Requests/sec: {text}"))
 }
 
 /// Seconds for a clean debug build in a scratch target folder.

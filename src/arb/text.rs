@@ -1,0 +1,254 @@
+//! Cheap string strategies: characters drawn straight from a character class, shrinking by length.
+//!
+//! proptest's regex strategies keep one value tree per character, and a `&str` strategy parses
+//! its regex again for every value. Generated events are mostly strings, so both costs dominated
+//! event generation; these strategies draw a whole string at once and shrink it by truncation,
+//! which is what a minimal reproducer needs.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::sync::LazyLock;
+
+use proptest::prelude::RngExt;
+use proptest::strategy::{NewTree, Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+/// A set of characters to draw from, uniformly.
+pub struct Class {
+    ranges: Vec<(char, char)>,
+    /// Characters before each range, for picking the n-th character of the class.
+    before: Vec<u32>,
+    size: u32,
+}
+
+impl fmt::Debug for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Class({} ranges, {} chars)",
+            self.ranges.len(),
+            self.size
+        )
+    }
+}
+
+impl Class {
+    fn new(ranges: Vec<(char, char)>) -> Self {
+        let mut before = Vec::with_capacity(ranges.len());
+        let mut size = 0u32;
+        for (lo, hi) in &ranges {
+            before.push(size);
+            size += u32::from(*hi) - u32::from(*lo) + 1;
+        }
+        Class {
+            ranges,
+            before,
+            size,
+        }
+    }
+
+    /// The class a regex character class such as `[a-z0-9_]` or `\PC` denotes.
+    fn parse(pattern: &str) -> Self {
+        use regex_syntax::hir::{Class as HirClass, HirKind};
+        let hir = regex_syntax::parse(pattern);
+        let ranges = match hir.as_ref().map(|h| h.kind()) {
+            Ok(HirKind::Class(HirClass::Unicode(c))) => {
+                c.ranges().iter().map(|r| (r.start(), r.end())).collect()
+            }
+            // The patterns are the constants below; a typo shows up as an empty class in tests.
+            _ => Vec::new(),
+        };
+        Self::new(ranges)
+    }
+
+    /// The n-th character of the class (`n < size`).
+    fn nth(&self, n: u32) -> char {
+        let i = self.before.partition_point(|&b| b <= n) - 1;
+        let (lo, _) = self.ranges[i];
+        // Every code point in a range is a char: regex classes never straddle the surrogates.
+        char::from_u32(u32::from(lo) + (n - self.before[i])).unwrap_or(lo)
+    }
+
+    /// How many characters the class holds.
+    pub fn len(&self) -> u32 {
+        self.size
+    }
+
+    /// True when the class holds no character.
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+
+    /// Whether `c` belongs to the class.
+    pub fn contains(&self, c: char) -> bool {
+        self.ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&c))
+    }
+}
+
+/// `[a-z]`.
+pub static LOWER: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-z]"));
+/// `[a-zA-Z0-9_]`: the rest of an identifier.
+pub static WORD: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-zA-Z0-9_]"));
+/// `[a-z0-9-]`: a host name label.
+pub static HOST: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-z0-9-]"));
+/// `[a-zA-Z0-9_.-]`: a URI path segment.
+pub static SEGMENT: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-zA-Z0-9_.-]"));
+/// `[a-zA-Z0-9_.:/ -]`: plain ASCII free text.
+pub static ASCII_TEXT: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-zA-Z0-9_.:/ -]"));
+/// `\PC`: any printable Unicode character (other scripts, emoji, combining marks).
+pub static PRINTABLE: LazyLock<Class> = LazyLock::new(|| Class::parse(r"\PC"));
+
+/// Strings of `len` characters (counted in chars) drawn from `class`.
+#[derive(Clone, Copy)]
+pub struct Text {
+    class: &'static LazyLock<Class>,
+    min: usize,
+    max: usize,
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Text({:?}, {}..={})", **self.class, self.min, self.max)
+    }
+}
+
+/// Strings from `class` with a length in `len`.
+pub fn text(class: &'static LazyLock<Class>, len: RangeInclusive<usize>) -> Text {
+    Text {
+        class,
+        min: *len.start(),
+        max: (*len.end()).max(*len.start()),
+    }
+}
+
+impl Strategy for Text {
+    type Tree = TextTree;
+    type Value = String;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let class: &Class = self.class;
+        if class.is_empty() {
+            return Err("empty character class".into());
+        }
+        let rng = runner.rng();
+        let len = rng.random_range(self.min..=self.max);
+        let chars: Vec<char> = (0..len)
+            .map(|_| class.nth(rng.random_range(0..class.size)))
+            .collect();
+        Ok(TextTree {
+            chars,
+            lo: self.min,
+            curr: len,
+            hi: len,
+        })
+    }
+}
+
+/// A drawn string; shrinking binary-searches the shortest prefix that still fails.
+#[derive(Debug, Clone)]
+pub struct TextTree {
+    chars: Vec<char>,
+    lo: usize,
+    curr: usize,
+    hi: usize,
+}
+
+impl TextTree {
+    fn reposition(&mut self) -> bool {
+        let mid = self.lo + (self.hi - self.lo) / 2;
+        if mid == self.curr {
+            false
+        } else {
+            self.curr = mid;
+            true
+        }
+    }
+}
+
+impl ValueTree for TextTree {
+    type Value = String;
+
+    fn current(&self) -> String {
+        self.chars[..self.curr].iter().collect()
+    }
+
+    fn simplify(&mut self) -> bool {
+        if self.hi <= self.lo {
+            return false;
+        }
+        self.hi = self.curr;
+        self.reposition()
+    }
+
+    fn complicate(&mut self) -> bool {
+        if self.hi <= self.lo {
+            return false;
+        }
+        self.lo = self.curr + 1;
+        self.reposition()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_hold_what_their_patterns_say() {
+        assert_eq!(LOWER.len(), 26);
+        assert_eq!(WORD.len(), 63);
+        assert_eq!(ASCII_TEXT.len(), 62 + 6);
+        assert!(PRINTABLE.len() > 100_000, "\\PC covers the assigned planes");
+        assert!(PRINTABLE.contains('é') && PRINTABLE.contains('😀'));
+        assert!(!PRINTABLE.contains('\n') && !PRINTABLE.contains('\u{200b}'));
+    }
+
+    #[test]
+    fn every_drawn_char_belongs_to_the_class_and_lengths_stay_in_range() {
+        let mut runner = TestRunner::deterministic();
+        for (class, len) in [(&PRINTABLE, 0..=12), (&WORD, 3..=5), (&LOWER, 1..=1)] {
+            let s = text(class, len.clone());
+            for _ in 0..200 {
+                let v = s
+                    .new_tree(&mut runner)
+                    .map(|t| t.current())
+                    .unwrap_or_default();
+                assert!(len.contains(&v.chars().count()), "{v:?}");
+                assert!(v.chars().all(|c| class.contains(c)), "{v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn shrinking_finds_the_shortest_failing_prefix() {
+        let mut runner = TestRunner::deterministic();
+        let s = text(&LOWER, 0..=40);
+        // "Fails" while the string has at least 7 characters.
+        let fails = |v: &str| v.len() >= 7;
+        let mut tree = s.new_tree(&mut runner).expect("tree");
+        while !fails(&tree.current()) {
+            tree = s.new_tree(&mut runner).expect("tree");
+        }
+        let mut best = tree.current();
+        // proptest's loop: simplify after a failure, complicate after a pass.
+        let mut more = tree.simplify();
+        while more {
+            more = if fails(&tree.current()) {
+                best = tree.current();
+                tree.simplify()
+            } else {
+                tree.complicate()
+            };
+        }
+        assert_eq!(best.len(), 7);
+        assert!(best.chars().all(|c| LOWER.contains(c)));
+    }
+
+    #[test]
+    fn the_lower_bound_is_never_crossed() {
+        let mut runner = TestRunner::deterministic();
+        let mut tree = text(&WORD, 3..=9).new_tree(&mut runner).expect("tree");
+        while tree.simplify() {}
+        assert!(tree.current().chars().count() >= 3);
+    }
+}
