@@ -40,7 +40,7 @@ pub use errors::Error;
 pub use event::{BatchRequest, Event, EventKind};
 pub(crate) use facet::facet_container;
 pub use facet::Facet;
-pub use registry::{facet, FacetInfo, FacetKind};
+pub use registry::{facet, FacetInfo, FacetKind, NestedFacetMap};
 #[cfg(feature = "validate")]
 pub use validate::{Tier, Validator, Violation};
 

@@ -4,7 +4,8 @@
 //! process. The core tier checks the event against its own definition (chosen by structure, as
 //! the spec's `oneOf` would, so errors point into the event instead of at the `oneOf`), the
 //! formats tier asserts `date-time`, `uuid` and `uri`, and the facets tier checks each known
-//! facet against its own facet schema.
+//! facet against its own facet schema, facets forwarded inside other facets included (the
+//! parent facet carries the parent and root runs' facets).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -247,7 +248,8 @@ impl Validator {
             .collect()
     }
 
-    /// Checks each known facet against its own schema, wherever facets of its kind live.
+    /// Checks each known facet against its own schema, wherever facets of its kind live:
+    /// the event's facet maps and the maps nested in facets ([`crate::FacetInfo::nested_maps`]).
     fn check_facets(&self, event: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
         let mut maps: Vec<(String, FacetKind, Option<&Value>)> = vec![
@@ -281,7 +283,10 @@ impl Validator {
                 maps.push((format!("/{list}/{i}/{own}"), own_kind, ds.get(own)));
             }
         }
-        for (pointer, kind, map) in maps {
+        // Facet maps found inside facets are appended and checked in turn.
+        let mut next = 0;
+        while let Some((pointer, kind, map)) = maps.get(next).cloned() {
+            next += 1;
             let Some(map) = map else { continue };
             for (key, payload) in map.as_object().into_iter().flatten() {
                 // A deletion marker need not carry the facet's own fields.
@@ -291,6 +296,13 @@ impl Validator {
                 let Some(info) = crate::facet(kind, key) else {
                     continue;
                 };
+                let at = format!("{pointer}/{}", escape(key));
+                // Facets forwarded inside this one (the parent facet's) are checked in turn.
+                for nested in info.nested_maps() {
+                    let mut found = Vec::new();
+                    resolve(payload, &nested.path, at.clone(), &mut found);
+                    maps.extend(found.into_iter().map(|(p, v)| (p, nested.kind, Some(v))));
+                }
                 let Some(validator) = self.facets.get(info.file) else {
                     continue;
                 };
@@ -314,6 +326,37 @@ impl Validator {
         }
         out
     }
+}
+
+/// The values at `path` under `value` (`*` matches every array item), with their pointers.
+fn resolve<'a>(
+    value: &'a Value,
+    path: &[String],
+    pointer: String,
+    out: &mut Vec<(String, &'a Value)>,
+) {
+    let Some((head, rest)) = path.split_first() else {
+        out.push((pointer, value));
+        return;
+    };
+    match (head.as_str(), value) {
+        ("*", Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                resolve(item, rest, format!("{pointer}/{i}"), out);
+            }
+        }
+        (name, Value::Object(map)) => {
+            if let Some(child) = map.get(name) {
+                resolve(child, rest, format!("{pointer}/{}", escape(name)), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON pointer segment for `key` (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn violation(

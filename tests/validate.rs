@@ -110,3 +110,49 @@ fn typed_events_validate_through_the_model() {
     let e = Event::from_value(&event()).expect("parses");
     assert!(e.validate(Tier::Facets).is_empty());
 }
+
+#[test]
+fn facets_forwarded_inside_the_parent_facet_are_checked_too() {
+    let producer = "https://example.com/p";
+    let base = |schema: &str| json!({"_producer": producer, "_schemaURL": format!("https://openlineage.io/spec/facets/{schema}")});
+    let mut nominal = base("1-0-1/NominalTimeRunFacet.json");
+    nominal["nominalStartTime"] = json!("2024-01-01T00:00:00Z");
+    let mut parent = base("1-2-0/ParentRunFacet.json");
+    parent["run"] = json!({"runId": "0190d5a4-7c6c-7b8e-9f00-000000000002", "facets": {"nominalTime": nominal}});
+    parent["job"] = json!({"namespace": "ns", "name": "parent"});
+    parent["root"] = json!({
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000003"},
+        "job": {"namespace": "ns", "name": "root", "facets": {"sql": {"_producer": producer, "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json", "query": "select 1"}}}
+    });
+    let mut e = event();
+    e["run"]["facets"] = json!({"parent": parent});
+    assert!(found(&e).is_empty(), "{:?}", found(&e));
+
+    // The forwarded facets break their own schemas; the core and formats tiers do not mind.
+    let mut bad = e.clone();
+    let forwarded = &mut bad["run"]["facets"]["parent"];
+    forwarded["run"]["facets"]["nominalTime"]
+        .as_object_mut()
+        .map(|o| o.remove("nominalStartTime"));
+    forwarded["root"]["job"]["facets"]["sql"]["query"] = json!(42);
+    let mut got = found(&bad);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                Tier::Facets,
+                "/run/facets/parent/root/job/facets/sql/query".to_string(),
+                "type".to_string()
+            ),
+            (
+                Tier::Facets,
+                "/run/facets/parent/run/facets/nominalTime".to_string(),
+                "required".to_string()
+            ),
+        ]
+    );
+    assert!(Validator::global()
+        .validate_value(&bad, Tier::Formats)
+        .is_empty());
+}

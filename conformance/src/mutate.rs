@@ -91,6 +91,12 @@ enum Op {
 enum FacetChange {
     Remove(String),
     Replace(Value),
+    /// Puts `payload` under `key` in the facet map at `path` inside the facet.
+    Nest {
+        path: Vec<String>,
+        key: String,
+        payload: Value,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -158,9 +164,16 @@ impl Mutation {
         let pointer = match &op {
             Op::Remove { path, .. } => Some(pointer_of(path)),
             Op::Set { path, .. } => Some(pointer_of(path)),
-            Op::Facet { kind, key, .. } => {
+            Op::Facet {
+                kind, key, change, ..
+            } => {
                 let at = format!("{}/{key}", facet_location(*kind).1);
-                Some(at)
+                match change {
+                    FacetChange::Nest {
+                        path, key: inner, ..
+                    } => Some(format!("{at}{}/{inner}", pointer_of(path))),
+                    _ => Some(at),
+                }
             }
             Op::AddDataset | Op::Body(_) => Some(String::new()),
         };
@@ -210,6 +223,15 @@ impl Mutation {
                         }
                     }
                     FacetChange::Replace(value) => payload = value.clone(),
+                    FacetChange::Nest {
+                        path,
+                        key: inner,
+                        payload: nested,
+                    } => {
+                        if let Some(map) = ensure(&mut payload, path) {
+                            map.insert(inner.clone(), nested.clone());
+                        }
+                    }
                 }
                 if let Some(obj) = ensure(&mut event, &path(parent)) {
                     let map = obj
@@ -348,6 +370,7 @@ pub fn catalogue(gen: &ValueGen) -> Vec<Mutation> {
     out.extend(missing_required(gen));
     out.extend(hand_written());
     out.extend(facet_required(gen));
+    out.extend(nested_facet_required(gen));
     out
 }
 
@@ -459,6 +482,66 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
                     key: info.key.to_string(),
                     rust_type: Some(info.rust_type),
                     change: FacetChange::Remove(field.to_string()),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// `facet.<kind>.<facet>.nested.<path>.<forwarded>.missing.<field>`: for each facet map inside
+/// a facet (the parent facet forwards run and job facets), a forwarded facet that lacks a
+/// required field. The facets tier checks forwarded facets against their own schemas too.
+fn nested_facet_required(gen: &ValueGen) -> Vec<Mutation> {
+    // The first required field of a facet of `kind`, and the facet, to forward without it.
+    let first_required = |kind: FacetKind| {
+        FACETS.iter().filter(|f| f.kind == kind).find_map(|f| {
+            let schema =
+                gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(f.rust_type))}));
+            let field = schema
+                .as_object()
+                .into_iter()
+                .flat_map(required_fields)
+                .find(|r| !r.starts_with('_'))?
+                .to_string();
+            Some((f, field))
+        })
+    };
+    let mut out = Vec::new();
+    for info in FACETS {
+        for nested in info.nested_maps() {
+            if nested.path.iter().any(|s| s == "*") {
+                continue;
+            }
+            let Some((forwarded, field)) = first_required(nested.kind) else {
+                continue;
+            };
+            let kind = kind_slug(info.kind);
+            let at = nested.path.join(".");
+            out.push(Mutation::new(
+                format!(
+                    "facet.{kind}.{}.nested.{at}.{}.missing.{field}",
+                    info.key, forwarded.key
+                ),
+                Tier::Facets,
+                EventKind::Run,
+                format!(
+                    "{kind} facet `{}` forwards `{}` under {at} without required `{field}`",
+                    info.key, forwarded.key
+                ),
+                format!("{} ({})", forwarded.schema_id, forwarded.rust_type),
+                Op::Facet {
+                    kind: info.kind,
+                    key: info.key.to_string(),
+                    rust_type: Some(info.rust_type),
+                    change: FacetChange::Nest {
+                        path: nested.path.clone(),
+                        key: forwarded.key.to_string(),
+                        payload: json!({
+                            "_producer": "https://example.com/conformance",
+                            "_schemaURL": forwarded.schema_id,
+                        }),
+                    },
                 },
             ));
         }

@@ -4,7 +4,9 @@ Reads JSON lines {"id": N, "event": ...} on stdin and writes {"id": N, "core": b
 "formats": bool, "facets": bool} per line. The tiers are defined as in the Rust validator:
 core = the core schema, formats = core with format assertion plus format errors in known
 facets, facets = formats plus every rule of each known facet's own schema (a payload with
-"_deleted": true is exempt). It reads the spec folder given as argv[1] and nothing else.
+"_deleted": true is exempt). Facet maps inside facets (the parent facet forwards run and job
+facets) hold facets that are checked the same way; where they are is read from each facet
+file's own schema. It reads the spec folder given as argv[1] and nothing else.
 """
 
 import json
@@ -32,13 +34,15 @@ def load(spec):
     registry = Registry().with_resources(
         [(s["$id"], Resource.from_contents(s)) for s in [core] + facets]
     )
-    # (kind, key) -> validator of the facet file's root schema.
+    # (kind, key) -> (validator of the facet file's root schema, facet maps inside the facet).
     known = {}
     for schema in facets:
         validator = Draft202012Validator(schema, registry=registry, format_checker=FORMATS)
         for key, prop in schema.get("properties", {}).items():
-            for kind in kinds(schema, prop["$ref"].split("/")[-1]):
-                known[(kind, key)] = validator
+            name = prop["$ref"].split("/")[-1]
+            inner = list(nested_maps(schema, schema["$defs"][name], (), (name,)))
+            for kind in kinds(schema, name):
+                known[(kind, key)] = (validator, inner)
     core_plain = Draft202012Validator(core, registry=registry)
     core_formats = Draft202012Validator(core, registry=registry, format_checker=FORMATS)
     return core_plain, core_formats, known
@@ -54,6 +58,51 @@ def kinds(schema, name):
     for alternative in definition.get("oneOf", []):
         found += kinds(schema, alternative["$ref"].split("/")[-1])
     return found
+
+
+def map_kind(definition):
+    """The kind of facets a facet-map schema holds (possibly inside a one-element anyOf)."""
+
+    def one(s):
+        extra = s.get("additionalProperties")
+        if "properties" in s or not isinstance(extra, dict):
+            return None
+        ref = extra.get("$ref", "")
+        return BASES.get(ref.split("/")[-1]) if "OpenLineage.json#/$defs/" in ref else None
+
+    found = one(definition)
+    if found is None and len(definition.get("anyOf", [])) == 1:
+        found = one(definition["anyOf"][0])
+    return found
+
+
+def nested_maps(schema, definition, path, seen):
+    """(path, kind) of each facet map inside a facet file's definition; "*" for array items."""
+    kind = map_kind(definition)
+    if kind is not None:
+        yield path, kind
+        return
+    ref = definition.get("$ref", "")
+    if ref.startswith("#/$defs/") and ref.split("/")[-1] not in seen:
+        name = ref.split("/")[-1]
+        yield from nested_maps(schema, schema["$defs"][name], path, seen + (name,))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for alternative in definition.get(key, []):
+            yield from nested_maps(schema, alternative, path, seen)
+    for name, prop in definition.get("properties", {}).items():
+        yield from nested_maps(schema, prop, path + (name,), seen)
+    if "items" in definition:
+        yield from nested_maps(schema, definition["items"], path + ("*",), seen)
+
+
+def at_path(value, path):
+    if not path:
+        yield value
+    elif path[0] == "*" and isinstance(value, list):
+        for item in value:
+            yield from at_path(item, path[1:])
+    elif isinstance(value, dict) and path[0] in value:
+        yield from at_path(value[path[0]], path[1:])
 
 
 def facet_maps(event):
@@ -74,15 +123,19 @@ def facet_maps(event):
 
 def facet_errors(event, known):
     format_errors, other_errors = 0, 0
-    for kind, facets in facet_maps(event):
+    pending = list(facet_maps(event))
+    while pending:
+        kind, facets = pending.pop()
         if not isinstance(facets, dict):
             continue
         for key, payload in facets.items():
             if isinstance(payload, dict) and payload.get("_deleted") is True:
                 continue
-            validator = known.get((kind, key))
-            if validator is None:
+            if (kind, key) not in known:
                 continue
+            validator, inner = known[(kind, key)]
+            for path, inner_kind in inner:
+                pending.extend((inner_kind, m) for m in at_path(payload, path))
             for error in validator.iter_errors({key: payload}):
                 if error.validator == "format":
                     format_errors += 1
