@@ -1027,12 +1027,15 @@ struct Candidate {
 /// failing case.
 #[derive(Default)]
 struct Tally {
+    /// Cases answered and judged.
+    cases: usize,
     observations: BTreeMap<&'static str, usize>,
     candidates: BTreeMap<&'static str, Candidate>,
 }
 
 impl Tally {
     fn record(&mut self, case: &Case, observed: &[Observed], verdicts: Vec<Verdict>) {
+        self.cases += 1;
         for (check, verdict) in verdicts {
             *self.observations.entry(check).or_default() += 1;
             let Err(message) = verdict else { continue };
@@ -1048,6 +1051,16 @@ impl Tally {
             }
         }
     }
+}
+
+/// `Err` when fewer cases were judged than planned and the target did not stall.
+fn complete(judged: usize, planned: usize, stalled: bool) -> Result<(), Error> {
+    if judged < planned && !stalled {
+        return Err(Error::Internal(format!(
+            "only {judged} of {planned} cases were generated and sent; a generator thread failed"
+        )));
+    }
+    Ok(())
 }
 
 /// Sends cases with `concurrency` workers (one request in flight each), judging each answer
@@ -1123,13 +1136,18 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     }
     let opts = Arc::new(opts);
     let sender = Sender::new(opts.clone())?;
-    let progress = crate::report::progress_bar(opts.progress, plan.len());
+    let planned = plan.len();
+    let progress = crate::report::progress_bar(opts.progress, planned);
     let chunks = generate(plan, opts.seed, generator_threads())?;
     let judges = families.iter().map(|f| f.judge.clone()).collect();
     let Tally {
+        cases,
         observations,
         candidates,
     } = send_all(&sender, chunks, judges, &progress).await?;
+    // Only a stall stops sending early; fewer cases otherwise means a generator thread died,
+    // and a report on part of the plan must not pass for a whole one.
+    complete(cases, planned, sender.stalled.load(Ordering::Relaxed))?;
     progress.finish_and_clear();
     let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
     for (id, c) in candidates {
@@ -1330,6 +1348,14 @@ mod tests {
         let one = all_cases(&plan, 1);
         assert_eq!(one.len(), plan.len());
         assert_eq!(one, all_cases(&plan, 3));
+    }
+
+    #[test]
+    fn a_run_that_lost_cases_is_an_error_unless_the_target_stalled() {
+        assert!(complete(10, 10, false).is_ok());
+        assert!(complete(3, 10, true).is_ok());
+        let e = complete(3, 10, false).expect_err("cases were lost");
+        assert!(e.to_string().contains("only 3 of 10 cases"), "{e}");
     }
 
     #[test]
