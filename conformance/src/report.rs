@@ -166,6 +166,8 @@ pub struct Report {
     pub seed: u64,
     /// Generated cases per family.
     pub cases: usize,
+    /// Cases sent and judged, over every selected family (shrinking not included).
+    pub cases_run: usize,
     /// Whether should-tier failures fail the run.
     pub strict: bool,
     /// Requests sent.
@@ -209,14 +211,18 @@ impl Report {
     /// The human-readable report.
     pub fn human(&self) -> String {
         let mut out = String::new();
+        let seconds = (self.duration_ms as f64 / 1000.0).max(0.001);
         let _ = writeln!(
             out,
-            "target {}  seed {}  cases {}  requests {}  {:.1}s",
+            "target {}  seed {}  cases {} per family, {} in all  requests {}  {:.1}s ({:.0} cases/s, {:.0} requests/s)",
             self.target,
             self.seed,
             self.cases,
+            self.cases_run,
             self.requests,
-            self.duration_ms as f64 / 1000.0
+            self.duration_ms as f64 / 1000.0,
+            self.cases_run as f64 / seconds,
+            self.requests as f64 / seconds,
         );
         let width = self.results.iter().map(|r| r.id.len()).max().unwrap_or(10);
         for r in &self.results {

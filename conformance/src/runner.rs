@@ -1221,6 +1221,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         target: opts.target.clone(),
         seed: opts.seed,
         cases: opts.cases,
+        cases_run: cases,
         strict: opts.strict,
         requests: sender.sent.load(Ordering::Relaxed),
         duration_ms: started.elapsed().as_millis() as u64,

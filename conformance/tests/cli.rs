@@ -64,6 +64,8 @@ fn run_json_report_is_stable_and_complete() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["seed"], 9);
+    // Two cases for each of the nine single.valid families.
+    assert_eq!(report["cases_run"], 18);
     let ids: Vec<&str> = report["results"]
         .as_array()
         .expect("results")
