@@ -315,3 +315,56 @@ pub fn ci() -> Result<i32> {
     run(cargo().args(["xtask", "codegen", "--check"]))?;
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openlineage_codegen::spec::verify;
+
+    fn snapshots() -> PathBuf {
+        root().join("../shared/openlineage-spec")
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_base() {
+        let rel = |t: &str, b: &str| relative(Path::new(t), Path::new(b));
+        assert_eq!(
+            rel("/w/shared/spec/1.40.0", "/w/main"),
+            PathBuf::from("../shared/spec/1.40.0")
+        );
+        assert_eq!(rel("/w/main/spec", "/w/main"), PathBuf::from("spec"));
+        assert_eq!(rel("/w/main", "/w/main"), PathBuf::new());
+    }
+
+    /// The half of `spec upgrade` that rewrites the repository, run into a scratch folder: the
+    /// pin names the new snapshot, and its checksums verify that snapshot and no other.
+    #[test]
+    fn a_written_pin_resolves_to_the_new_snapshot_and_verifies_it() {
+        let (old, new) = (snapshots().join("1.52.0"), snapshots().join("1.40.0"));
+        let scratch = std::env::temp_dir().join(format!("xtask-pin-{}", std::process::id()));
+        let workspace = scratch.join("main");
+        std::fs::create_dir_all(&workspace).expect("scratch workspace");
+        let new_abs = new.canonicalize().expect("1.40.0 snapshot");
+        let rel = relative(&new_abs, &workspace.canonicalize().expect("workspace"));
+        write_pin(
+            &workspace.join("spec"),
+            &new_abs,
+            "1.40.0",
+            rel.to_string_lossy().into_owned(),
+        )
+        .expect("pin written");
+        let pin = Pin::read(&workspace).expect("pin reads back");
+        assert_eq!(pin.tag, "1.40.0");
+        assert_eq!(
+            workspace
+                .join(&pin.path)
+                .canonicalize()
+                .expect("pinned folder"),
+            new_abs
+        );
+        let sums = workspace.join("spec/SHA256SUMS");
+        verify(&new_abs, &sums).expect("the new snapshot matches its checksums");
+        assert!(verify(&old, &sums).is_err(), "another snapshot does not");
+        std::fs::remove_dir_all(&scratch).ok();
+    }
+}
