@@ -100,8 +100,9 @@ impl fmt::Display for Violation {
 pub struct Validator {
     /// Per event kind: (formats as annotations, formats asserted).
     events: BTreeMap<&'static str, (jsonschema::Validator, jsonschema::Validator)>,
-    /// Per facet schema file, formats asserted.
-    facets: BTreeMap<&'static str, jsonschema::Validator>,
+    /// Per facet (schema file and key): the payload's own definition, formats asserted, and
+    /// where that definition sits (`#/$defs/...`) for schema paths in violations.
+    facets: BTreeMap<(&'static str, &'static str), (jsonschema::Validator, String)>,
 }
 
 impl fmt::Debug for Validator {
@@ -149,12 +150,27 @@ impl Validator {
         }
         let mut facets = BTreeMap::new();
         for info in FACETS {
-            if !facets.contains_key(info.file) {
-                let schema = by_file
-                    .get(info.file)
-                    .ok_or_else(|| Error::Schema(format!("no schema source for {}", info.file)))?;
-                facets.insert(info.file, build(schema, true)?);
+            if facets.contains_key(&(info.file, info.key)) {
+                continue;
             }
+            // A facet file's root only maps the key to a definition; validating the payload
+            // against that definition directly spares wrapping (and copying) every payload.
+            let def = by_file
+                .get(info.file)
+                .and_then(|schema| schema.pointer(&format!("/properties/{}/$ref", info.key)))
+                .and_then(Value::as_str)
+                .filter(|r| r.starts_with("#/$defs/"))
+                .ok_or_else(|| {
+                    Error::Schema(format!(
+                        "{} does not map `{}` to a local definition",
+                        info.file, info.key
+                    ))
+                })?;
+            let schema = json!({ "$ref": format!("{}{def}", info.schema_id) });
+            facets.insert(
+                (info.file, info.key),
+                (build(&schema, true)?, def.to_string()),
+            );
         }
         Ok(Validator { events, facets })
     }
@@ -228,6 +244,10 @@ impl Validator {
             return Vec::new();
         };
         let validator = if with_formats { formats } else { core };
+        // Most events are valid, and answering yes or no is much cheaper than collecting errors.
+        if validator.is_valid(value) {
+            return Vec::new();
+        }
         validator
             .iter_errors(value)
             .map(|e| {
@@ -303,11 +323,13 @@ impl Validator {
                     resolve(payload, &nested.path, at.clone(), &mut found);
                     maps.extend(found.into_iter().map(|(p, v)| (p, nested.kind, Some(v))));
                 }
-                let Some(validator) = self.facets.get(info.file) else {
+                let Some((validator, def)) = self.facets.get(&(info.file, info.key)) else {
                     continue;
                 };
-                let instance = json!({ key.as_str(): payload });
-                for e in validator.iter_errors(&instance) {
+                if validator.is_valid(payload) {
+                    continue;
+                }
+                for e in validator.iter_errors(payload) {
                     let keyword = e.kind().keyword();
                     let tier = if keyword == "format" {
                         Tier::Formats
@@ -316,9 +338,12 @@ impl Validator {
                     };
                     out.push(violation(
                         tier,
-                        &format!("{pointer}{}", e.instance_path().as_str()),
+                        &format!("{at}{}", e.instance_path().as_str()),
                         keyword,
-                        &format!("{}{}", info.schema_id, e.schema_path().as_str()),
+                        &format!("{}{def}{}", info.schema_id, {
+                            let path = e.schema_path().as_str();
+                            path.strip_prefix("/$ref").unwrap_or(path).to_string()
+                        }),
                         e.to_string(),
                     ));
                 }
