@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openlineage_types::arb::pick::one_of;
+use openlineage_types::arb::text::{text, ASCII_TEXT};
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{BatchResponse, BatchResponseStatus, EventKind};
 use proptest::prelude::*;
@@ -101,6 +102,20 @@ pub struct Family {
     pub checks: Vec<&'static str>,
     strategy: BoxedStrategy<Input>,
     judge: Judge,
+}
+
+impl Family {
+    /// One case is enough: the empty batch is always the same, and one large batch of
+    /// megabytes says what many would.
+    fn single_case(&self) -> bool {
+        matches!(self.name, "empty batch" | "large batches")
+    }
+
+    /// Whether failures are worth shrinking. The large batch's size is the point, and each
+    /// step would resend megabytes.
+    fn shrinks(&self) -> bool {
+        self.name != "large batches"
+    }
 }
 
 /// Options for a run.
@@ -412,11 +427,25 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             .boxed(),
         judge: Arc::new(mixed_batch_judge),
     });
+    // Hundreds of events and megabytes: 300 typical RunEvents, every fifth carrying a custom
+    // facet with about 40 kB of text (as a long SQL query or an embedded document would).
+    // Bulk text keeps the body large without making generation or validation slow.
     let medium = gen.event_value(EventKind::Run)?;
+    let bulk = text(&ASCII_TEXT, 64..=64).prop_map(|fragment| fragment.repeat(640));
     out.push(Family {
         name: "large batches",
         checks: vec!["batch.large.accepted", "batch.response.schema"],
-        strategy: proptest::collection::vec(medium, 300..=300)
+        strategy: (proptest::collection::vec(medium, 300..=300), bulk)
+            .prop_map(|(mut events, bulk)| {
+                for event in events.iter_mut().step_by(5) {
+                    event["job"]["facets"]["conformance_bulk"] = json!({
+                        "_producer": "https://example.com/conformance",
+                        "_schemaURL": "https://example.com/conformance/BulkJobFacet.json",
+                        "text": bulk,
+                    });
+                }
+                events
+            })
             .prop_map(|events| Input {
                 valid: vec![true; events.len()],
                 requests: vec![Req::batch(body_of(&Value::Array(events)))],
@@ -1120,11 +1149,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         {
             continue;
         }
-        let count = if f.name == "large batches" || f.name == "empty batch" {
-            1
-        } else {
-            opts.cases
-        };
+        let count = if f.single_case() { 1 } else { opts.cases };
         for case in 0..count {
             let position = plan.len();
             plan.push(Planned {
@@ -1152,7 +1177,10 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
     for (id, c) in candidates {
         let family = &families[c.at.family];
-        let failure = if sender.stalled.load(Ordering::Relaxed) || id == "transport.answered" {
+        let failure = if sender.stalled.load(Ordering::Relaxed)
+            || id == "transport.answered"
+            || !family.shrinks()
+        {
             failure(&sender, &c.input, &c.observed, c.message, 0)
         } else {
             match case_tree(family, opts.seed, c.at.case) {
@@ -1357,6 +1385,21 @@ mod tests {
         assert!(complete(3, 10, true).is_ok());
         let e = complete(3, 10, false).expect_err("cases were lost");
         assert!(e.to_string().contains("only 3 of 10 cases"), "{e}");
+    }
+
+    #[test]
+    fn the_large_batch_has_hundreds_of_events_and_megabytes() {
+        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+        let all = families(&gen).expect("families");
+        let family = all
+            .iter()
+            .find(|f| f.name == "large batches")
+            .expect("large batches");
+        let input = case_tree(family, 1, 0).expect("case").current();
+        let body = &input.requests[0].body;
+        let events: Vec<Value> = serde_json::from_slice(body).expect("a JSON array");
+        assert_eq!(events.len(), 300);
+        assert!(body.len() > 1_000_000, "{} bytes", body.len());
     }
 
     #[test]

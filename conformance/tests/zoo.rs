@@ -59,6 +59,9 @@ fn zoo(single: fn(&[u8]) -> Response, batch: fn(&[u8]) -> Response) -> Router {
             "/api/v1/lineage/batch",
             post(move |b: Bytes| async move { batch(&b) }),
         )
+        // axum refuses bodies over 2 MB by default, which the large-batch check catches; each
+        // zoo server must be wrong in its own way only.
+        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
 }
 
 fn reference_single(body: &[u8]) -> Response {
