@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod cli;
 pub mod expectations;
+pub mod families;
 pub mod mutate;
 pub mod record;
 pub mod report;
