@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::checks::CheckTier;
+use base64::Engine;
+
 use crate::families::{Observed, Req};
 
 /// How one check came out.
@@ -275,7 +277,17 @@ impl Report {
                 );
             }
             if let Some(curl) = &f.curl {
-                let _ = writeln!(out, "  reproduce: {}", one_line(curl, 2000));
+                if curl.len() <= 2000 && !curl.contains('\n') {
+                    let _ = writeln!(out, "  reproduce: {curl}");
+                } else {
+                    // Cut short it would not run; say where the whole command is.
+                    let _ = writeln!(
+                        out,
+                        "  reproduce: {} ({} bytes in all; `--format json` has the whole command)",
+                        one_line(curl, 200),
+                        curl.len()
+                    );
+                }
             }
             if f.shrink_steps > 0 {
                 let _ = writeln!(out, "  (shrunk in {} steps)", f.shrink_steps);
@@ -401,7 +413,13 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A `curl` command line that sends `req` to `url` (secret headers read from the environment).
+/// Longest UTF-8 body given to curl inline, as one argument: Linux refuses any single
+/// argument over 128 KiB, so bigger bodies come through a here-document.
+const INLINE_BODY: usize = 64 * 1024;
+
+/// A shell command that sends `req` to `url` with curl, byte for byte (secret headers are read
+/// from the environment). Small text bodies are inline; small binary ones come from `printf`
+/// with octal escapes (POSIX, so `sh` runs it too); large ones from a base64 here-document.
 pub fn curl(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut parts = vec![
@@ -420,28 +438,42 @@ pub fn curl(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> S
             parts.push(format!("-H {}", quote(&format!("{k}: {v}"))));
         }
     }
-    let body = match std::str::from_utf8(&req.body) {
-        Ok(text) => {
+    let text = std::str::from_utf8(&req.body)
+        .ok()
+        .filter(|t| t.len() <= INLINE_BODY);
+    let small_binary = req.body.len() <= INLINE_BODY / 4;
+    let command = match text {
+        Some(text) => {
             parts.push(format!("--data-binary {}", quote(text)));
-            None
+            parts.join(" ")
         }
-        Err(_) => {
+        None => {
             parts.push("--data-binary @-".into());
-            Some(
-                req.body
-                    .iter()
-                    .map(|b| format!("\\x{b:02x}"))
-                    .collect::<String>(),
-            )
+            if gzip {
+                // The runner gzips on the way out; the reproduction sends the plain body.
+                parts.push("# sent gzip-compressed by the runner".into());
+            }
+            let curl = parts.join(" ");
+            if small_binary {
+                let escaped: String = req.body.iter().map(|b| format!("\\{b:03o}")).collect();
+                return format!("printf '{escaped}' | {curl}");
+            }
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&req.body);
+            let lines: Vec<&str> = encoded
+                .as_bytes()
+                .chunks(76)
+                .filter_map(|c| std::str::from_utf8(c).ok())
+                .collect();
+            return format!(
+                "base64 -d <<'OL_BODY' | {curl}\n{}\nOL_BODY",
+                lines.join("\n")
+            );
         }
     };
     if gzip {
-        // The runner gzips on the way out; the reproduction sends the plain body.
-        parts.push("# sent gzip-compressed by the runner".into());
-    }
-    match body {
-        Some(escaped) => format!("printf '{escaped}' | {}", parts.join(" ")),
-        None => parts.join(" "),
+        format!("{command} # sent gzip-compressed by the runner")
+    } else {
+        command
     }
 }
 

@@ -144,7 +144,9 @@ fn expect_failures(name: &str, app: Router, must_fail: &[&str]) -> Report {
                 assert!(
                     f.curl
                         .as_deref()
-                        .is_some_and(|c| c.starts_with("curl ") || c.starts_with("printf ")),
+                        .is_some_and(|c| ["curl ", "printf ", "base64 -d <<"]
+                            .iter()
+                            .any(|p| c.starts_with(p))),
                     "{name}: {id} has no curl line"
                 );
                 assert!(

@@ -1,0 +1,110 @@
+//! The `curl` lines in reports reproduce the request byte for byte: each is run with `sh`
+//! (dash on Debian, so nothing bash-only) against an in-process server that records what came.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use axum::Router;
+use openlineage_conformance::families::{Endpoint, Req};
+use openlineage_conformance::report::curl;
+
+type Seen = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
+async fn recorder() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let log = seen.clone();
+    let app = Router::new()
+        .route(
+            "/api/v1/lineage",
+            post(move |headers: HeaderMap, body: Bytes| async move {
+                if let Ok(mut log) = log.lock() {
+                    log.push((headers, body.to_vec()));
+                }
+                "ok"
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let url = format!(
+        "http://{}/api/v1/lineage",
+        listener.local_addr().expect("addr")
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, seen)
+}
+
+fn bodies() -> Vec<(&'static str, Vec<u8>)> {
+    let big_json = format!(
+        "{{\"x-big\":\"{}\",\"quote\":\"it's\"}}",
+        "abc'\\\"$`!%".repeat(30_000)
+    );
+    let mut big_binary = big_json.clone().into_bytes();
+    big_binary.extend([0xff, 0xfe, 0x00, b'\n', b'%']);
+    vec![
+        (
+            "small json",
+            br#"{"eventTime":"2024-01-01T00:00:00Z","name":"it's"}"#.to_vec(),
+        ),
+        ("empty", Vec::new()),
+        (
+            "small binary",
+            vec![b'{', 0xff, 0xfe, b'%', b'\\', b'\'', 0, b'\n', b'}'],
+        ),
+        (
+            "large json (over the argument limit)",
+            big_json.into_bytes(),
+        ),
+        ("large binary", big_binary),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_curl_line_sends_exactly_the_request() {
+    let (url, seen) = recorder().await;
+    let headers = vec![
+        ("Authorization".to_string(), "Bearer s3cret".to_string()),
+        ("X-Trace".to_string(), "a'b".to_string()),
+    ];
+    for (name, body) in bodies() {
+        let req = Req {
+            endpoint: Endpoint::Single,
+            body: body.clone(),
+            content_type: "application/json",
+        };
+        let line = curl(&url, &req, &headers, false);
+        assert!(
+            !line.contains("s3cret"),
+            "{name}: the secret stays in the environment"
+        );
+        // As a user would run it: pasted into a shell, or saved and run with `sh`. (`sh -c`
+        // would pass the whole here-document as one argument, which is what it avoids.)
+        let script = std::env::temp_dir().join(format!("ol-curl-{}.sh", std::process::id()));
+        std::fs::write(&script, &line).expect("script written");
+        let out = tokio::process::Command::new("sh")
+            .arg(&script)
+            .env("OL_AUTHORIZATION", "Bearer s3cret")
+            .output()
+            .await
+            .expect("sh runs (curl and base64 must be installed)");
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (got_headers, got_body) = seen
+            .lock()
+            .expect("log")
+            .pop()
+            .unwrap_or_else(|| panic!("{name}: nothing arrived"));
+        assert_eq!(got_body, body, "{name}: body differs");
+        assert_eq!(got_headers["content-type"], "application/json", "{name}");
+        assert_eq!(got_headers["authorization"], "Bearer s3cret", "{name}");
+        assert_eq!(got_headers["x-trace"], "a'b", "{name}");
+    }
+}
