@@ -548,17 +548,23 @@ fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String,
 
 /// The definition name of a Rust type name (they differ only in case, e.g. `SQLJobFacet`).
 fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
-    defs.keys()
-        .find(|k| k.eq_ignore_ascii_case(rust_type))
-        .cloned()
-        .unwrap_or_else(|| rust_type.to_string())
+    crate::registry::definition(defs, rust_type)
+        .map_or_else(|| rust_type.to_string(), |(name, _)| name.clone())
+}
+
+/// A lowercase ASCII letter followed by up to `max` characters of `rest`.
+fn lower_then(
+    rest: &'static std::sync::LazyLock<text::Class>,
+    max: usize,
+) -> BoxedStrategy<String> {
+    (chars(&LOWER, 1..=1), chars(rest, 0..=max))
+        .prop_map(|(head, tail)| head + &tail)
+        .boxed()
 }
 
 /// Identifiers for keys: ASCII, short, never empty.
 fn ident() -> BoxedStrategy<String> {
-    (chars(&LOWER, 1..=1), chars(&WORD, 0..=11))
-        .prop_map(|(head, tail)| head + &tail)
-        .boxed()
+    lower_then(&WORD, 11)
 }
 
 /// Free text: mostly ASCII, sometimes any printable Unicode (names in other scripts, emoji).
@@ -630,7 +636,7 @@ pub fn uuid() -> BoxedStrategy<String> {
 pub fn uri() -> BoxedStrategy<String> {
     (
         select(vec!["https", "http", "s3", "gs", "postgres", "file"]),
-        (chars(&LOWER, 1..=1), chars(&HOST, 0..=10)).prop_map(|(head, tail)| head + &tail),
+        lower_then(&HOST, 10),
         proptest::collection::vec(chars(&SEGMENT, 1..=8), 0..=3).prop_map(|segments| {
             segments
                 .iter()

@@ -66,10 +66,7 @@ fn nested_map_table() -> BTreeMap<&'static str, Vec<NestedFacetMap>> {
     let defs: Map<String, Value> = serde_json::from_str(crate::BUNDLED_DEFS).unwrap_or_default();
     let mut table = BTreeMap::new();
     for info in crate::FACETS {
-        let Some((name, def)) = defs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(info.rust_type))
-        else {
+        let Some((name, def)) = definition(&defs, info.rust_type) else {
             continue;
         };
         let mut found = Vec::new();
@@ -83,6 +80,15 @@ fn nested_map_table() -> BTreeMap<&'static str, Vec<NestedFacetMap>> {
         table.insert(info.rust_type, found);
     }
     table
+}
+
+/// The bundled definition of a generated Rust type. Their names differ only in case
+/// (`SqlJobFacet` is `SQLJobFacet`).
+pub(crate) fn definition<'a>(
+    defs: &'a Map<String, Value>,
+    rust_type: &str,
+) -> Option<(&'a String, &'a Value)> {
+    defs.iter().find(|(k, _)| k.eq_ignore_ascii_case(rust_type))
 }
 
 /// Records where facet maps sit in `schema`, following local references (each at most once
