@@ -9,7 +9,7 @@
 use std::fmt;
 
 use openlineage_types::arb::{required_fields, ValueGen};
-use openlineage_types::{EventKind, FacetKind, FACETS};
+use openlineage_types::{EventKind, FacetInfo, FacetKind, FACETS};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -461,15 +461,7 @@ fn walk_required(
 fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
     let mut out = Vec::new();
     for info in FACETS {
-        let schema =
-            gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(info.rust_type))}));
-        let fields: Vec<&str> = schema
-            .as_object()
-            .into_iter()
-            .flat_map(required_fields)
-            .filter(|f| !f.starts_with('_'))
-            .collect();
-        for field in fields {
+        for field in own_required_fields(gen, info) {
             let kind = kind_slug(info.kind);
             out.push(Mutation::new(
                 format!("facet.{kind}.{}.missing.{field}", info.key),
@@ -481,12 +473,26 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
                     kind: info.kind,
                     key: info.key.to_string(),
                     rust_type: Some(info.rust_type),
-                    change: FacetChange::Remove(field.to_string()),
+                    change: FacetChange::Remove(field),
                 },
             ));
         }
     }
     out
+}
+
+/// The fields a facet's own schema requires, beyond the `_producer` and `_schemaURL` every
+/// facet carries.
+fn own_required_fields(gen: &ValueGen, info: &FacetInfo) -> Vec<String> {
+    let schema =
+        gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(info.rust_type))}));
+    schema
+        .as_object()
+        .into_iter()
+        .flat_map(required_fields)
+        .filter(|f| !f.starts_with('_'))
+        .map(String::from)
+        .collect()
 }
 
 /// `facet.<kind>.<facet>.nested.<path>.<forwarded>.missing.<field>`: for each facet map inside
@@ -495,17 +501,10 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
 fn nested_facet_required(gen: &ValueGen) -> Vec<Mutation> {
     // The first required field of a facet of `kind`, and the facet, to forward without it.
     let first_required = |kind: FacetKind| {
-        FACETS.iter().filter(|f| f.kind == kind).find_map(|f| {
-            let schema =
-                gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(f.rust_type))}));
-            let field = schema
-                .as_object()
-                .into_iter()
-                .flat_map(required_fields)
-                .find(|r| !r.starts_with('_'))?
-                .to_string();
-            Some((f, field))
-        })
+        FACETS
+            .iter()
+            .filter(|f| f.kind == kind)
+            .find_map(|f| Some((f, own_required_fields(gen, f).into_iter().next()?)))
     };
     let mut out = Vec::new();
     for info in FACETS {
