@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::checks::CheckTier;
 use base64::Engine;
 
+use crate::checks::CheckTier;
 use crate::families::{Observed, Req};
 
 /// How one check came out.
@@ -438,42 +438,33 @@ pub fn curl(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> S
             parts.push(format!("-H {}", quote(&format!("{k}: {v}"))));
         }
     }
-    let text = std::str::from_utf8(&req.body)
-        .ok()
-        .filter(|t| t.len() <= INLINE_BODY);
-    let small_binary = req.body.len() <= INLINE_BODY / 4;
-    let command = match text {
-        Some(text) => {
-            parts.push(format!("--data-binary {}", quote(text)));
-            parts.join(" ")
+    let curl = parts.join(" ");
+    // The runner gzips on the way out; the reproduction sends the plain body.
+    let note = if gzip {
+        " # sent gzip-compressed by the runner"
+    } else {
+        ""
+    };
+    match std::str::from_utf8(&req.body) {
+        Ok(text) if text.len() <= INLINE_BODY => {
+            format!("{curl} --data-binary {}{note}", quote(text))
         }
-        None => {
-            parts.push("--data-binary @-".into());
-            if gzip {
-                // The runner gzips on the way out; the reproduction sends the plain body.
-                parts.push("# sent gzip-compressed by the runner".into());
-            }
-            let curl = parts.join(" ");
-            if small_binary {
-                let escaped: String = req.body.iter().map(|b| format!("\\{b:03o}")).collect();
-                return format!("printf '{escaped}' | {curl}");
-            }
+        _ if req.body.len() <= INLINE_BODY / 4 => {
+            let escaped: String = req.body.iter().map(|b| format!("\\{b:03o}")).collect();
+            format!("printf '{escaped}' | {curl} --data-binary @-{note}")
+        }
+        _ => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(&req.body);
             let lines: Vec<&str> = encoded
                 .as_bytes()
                 .chunks(76)
                 .filter_map(|c| std::str::from_utf8(c).ok())
                 .collect();
-            return format!(
-                "base64 -d <<'OL_BODY' | {curl}\n{}\nOL_BODY",
+            format!(
+                "base64 -d <<'OL_BODY' | {curl} --data-binary @-{note}\n{}\nOL_BODY",
                 lines.join("\n")
-            );
+            )
         }
-    };
-    if gzip {
-        format!("{command} # sent gzip-compressed by the runner")
-    } else {
-        command
     }
 }
 
