@@ -95,6 +95,22 @@ async fn serve(app: Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     (addr, task)
 }
 
+/// A loopback server below HTTP: each connection goes to `handle` on its own task.
+async fn raw_server<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(handle(sock));
+        }
+    });
+    addr
+}
+
 async fn run_against(addr: SocketAddr, tweak: impl FnOnce(&mut RunOptions)) -> Report {
     let mut opts = options(format!("http://{addr}/api/v1"));
     tweak(&mut opts);
@@ -395,11 +411,7 @@ fn a_server_that_stalls_midway_costs_seconds() {
 #[test]
 fn a_server_that_resets_large_bodies() {
     block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let _task = tokio::spawn(async move {
-            while let Ok((mut sock, _)) = listener.accept().await {
-                tokio::spawn(async move {
+        let addr = raw_server(|mut sock| async move {
                     let mut buf = Vec::new();
                     let mut chunk = [0u8; 8192];
                     let head_end = loop {
@@ -448,9 +460,8 @@ fn a_server_that_resets_large_bodies() {
                         text.len()
                     );
                     let _ = sock.write_all(resp.as_bytes()).await;
-                });
-            }
-        });
+        })
+        .await;
         let report = run_against(addr, |_| {}).await;
         let got = failed(&report);
         assert!(got.contains(&"batch.large.accepted"), "{got:?}");
@@ -469,17 +480,12 @@ fn a_server_that_resets_large_bodies() {
 #[test]
 fn a_server_that_answers_garbage_is_reported_not_crashed_on() {
     block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let _task = tokio::spawn(async move {
-            while let Ok((mut sock, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut buf = [0u8; 4096];
-                    let _ = sock.read(&mut buf).await;
-                    let _ = sock.write_all(b"\x00\xffthis is not HTTP\r\n\r\n").await;
-                });
-            }
-        });
+        let addr = raw_server(|mut sock| async move {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let _ = sock.write_all(b"\x00\xffthis is not HTTP\r\n\r\n").await;
+        })
+        .await;
         let report = run_against(addr, |o| o.cases = 2).await;
         let got = failed(&report);
         assert!(got.contains(&"transport.answered"), "{got:?}");
