@@ -1,6 +1,10 @@
 //! Differential test: the project's validator and Python's `jsonschema` (an independent
-//! implementation, installed by `.ci/run` from `conformance/tests/requirements.txt`) agree,
-//! tier by tier, on thousands of generated valid and invalid events and on the spec examples.
+//! implementation, in a venv under `target/` built from `conformance/tests/requirements.txt` on
+//! first use) agree, tier by tier, on thousands of generated valid and invalid events and on the
+//! spec examples.
+
+#[path = "support/pyenv.rs"]
+mod pyenv;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,15 +55,19 @@ fn events() -> Vec<Value> {
 #[test]
 fn python_jsonschema_agrees_tier_by_tier() {
     let events = events();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential.py");
-    let mut child = Command::new("python3")
-        .arg(&script)
+    let tests = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let python = match pyenv::ensure(&tests.join("requirements.txt")) {
+        Ok(env) => env.python,
+        Err(e) => panic!("{e}"),
+    };
+    let mut child = Command::new(&python)
+        .arg(tests.join("differential.py"))
         .arg(spec_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("python3 runs (install conformance/tests/requirements.txt)");
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
     let mut stdin = child.stdin.take().expect("stdin");
     let input: String = events
         .iter()
@@ -71,7 +79,7 @@ fn python_jsonschema_agrees_tier_by_tier() {
     writer.join().expect("writer").expect("stdin written");
     assert!(
         output.status.success(),
-        "python validator failed (pip install -r conformance/tests/requirements.txt):\n{}",
+        "python validator failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     let verdicts: Vec<Value> = String::from_utf8(output.stdout)

@@ -15,6 +15,10 @@ use serde_json::Value;
 
 use crate::tasks::{replace_between, root, run as run_cmd};
 
+/// The Python environments the tests build, shared so the bench and the tests use one venv.
+#[path = "../../conformance/tests/support/pyenv.rs"]
+mod pyenv;
+
 struct Row {
     name: &'static str,
     ours: String,
@@ -231,20 +235,9 @@ fn machine() -> String {
 
 /// Core-tier validation rate of Python's jsonschema, in a virtualenv under `target/`.
 fn python_core_rate(root: &Path, events: &str, rounds: u32) -> Result<f64> {
-    let venv = root.join("target/bench-venv");
-    let python = venv.join("bin/python");
-    if !python.is_file() {
-        run_cmd(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-    }
-    run_cmd(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "-r",
-        "conformance/tests/requirements.txt",
-    ]))?;
+    let python = pyenv::ensure(&root.join("conformance/tests/requirements.txt"))
+        .map_err(anyhow::Error::msg)?
+        .python;
     let pin = openlineage_codegen::spec::Pin::read(root)?;
     let out = Command::new(&python)
         .arg(root.join("conformance/benches/python_validate.py"))
