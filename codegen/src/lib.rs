@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod catalogue;
+pub mod derived;
 pub mod diff;
 pub mod generate;
 pub mod passes;

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::tasks::{replace_between, root, run as run_cmd};
+use openlineage_codegen::derived::replace_between;
+
+use crate::tasks::{root, run as run_cmd};
 
 /// The Python environments the tests build, shared so the bench and the tests use one venv.
 #[path = "../../conformance/tests/support/pyenv.rs"]

@@ -20,7 +20,7 @@ commands:
   codegen [--check]            refresh (or check) everything derived from the spec that is
                                committed: spec/SHA256SUMS, the generated-surface snapshot and
                                the README table of checks
-  ci                           everything .ci/run runs, locally
+  ci                           run .ci/run locally
   bench [--quick]              benchmarks against peers, one table of ratios";
 
 fn main() -> Result<()> {
