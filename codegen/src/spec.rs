@@ -361,7 +361,10 @@ mod tests {
         assert_eq!(pin.locate(&root, Some("".as_ref())).1, SpecSource::Pin);
         let staged = pin.staged_dir(&root);
         snapshot(&staged, "{}");
-        assert_eq!(pin.locate(&root, None), (staged.clone(), SpecSource::Staged));
+        assert_eq!(
+            pin.locate(&root, None),
+            (staged.clone(), SpecSource::Staged)
+        );
         let elsewhere = scratch.0.join("elsewhere");
         assert_eq!(
             pin.locate(&root, Some(elsewhere.as_os_str())),
