@@ -130,6 +130,31 @@ pub fn stage(root: &Path) -> Result<PathBuf> {
     Ok(staged)
 }
 
+/// Fails when git reports changes, as `cargo package` would, but leaves ignored files (the
+/// staged spec) out of it.
+fn clean_checkout(root: &Path) -> Result<()> {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .current_dir(root)
+        .output()
+        .context("cannot run git status")?;
+    if !out.status.success() {
+        bail!(
+            "git status failed in {}: {}",
+            root.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let changes = String::from_utf8_lossy(&out.stdout);
+    if !changes.trim().is_empty() {
+        bail!(
+            "the checkout has uncommitted changes (commit them, or pass --allow-dirty):\n{}",
+            changes.trim_end()
+        );
+    }
+    Ok(())
+}
+
 /// What `package` made: the `.crate` files, in dependency order.
 pub struct Packaged {
     /// The packaged crates, dependencies first.
@@ -161,6 +186,9 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     }
     let metadata: Value = serde_json::from_slice(&out.stdout).context("cargo metadata output")?;
     let members = needed_members(&metadata, TOP)?;
+    if !allow_dirty {
+        clean_checkout(&root)?;
+    }
     let staged = stage(&root)?;
     eprintln!("staged the pinned spec in {}", staged.display());
     let target = check_target(&root);
@@ -169,9 +197,9 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     for m in &members {
         cmd.args(["-p", &m.name]);
     }
-    if allow_dirty {
-        cmd.arg("--allow-dirty");
-    }
+    // Cargo counts the staged files, git-ignored by design, as uncommitted changes; the
+    // checkout itself was checked above.
+    cmd.arg("--allow-dirty");
     run(cmd.env("CARGO_TARGET_DIR", &target))?;
     let crates: Vec<PathBuf> = members
         .iter()
