@@ -49,5 +49,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", spec_dir.join(input).display());
     }
     std::fs::write(out.join("openlineage.rs"), generated.code)?;
+    // Module docs are inner attributes, which `include!` does not accept.
+    let facet_kind: String = openlineage_codegen::FACET_KIND_SOURCE
+        .lines()
+        .filter(|l| !l.starts_with("//!"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(out.join("facet_kind.rs"), facet_kind)?;
     Ok(())
 }

@@ -312,6 +312,7 @@ pub fn ci() -> Result<i32> {
         "warnings",
     ]))?;
     run(cargo().args(["test", "--workspace", "--all-features"]))?;
+    run(cargo().args(["xtask", "package", "--check"]))?;
     run(cargo().args(["xtask", "codegen", "--check"]))?;
     Ok(0)
 }
