@@ -30,7 +30,11 @@ pub mod de;
 mod errors;
 mod event;
 mod facet;
-mod facet_kind;
+/// The five facet containers of an event, defined once in the code generator (see
+/// `openlineage_codegen::FACET_KIND_SOURCE`) and written out by the build script.
+mod facet_kind {
+    include!(concat!(env!("OUT_DIR"), "/facet_kind.rs"));
+}
 mod registry;
 #[cfg(feature = "validate")]
 mod validate;

@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod catalogue;
 pub mod derived;
 pub mod diff;
+mod facet_kind;
 pub mod generate;
 pub mod passes;
 pub mod spec;
@@ -17,6 +18,11 @@ pub mod streaming;
 pub mod surface;
 
 use std::path::PathBuf;
+
+/// The source of the `FacetKind` module, which the types crate's build script writes out for the
+/// types crate to compile: one definition for both crates, with no path between their folders
+/// (packages have none).
+pub const FACET_KIND_SOURCE: &str = include_str!("facet_kind.rs");
 
 /// Everything that can go wrong while loading a spec or generating code from it.
 #[derive(Debug, thiserror::Error)]
