@@ -174,6 +174,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> R
         per_file.insert(b.clone(), compare::facet(old, new, a, b)?);
     }
     for file in added {
+        // Resolving it checks its references, so a broken new facet is an error, not a pass.
+        effective::Effective::new(new).at(&file, "")?;
         let v = &new.files[&file];
         let detail = format!(
             "facet {} (key {}) added at {}",
@@ -187,6 +189,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> R
         );
     }
     for file in removed {
+        effective::Effective::new(old).at(&file, "")?;
         let detail = format!(
             "facet {} (key {}) removed",
             stem(&file),
