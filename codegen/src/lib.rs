@@ -8,7 +8,6 @@
 
 pub mod bundle;
 pub mod catalogue;
-pub mod diff;
 pub mod generate;
 pub mod passes;
 pub mod spec;

@@ -38,7 +38,12 @@ fn of(d: &SpecDiff, kind: ChangeKind) -> Vec<&str> {
 }
 
 fn verdict(d: &SpecDiff) -> (i32, Vec<&str>, Vec<&str>, Vec<&str>) {
-    (d.exit_code(), d.breaks_producers(), d.breaks_consumers(), flags(d))
+    (
+        d.exit_code(),
+        d.breaks_producers(),
+        d.breaks_consumers(),
+        flags(d),
+    )
 }
 
 const NONE: Vec<&str> = Vec::new();
@@ -60,7 +65,12 @@ fn column_lineage_input_field_moved_1_22_0_to_1_23_0_is_compatible() {
     let real: Vec<_> = d
         .changes
         .iter()
-        .filter(|c| !matches!(c.kind, ChangeKind::DescriptionChanged | ChangeKind::VersionChanged))
+        .filter(|c| {
+            !matches!(
+                c.kind,
+                ChangeKind::DescriptionChanged | ChangeKind::VersionChanged
+            )
+        })
         .map(|c| (c.kind, c.location.as_str()))
         .collect();
     assert_eq!(
@@ -77,7 +87,13 @@ fn facets_repointed_to_core_2_0_2_in_1_13_0_are_compatible_and_their_bumps_fit()
     let d = run("1.12.0", "1.13.0");
     assert_eq!(verdict(&d), (0, NONE, NONE, NONE), "{}", d.human());
     assert_eq!(of(&d, ChangeKind::ReferenceRetargeted).len(), 23);
-    assert!(d.changes.iter().all(|c| c.kind.impact().0 == openlineage_spec_diff::Impact::Informational), "{}", d.human());
+    assert!(
+        d.changes
+            .iter()
+            .all(|c| c.kind.impact().0 == openlineage_spec_diff::Impact::Informational),
+        "{}",
+        d.human()
+    );
 }
 
 #[test]
@@ -96,7 +112,12 @@ fn deleted_flag_in_core_2_0_1_0_29_2_to_0_30_0_is_compatible() {
 #[test]
 fn facet_maps_widened_to_any_of_0_16_1_to_0_17_0_break_only_consumers() {
     let d = run("0.16.1", "0.17.0");
-    assert_eq!(verdict(&d), (1, NONE, vec!["OpenLineage.json"], NONE), "{}", d.human());
+    assert_eq!(
+        verdict(&d),
+        (1, NONE, vec!["OpenLineage.json"], NONE),
+        "{}",
+        d.human()
+    );
     assert_eq!(of(&d, ChangeKind::AlternativeAdded).len(), 37);
 }
 
@@ -105,7 +126,12 @@ fn request_body_widened_to_one_of_0_28_0_to_0_29_0_breaks_only_consumers() {
     let d = run("0.28.0", "0.29.0");
     assert_eq!(
         verdict(&d),
-        (1, NONE, vec!["OpenLineage.json", "OpenLineage.yml"], vec!["OpenLineage.yml"]),
+        (
+            1,
+            NONE,
+            vec!["OpenLineage.json", "OpenLineage.yml"],
+            vec!["OpenLineage.yml"]
+        ),
         "{}",
         d.human()
     );
@@ -132,15 +158,24 @@ fn core_2_0_2_narrowed_under_an_addition_bump_in_1_0_0_is_flagged() {
                 "facets/ExtractionErrorRunFacet.json",
                 "facets/ProcessingEngineRunFacet.json"
             ],
-            vec!["facets/ExtractionErrorRunFacet.json", "facets/ProcessingEngineRunFacet.json"],
+            vec![
+                "facets/ExtractionErrorRunFacet.json",
+                "facets/ProcessingEngineRunFacet.json"
+            ],
             vec!["OpenLineage.json"]
         ),
         "{}",
         d.human()
     );
     let flag = &d.version_flags()[0].detail;
-    assert!(flag.contains("2-0-1 -> 2-0-2 is an ADDITION bump"), "{flag}");
-    assert!(flag.contains("alternative_removed") && flag.contains("constraint_added"), "{flag}");
+    assert!(
+        flag.contains("2-0-1 -> 2-0-2 is an ADDITION bump"),
+        "{flag}"
+    );
+    assert!(
+        flag.contains("alternative_removed") && flag.contains("constraint_added"),
+        "{flag}"
+    );
     assert_eq!(of(&d, ChangeKind::AlternativeRemoved).len(), 47);
     assert_eq!(of(&d, ChangeKind::ConstraintAdded).len(), 2);
 }
@@ -175,7 +210,9 @@ fn iceberg_key_renames_1_39_0_to_1_40_0_are_flagged() {
     );
     // The batch endpoint came without a new info.version.
     assert!(of(&d, ChangeKind::OperationAdded).contains(&"OpenLineage.yml#/paths/~1lineage~1batch"));
-    assert!(d.version_flags()[0].detail.contains("info.version stayed 0.0.1"));
+    assert!(d.version_flags()[0]
+        .detail
+        .contains("info.version stayed 0.0.1"));
 }
 
 #[test]
@@ -190,10 +227,9 @@ fn upgrade_1_40_0_to_1_52_0_is_compatible() {
             "facets/TestRunFacet.json"
         ]
     );
-    assert!(d
-        .changes
-        .iter()
-        .any(|c| c.kind == ChangeKind::ApiVersionChanged && c.detail == "API version 0.0.1 -> 2.0.2"));
+    assert!(d.changes.iter().any(
+        |c| c.kind == ChangeKind::ApiVersionChanged && c.detail == "API version 0.0.1 -> 2.0.2"
+    ));
 }
 
 #[test]
