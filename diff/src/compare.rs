@@ -472,7 +472,7 @@ fn escape(name: &str) -> String {
 }
 
 fn shown(v: Option<&Value>) -> String {
-    v.map_or_else(|| "(none)".to_string(), |v| brief(v))
+    v.map_or_else(|| "(none)".to_string(), brief)
 }
 
 fn join(set: &BTreeSet<String>) -> String {
