@@ -9,7 +9,6 @@
 pub mod bundle;
 pub mod catalogue;
 pub mod derived;
-pub mod diff;
 mod facet_kind;
 pub mod generate;
 pub mod passes;

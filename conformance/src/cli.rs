@@ -42,6 +42,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the table of checks as Markdown (the README's copy is generated from it).
     Checks,
+    /// Commands about the spec itself: `spec diff OLD_DIR NEW_DIR`.
+    #[command(subcommand)]
+    Spec(crate::spec::SpecCommand),
 }
 
 /// Report formats.
@@ -253,6 +256,7 @@ pub fn main() -> ExitCode {
             .write_all(crate::checks::markdown_table().as_bytes())
             .map(|()| 0)
             .map_err(|e| Error::io("cannot write to stdout", e)),
+        Command::Spec(command) => crate::spec::run(&command, &mut out),
         Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(&args, &mut out))),
         Command::Serve(args) => runtime().and_then(|rt| {
             rt.block_on(crate::server::serve(

@@ -14,6 +14,7 @@ pub mod record;
 pub mod report;
 pub mod runner;
 pub mod server;
+pub mod spec;
 
 /// Everything that can go wrong in the conformance library.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,9 @@ pub enum Error {
     /// The types crate failed (schemas, generators).
     #[error("{0}")]
     Types(#[from] openlineage_types::Error),
+    /// A spec snapshot could not be read or resolved.
+    #[error("{0}")]
+    SpecDiff(#[from] openlineage_spec_diff::Error),
     /// The target does not answer at all.
     #[error("cannot reach the target {0}")]
     Unreachable(String),

@@ -4,9 +4,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use openlineage_codegen::derived::{ensure_file_contents, UPDATE_ENV};
-use openlineage_codegen::diff::diff_dirs;
+use openlineage_codegen::derived::{ensure_file_contents, replace_between, UPDATE_ENV};
 use openlineage_codegen::spec::{checksums, format_sums, pinned_files, Pin, PIN_DIR_ENV};
+use openlineage_spec_diff::diff_dirs;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
@@ -50,17 +50,20 @@ fn existing_dir(dir: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// `spec diff`: prints the semantic diff; exit 1 when anything is breaking.
+/// `spec diff`: a thin wrapper over the `openlineage-spec-diff` library, as
+/// `ol-conformance spec diff` is; exit 1 when anything is breaking.
 pub fn spec_diff(old: &str, new: &str, format: &str) -> Result<i32> {
-    let diff = diff_dirs(&existing_dir(old)?, &existing_dir(new)?)?;
+    let (old, new) = (existing_dir(old)?, existing_dir(new)?);
+    let diff = diff_dirs(&old, &new)
+        .with_context(|| format!("cannot diff {} and {}", old.display(), new.display()))?;
     let text = match format {
         "human" => diff.human(),
-        "json" => serde_json::to_string_pretty(&diff)?,
+        "json" => diff.json(),
         "markdown" => diff.markdown(),
         other => bail!("unknown format `{other}` (human, json or markdown)"),
     };
     println!("{text}");
-    Ok(i32::from(diff.is_breaking()))
+    Ok(diff.exit_code())
 }
 
 /// A path to `target` written relative to `base` (both absolute), e.g. `../shared/spec/1.52.0`.
@@ -222,6 +225,17 @@ pub fn codegen(check: bool) -> Result<i32> {
             "spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)",
         );
     }
+    // README: the spec diff's rules table and its examples on real releases.
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
+    let mut updated = readme.clone();
+    for (start, end, body) in readme_spec_sections(&spec_dir)? {
+        updated = replace_between(&updated, start, end, &body)
+            .with_context(|| format!("README.md lacks the {start} / {end} markers"))?;
+    }
+    if !ensure_file_contents(&readme_path, &updated, check)? && check {
+        stale.push("README.md spec diff rules and examples");
+    }
     // The README table of checks and the generated-code snapshots belong to the tests that
     // check them; in fix mode those tests write what they own.
     let mut tests = cargo();
@@ -264,6 +278,38 @@ pub fn codegen(check: bool) -> Result<i32> {
     }
 }
 
+/// The README sections generated from the spec diff: the rules table, and the Markdown diffs of
+/// two real upgrades read from the snapshots beside the pinned one (`pinned_dir`).
+pub fn readme_spec_sections(
+    pinned_dir: &Path,
+) -> Result<Vec<(&'static str, &'static str, String)>> {
+    let snapshots = pinned_dir
+        .parent()
+        .context("the pinned snapshot has no parent folder")?;
+    let mut examples = String::new();
+    for (old, new) in [("1.22.0", "1.23.0"), ("1.39.0", "1.40.0")] {
+        let (a, b) = (snapshots.join(old), snapshots.join(new));
+        let diff = diff_dirs(&a, &b)
+            .with_context(|| format!("cannot diff {} and {}", a.display(), b.display()))?;
+        if !examples.is_empty() {
+            examples.push('\n');
+        }
+        examples.push_str(&diff.markdown());
+    }
+    Ok(vec![
+        (
+            "<!-- spec-rules:start -->",
+            "<!-- spec-rules:end -->",
+            openlineage_spec_diff::rules_markdown(),
+        ),
+        (
+            "<!-- spec-diff-examples:start -->",
+            "<!-- spec-diff-examples:end -->",
+            examples,
+        ),
+    ])
+}
+
 /// `ci`: runs `.ci/run` itself, so the local command and CI cannot drift apart.
 pub fn ci() -> Result<i32> {
     run(Command::new("bash").arg(root().join(".ci/run")))?;
@@ -277,6 +323,21 @@ mod tests {
 
     fn snapshots() -> PathBuf {
         root().join("../shared/openlineage-spec")
+    }
+
+    /// The README's spec diff rules and examples are what `cargo xtask codegen` would write.
+    #[test]
+    fn readme_spec_diff_sections_are_current() {
+        let root = root();
+        let pinned = Pin::read(&root).expect("pin").resolve_dir(&root);
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        for (start, end, body) in readme_spec_sections(&pinned).expect("sections") {
+            let current = replace_between(&readme, start, end, &body).expect("markers");
+            assert!(
+                current == readme,
+                "README.md section {start} is stale; run `cargo xtask codegen`"
+            );
+        }
     }
 
     #[test]
