@@ -123,7 +123,7 @@ struct RunEvt {
 struct RunState {
     run_id: String,
     job: (String, String),
-    producer: String,
+    producer: Option<String>,
     first_source: String,
     max_time: Option<DateTime<FixedOffset>>,
     events: Vec<RunEvt>,
@@ -370,7 +370,8 @@ impl Stream {
             return;
         };
         let job = (ns.to_string(), name.to_string());
-        let producer = text("/producer").unwrap_or_default().to_string();
+        // A missing producer is a core failure already, not a change of producer.
+        let producer = text("/producer").map(str::to_string);
         let time = text("/eventTime").and_then(parse_time);
         let key = run_id.to_ascii_lowercase();
         let event = RunEvt {
@@ -389,14 +390,16 @@ impl Stream {
                         ),
                     ));
                 }
-                if run.producer != producer {
-                    found.push((
+                match (&run.producer, &producer) {
+                    (Some(first), Some(now)) if first != now => found.push((
                         STABLE_PRODUCER,
                         format!(
-                            "run {run_id} names producer `{producer}`, but `{}` at {}",
-                            run.producer, run.first_source
+                            "run {run_id} names producer `{now}`, but `{first}` at {}",
+                            run.first_source
                         ),
-                    ));
+                    )),
+                    (None, Some(_)) => run.producer = producer,
+                    _ => {}
                 }
                 if let (Some(t), Some(max)) = (time, run.max_time) {
                     if t < max {
