@@ -147,7 +147,13 @@ impl Collector {
                 .with_graceful_shutdown(shutdown)
                 .await;
         });
-        let reason = self.wait().await?;
+        // Signals are caught from before the address is announced, so none is missed.
+        let signals = Signals::new()?;
+        eprintln!(
+            "ol-conformance: collecting events; API base {} (events go to /lineage and /lineage/batch under it)",
+            self.base_url
+        );
+        let reason = self.wait(signals).await;
         eprintln!("ol-conformance: collect stopped: {reason}");
         self.shared.closed.store(true, Ordering::Relaxed);
         let _ = stop_tx.send(());
@@ -176,7 +182,7 @@ impl Collector {
     }
 
     /// Waits for the first reason to stop, and says what it was.
-    async fn wait(&self) -> Result<String, Error> {
+    async fn wait(&self, mut signals: Signals) -> String {
         let idle_or_full = async {
             loop {
                 if self.shared.closed.load(Ordering::Relaxed) {
@@ -195,29 +201,52 @@ impl Collector {
             }
         };
         tokio::select! {
-            reason = idle_or_full => Ok(reason),
-            signal = interrupted() => signal,
+            reason = idle_or_full => reason,
+            signal = signals.recv() => signal,
         }
     }
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM.
-async fn interrupted() -> Result<String, Error> {
+/// Ctrl-C (SIGINT) and SIGTERM, caught from when this is made.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term =
-            signal(SignalKind::terminate()).map_err(|e| Error::io("cannot wait for SIGTERM", e))?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map(|()| "interrupted".to_string()).map_err(|e| Error::io("cannot wait for ctrl-c", e)),
-            _ = term.recv() => Ok("terminated".to_string()),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self, Error> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt())
+                    .map_err(|e| Error::io("cannot catch SIGINT", e))?,
+                terminate: signal(SignalKind::terminate())
+                    .map_err(|e| Error::io("cannot catch SIGTERM", e))?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map(|()| "interrupted".to_string())
-            .map_err(|e| Error::io("cannot wait for ctrl-c", e))
+
+    /// Resolves on the first signal, saying which.
+    async fn recv(&mut self) -> String {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "interrupted".into(),
+                _ = self.terminate.recv() => "terminated".into(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // Without a handler Ctrl-C ends the process, so waiting on it cannot fail silently.
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => "interrupted".into(),
+                Err(e) => format!("cannot wait for ctrl-c ({e})"),
+            }
+        }
     }
 }

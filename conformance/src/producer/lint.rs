@@ -17,9 +17,25 @@ use crate::Error;
 pub fn read_events<'a>(name: &str, text: &'a str) -> Result<Vec<(usize, &'a str)>, Error> {
     let mut lines = LineCounter::new(text);
     let mut out = Vec::new();
-    let values = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
-    for value in values {
-        let raw = value.map_err(|e| Error::Usage(format!("{name}:{}: not JSON: {e}", e.line())))?;
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    loop {
+        let before = values.byte_offset();
+        let raw = match values.next() {
+            None => break,
+            Some(Ok(raw)) => raw,
+            // A value cut short is reported where it starts, other errors where they are.
+            Some(Err(e)) if e.is_eof() => {
+                let rest = &text[before..];
+                let start = &rest[rest.len() - rest.trim_start().len()..];
+                return Err(Error::Usage(format!(
+                    "{name}:{}: not JSON: the value starting here is cut short ({e})",
+                    lines.line_of(start)
+                )));
+            }
+            Some(Err(e)) => {
+                return Err(Error::Usage(format!("{name}:{}: not JSON: {e}", e.line())))
+            }
+        };
         let body = raw.get();
         if body.starts_with('[') {
             let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| {
@@ -132,7 +148,10 @@ mod tests {
     #[test]
     fn bad_json_names_the_file_and_line() {
         let err = read_events("events.jsonl", "{\"a\":1}\n{\"b\":\n\n").unwrap_err();
-        assert!(err.to_string().starts_with("events.jsonl:"), "{err}");
+        assert!(
+            err.to_string().starts_with("events.jsonl:2: not JSON"),
+            "{err}"
+        );
         let err = read_events("events.jsonl", "{\"a\":1}\n{oops}\n").unwrap_err();
         assert!(
             err.to_string().starts_with("events.jsonl:2: not JSON"),
