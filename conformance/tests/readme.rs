@@ -1,6 +1,7 @@
 //! The README's table of checks is generated from the code; this keeps the two in step.
 
 use openlineage_conformance::checks::{markdown_table, CHECKS};
+use openlineage_conformance::producer::{checks as producer_checks, PRODUCER_CHECKS};
 
 #[test]
 fn readme_lists_every_check() {
@@ -18,6 +19,28 @@ fn readme_lists_every_check() {
         assert!(
             readme.contains(&format!("`{}`", c.id)),
             "{} missing from README",
+            c.id
+        );
+    }
+}
+
+#[test]
+fn readme_lists_every_producer_check() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let (start, end) = ("<!-- producer-checks:start -->", "<!-- producer-checks:end -->");
+    let a = readme.find(start).expect("start marker") + start.len();
+    let b = readme.find(end).expect("end marker");
+    assert_eq!(
+        readme[a..b].trim(),
+        producer_checks::markdown_table().trim(),
+        "README table of producer checks is stale: run `cargo xtask codegen`"
+    );
+    for c in PRODUCER_CHECKS {
+        assert!(c.id.starts_with("producer."), "{} is not a producer id", c.id);
+        assert!(
+            openlineage_conformance::checks::find(c.id).is_none(),
+            "{} is both a server and a producer check",
             c.id
         );
     }

@@ -224,40 +224,43 @@ pub fn codegen(check: bool) -> Result<i32> {
             std::fs::write(&sums_file, sums)?;
         }
     }
-    // README: the table of conformance checks.
-    let out = cargo()
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "openlineage-conformance",
-            "--bin",
-            "ol-conformance",
-            "--",
-            "checks",
-        ])
-        .current_dir(&root)
-        .output()
-        .context("cannot run ol-conformance checks")?;
-    if !out.status.success() {
-        bail!(
-            "ol-conformance checks failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let table = String::from_utf8(out.stdout)?;
+    // README: the tables of server and producer conformance checks.
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
-    let updated = replace_between(
-        &readme,
-        "<!-- checks:start -->",
-        "<!-- checks:end -->",
-        &table,
-    )
-    .context("README.md lacks the <!-- checks:start --> / <!-- checks:end --> markers")?;
+    let mut updated = readme.clone();
+    for (flags, marker) in [(&[][..], "checks"), (&["--producer"][..], "producer-checks")] {
+        let out = cargo()
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "openlineage-conformance",
+                "--bin",
+                "ol-conformance",
+                "--",
+                "checks",
+            ])
+            .args(flags)
+            .current_dir(&root)
+            .output()
+            .context("cannot run ol-conformance checks")?;
+        if !out.status.success() {
+            bail!(
+                "ol-conformance checks failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let table = String::from_utf8(out.stdout)?;
+        let (start, end) = (
+            format!("<!-- {marker}:start -->"),
+            format!("<!-- {marker}:end -->"),
+        );
+        updated = replace_between(&updated, &start, &end, &table)
+            .with_context(|| format!("README.md lacks the {start} / {end} markers"))?;
+    }
     if updated != readme {
         if check {
-            stale.push("README.md table of checks");
+            stale.push("README.md tables of checks");
         } else {
             std::fs::write(&readme_path, updated)?;
         }
