@@ -28,7 +28,10 @@ fn readme_lists_every_check() {
 fn readme_lists_every_producer_check() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README.md");
-    let (start, end) = ("<!-- producer-checks:start -->", "<!-- producer-checks:end -->");
+    let (start, end) = (
+        "<!-- producer-checks:start -->",
+        "<!-- producer-checks:end -->",
+    );
     let a = readme.find(start).expect("start marker") + start.len();
     let b = readme.find(end).expect("end marker");
     assert_eq!(
@@ -37,7 +40,11 @@ fn readme_lists_every_producer_check() {
         "README table of producer checks is stale: run `cargo xtask codegen`"
     );
     for c in PRODUCER_CHECKS {
-        assert!(c.id.starts_with("producer."), "{} is not a producer id", c.id);
+        assert!(
+            c.id.starts_with("producer."),
+            "{} is not a producer id",
+            c.id
+        );
         assert!(
             openlineage_conformance::checks::find(c.id).is_none(),
             "{} is both a server and a producer check",

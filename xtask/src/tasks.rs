@@ -228,7 +228,10 @@ pub fn codegen(check: bool) -> Result<i32> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
     let mut updated = readme.clone();
-    for (flags, marker) in [(&[][..], "checks"), (&["--producer"][..], "producer-checks")] {
+    for (flags, marker) in [
+        (&[][..], "checks"),
+        (&["--producer"][..], "producer-checks"),
+    ] {
         let out = cargo()
             .args([
                 "run",

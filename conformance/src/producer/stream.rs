@@ -228,21 +228,21 @@ impl Stream {
             line.duplicate = true;
             return line;
         }
-        line.kind = Event::kind_of(text).ok();
-        self.check_validity(&source, text, &value, &mut line, &mut judged, &mut found);
+        self.check_validity(text, &value, &mut line, &mut judged, &mut found);
         if line.reached.is_some() {
             if let Some(kind) = line.kind {
                 self.check_urls(kind, &value, &mut judged, &mut found);
             }
-            let names: Vec<String> = datasets(&value)
+            let named = datasets(&value);
+            if !named.is_empty() {
+                judged.push(NAMING);
+            }
+            let names: Vec<String> = named
                 .into_iter()
                 .filter_map(|(at, ns, name)| {
                     check_dataset_name(ns, name).map(|m| format!("{at}: {m}"))
                 })
                 .collect();
-            if !datasets(&value).is_empty() {
-                judged.push(NAMING);
-            }
             if !names.is_empty() {
                 found.push((NAMING, names.join("; ")));
             }
@@ -262,9 +262,9 @@ impl Stream {
         line
     }
 
+    /// The core, formats and facets tiers; sets the event's kind and the tier it reaches.
     fn check_validity(
         &mut self,
-        _source: &str,
         text: &str,
         value: &Value,
         line: &mut EventLine,
@@ -272,10 +272,15 @@ impl Stream {
         found: &mut Vec<(&'static str, String)>,
     ) {
         judged.push(CORE);
-        if let Err(e) = Event::from_json(text) {
-            self.summary.reached.invalid += 1;
-            found.push((CORE, format!("not an event the spec allows: {e}")));
-            return;
+        match Event::from_json(text) {
+            Ok(event) => line.kind = Some(event.kind()),
+            Err(e) => {
+                // The kind, when the shape gives one, still lets the run be followed.
+                line.kind = Event::kind_of(text).ok();
+                self.summary.reached.invalid += 1;
+                found.push((CORE, format!("not an event the spec allows: {e}")));
+                return;
+            }
         }
         let violations = self.validator.validate_value(value, Tier::Facets);
         let at = |tier: Tier| {
@@ -664,5 +669,44 @@ fn hash_value(value: &Value, h: &mut DefaultHasher) {
             }
             (5u8, map.len(), sum).hash(h);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENT: &str = r#"{"eventType":"START","eventTime":"2024-05-01T10:00:00Z","producer":"https://example.com/p","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","run":{"runId":"0190b3d4-7a1e-7c3a-9d2e-1f00000000aa"},"job":{"namespace":"shop","name":"nightly"}}"#;
+
+    #[test]
+    fn the_live_line_names_kind_type_job_run_and_verdict() {
+        let mut stream = Stream::new();
+        let line = stream.push("POST /api/v1/lineage #1".into(), EVENT);
+        assert_eq!(
+            line.to_string(),
+            "POST /api/v1/lineage #1  RunEvent START  job shop/nightly  run 0190b3d4-7a1e-7c3a-9d2e-1f00000000aa  valid at facets"
+        );
+        let again = stream.push("POST /api/v1/lineage #2".into(), EVENT);
+        assert!(again.duplicate);
+        assert!(again
+            .to_string()
+            .ends_with("duplicate of an earlier event, set aside"));
+        let bad = stream.push("f:3".into(), "{\"job\": {}}");
+        assert_eq!(bad.reached, None);
+        assert_eq!(bad.failed, ["producer.event.valid.core"]);
+        assert!(
+            bad.to_string()
+                .contains("JobEvent  invalid  failed: producer.event.valid.core"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn redeliveries_are_recognised_whatever_the_key_order() {
+        let a: Value = serde_json::from_str(r#"{"a":1,"b":{"c":[1,2],"d":"x"}}"#).expect("json");
+        let b: Value = serde_json::from_str(r#"{"b":{"d":"x","c":[1,2]},"a":1}"#).expect("json");
+        let c: Value = serde_json::from_str(r#"{"b":{"d":"x","c":[2,1]},"a":1}"#).expect("json");
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&c));
     }
 }
