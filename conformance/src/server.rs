@@ -61,8 +61,11 @@ pub struct Stats {
 pub struct Delivery<'a> {
     /// Whether it came to the batch endpoint (an array of events) or the single one.
     pub batch: bool,
-    /// The body, gzip undone.
+    /// The body, gzip undone when `decoded`.
     pub body: &'a [u8],
+    /// False when the request was refused before its events were read (content type,
+    /// encoding or size); `body` is then as it came.
+    pub decoded: bool,
     /// The status the server answered.
     pub status: StatusCode,
 }
@@ -293,7 +296,17 @@ pub fn answer_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value) {
 async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let bytes = match decode(&state, &headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => {
+            if let Some(hook) = &state.hook {
+                hook(Delivery {
+                    batch: false,
+                    body: &body,
+                    decoded: false,
+                    status: r.status(),
+                });
+            }
+            return r;
+        }
     };
     let (status, body) = answer_single(&state.cfg, &bytes);
     let counter = if status.is_success() {
@@ -306,6 +319,7 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         hook(Delivery {
             batch: false,
             body: &bytes,
+            decoded: true,
             status,
         });
     }
@@ -318,7 +332,17 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let bytes = match decode(&state, &headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => {
+            if let Some(hook) = &state.hook {
+                hook(Delivery {
+                    batch: true,
+                    body: &body,
+                    decoded: false,
+                    status: r.status(),
+                });
+            }
+            return r;
+        }
     };
     let (status, body) = answer_batch(&state.cfg, &bytes);
     if let Some(summary) = body.get("summary") {
@@ -336,6 +360,7 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         hook(Delivery {
             batch: true,
             body: &bytes,
+            decoded: true,
             status,
         });
     }

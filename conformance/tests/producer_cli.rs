@@ -133,6 +133,23 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         400,
         "rejected as the reference server rejects it"
     );
+    // Refused before any event is read: recorded as invalid events all the same.
+    let plain = reqwest::Client::new()
+        .post(format!("{base}/lineage"))
+        .header("content-type", "text/plain")
+        .body(event(RUN_B, "START", 0).to_string())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(plain.status(), 415);
+    let not_array = reqwest::Client::new()
+        .post(format!("{base}/lineage/batch"))
+        .header("content-type", "application/json")
+        .body(event(RUN_B, "START", 0).to_string())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(not_array.status(), 400);
     let (code, report, err) = finish(child, stderr);
     assert!(err.contains("collect stopped: no event for 1.0s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(20));
@@ -148,6 +165,9 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         failing,
         ["producer.event.valid.core", "producer.run.single_terminal"]
     );
+    assert_eq!(report["producer"]["events"], 3);
+    assert_eq!(report["producer"]["reached"]["invalid"], 3);
+    assert_eq!(report["requests"], 3);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use super::{ProducerReport, Stream};
+use super::{EventLine, ProducerReport, Stream};
 use crate::expectations::Expectations;
 use crate::server::{router_with_hook, Delivery, EventHook, ServerConfig, Stats};
 use crate::Error;
@@ -52,25 +52,37 @@ impl Shared {
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let text = String::from_utf8_lossy(delivery.body);
         let mut stream = self.stream.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut push = |source: String, body: &str| {
-            let line = stream.push(source, body);
+        let live = |line: EventLine| {
             if self.live {
                 eprintln!("{line}");
             }
         };
-        if delivery.batch {
-            let source = format!("POST {}/lineage/batch #{n}", self.prefix);
-            // A body that is not an array of JSON values is checked as one (invalid) event.
+        let endpoint = if delivery.batch { "/batch" } else { "" };
+        let source = format!("POST {}/lineage{endpoint} #{n}", self.prefix);
+        if !delivery.decoded {
+            live(stream.push_refused(
+                source,
+                delivery.body,
+                &format!(
+                    "the request was refused with {} before its events were read (content type, encoding or size)",
+                    delivery.status
+                ),
+            ));
+        } else if delivery.batch {
             match serde_json::from_str::<Vec<&RawValue>>(&text) {
                 Ok(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        push(format!("{source}[{i}]"), item.get());
+                        live(stream.push(format!("{source}[{i}]"), item.get()));
                     }
                 }
-                Err(_) => push(source, &text),
+                Err(e) => live(stream.push_refused(
+                    source,
+                    delivery.body,
+                    &format!("the batch endpoint takes a JSON array of events: {e}"),
+                )),
             }
         } else {
-            push(format!("POST {}/lineage #{n}", self.prefix), &text);
+            live(stream.push(source, &text));
         }
         let full = self.max_events.is_some_and(|max| stream.delivered() >= max);
         drop(stream);

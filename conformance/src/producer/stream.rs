@@ -198,6 +198,20 @@ impl Stream {
         *self.observations.entry(id).or_default() += 1;
     }
 
+    /// Records a delivery that holds no event to check (a request refused before its events
+    /// were read, a batch body that is not an array) as one invalid event.
+    pub fn push_refused(&mut self, source: String, body: &[u8], reason: &str) -> EventLine {
+        self.summary.events += 1;
+        self.summary.reached.invalid += 1;
+        self.observe(CORE);
+        self.fail(CORE, format!("{source}: {reason}"), &source, body);
+        EventLine {
+            source,
+            failed: vec![CORE],
+            ..EventLine::default()
+        }
+    }
+
     /// Checks one delivered event (JSON text); `source` says where it came from.
     pub fn push(&mut self, source: String, text: &str) -> EventLine {
         self.summary.events += 1;
