@@ -2,7 +2,6 @@
 
 mod common;
 
-use openlineage_types::corpus;
 use openlineage_types::{Event, Tier, Validator};
 use serde_json::{json, Value};
 
@@ -27,7 +26,7 @@ fn found(v: &Value) -> Vec<(Tier, String, String)> {
 
 #[test]
 fn corpus_from_spec_examples_is_valid_at_every_tier() {
-    for text in corpus::events(&common::spec_dir(), 100).expect("corpus") {
+    for text in common::corpus::events(&common::spec_dir(), 100).expect("corpus") {
         let value: Value = serde_json::from_str(&text).expect("json");
         let errors = Validator::global().validate_value(&value, Tier::Facets);
         assert!(errors.is_empty(), "{text}\n{errors:#?}");
