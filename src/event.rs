@@ -305,7 +305,7 @@ fn parse_as<T: DeserializeOwned>(kind: EventKind, text: &str) -> Result<T, Error
                 .ok()
                 .and_then(|v| v.pointer(&pointer).map(json_value_name))
             {
-                message = format!("unexpected {found}, {message}");
+                message = format!("{found} is not allowed here ({message})");
             }
         }
         Error::Event {

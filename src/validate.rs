@@ -26,6 +26,9 @@ pub struct Validator {
     /// Per facet (schema file and key): the payload's own definition, formats asserted, and
     /// where that definition sits (`#/$defs/...`) for schema paths in violations.
     facets: BTreeMap<(&'static str, &'static str), (jsonschema::Validator, String)>,
+    /// Per facet kind: its base facet definition (`RunFacet`, ...), formats as annotations and
+    /// asserted; a facet map that breaks the core schema is checked facet by facet with these.
+    bases: BTreeMap<FacetKind, (jsonschema::Validator, jsonschema::Validator)>,
 }
 
 impl fmt::Debug for Validator {
@@ -95,7 +98,16 @@ impl Validator {
                 (build(&schema, true)?, def.to_string()),
             );
         }
-        Ok(Validator { events, facets })
+        let mut bases = BTreeMap::new();
+        for kind in FacetKind::ALL {
+            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{}", kind.base_def()) });
+            bases.insert(kind, (build(&schema, false)?, build(&schema, true)?));
+        }
+        Ok(Validator {
+            events,
+            facets,
+            bases,
+        })
     }
 
     /// The validator for the pinned spec, compiled once per process.
@@ -171,24 +183,48 @@ impl Validator {
         if validator.is_valid(value) {
             return Vec::new();
         }
-        validator
-            .iter_errors(value)
-            .map(|e| {
-                let keyword = e.kind().keyword().to_string();
-                let tier = if keyword == "format" {
-                    Tier::Formats
-                } else {
-                    Tier::Core
-                };
-                violation(
-                    tier,
-                    e.instance_path().as_str(),
-                    &keyword,
-                    e.schema_path().as_str(),
-                    e.to_string(),
-                )
-            })
-            .collect()
+        let mut out = Vec::new();
+        for e in validator.iter_errors(value) {
+            let pointer = e.instance_path().as_str();
+            // The core schema types a facet map as `anyOf` a map of base facets, so one bad
+            // facet fails the whole map, and the message would quote all of it; each facet is
+            // checked on its own instead, and reported at its key.
+            if let (Some(kind), Some(Value::Object(map))) =
+                (facet_map_kind(pointer), value.pointer(pointer))
+            {
+                if let Some((core, formats)) = self.bases.get(&kind) {
+                    let base = if with_formats { formats } else { core };
+                    let before = out.len();
+                    for (key, facet) in map {
+                        let at = format!("{pointer}/{}", escape(key));
+                        out.extend(base.iter_errors(facet).map(|e| {
+                            let keyword = e.kind().keyword();
+                            violation(
+                                tier_of(keyword),
+                                &format!("{at}{}", e.instance_path().as_str()),
+                                keyword,
+                                &format!("/$defs/{}{}", kind.base_def(), e.schema_path().as_str()),
+                                e.to_string(),
+                            )
+                        }));
+                    }
+                    // Should the map fail for a reason no single facet explains, the map's own
+                    // error stands, so nothing invalid passes unreported.
+                    if out.len() > before {
+                        continue;
+                    }
+                }
+            }
+            let keyword = e.kind().keyword();
+            out.push(violation(
+                tier_of(keyword),
+                pointer,
+                keyword,
+                e.schema_path().as_str(),
+                e.to_string(),
+            ));
+        }
+        out
     }
 
     /// Checks each known facet against its own schema, wherever facets of its kind live:
@@ -299,6 +335,27 @@ fn resolve<'a>(
             }
         }
         _ => {}
+    }
+}
+
+fn tier_of(keyword: &str) -> Tier {
+    if keyword == "format" {
+        Tier::Formats
+    } else {
+        Tier::Core
+    }
+}
+
+/// The kind of facets the map at `pointer` of an event holds, if it is one of its facet maps.
+fn facet_map_kind(pointer: &str) -> Option<FacetKind> {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["run", "facets"] => Some(FacetKind::Run),
+        ["job", "facets"] => Some(FacetKind::Job),
+        ["dataset", "facets"] | ["inputs" | "outputs", _, "facets"] => Some(FacetKind::Dataset),
+        ["inputs", _, "inputFacets"] => Some(FacetKind::InputDataset),
+        ["outputs", _, "outputFacets"] => Some(FacetKind::OutputDataset),
+        _ => None,
     }
 }
 

@@ -155,3 +155,24 @@ fn facets_forwarded_inside_the_parent_facet_are_checked_too() {
         .validate_value(&bad, Tier::Formats)
         .is_empty());
 }
+
+#[test]
+fn a_facet_missing_its_producer_is_reported_at_its_key_without_the_map() {
+    let mut e = event();
+    e["run"]["facets"] = json!({
+        "nominalTime": {"_producer": "https://p", "_schemaURL": "https://s",
+            "nominalStartTime": "2024-01-01T00:00:00Z"},
+        "custom": {"_schemaURL": "https://s", "note": "x".repeat(400)}
+    });
+    let violations = Validator::global().validate_value(&e, Tier::Core);
+    let got: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| (v.pointer.as_str(), v.keyword.as_str()))
+        .collect();
+    assert_eq!(got, [("/run/facets/custom", "required")], "{violations:#?}");
+    assert!(
+        violations[0].message.contains("_producer"),
+        "{violations:#?}"
+    );
+    assert!(violations[0].message.len() < 200, "{violations:#?}");
+}
