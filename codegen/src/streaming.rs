@@ -121,7 +121,27 @@ fn plan(s: &ItemStruct) -> Result<Option<(Vec<FieldPlan>, Unknown)>> {
     })
 }
 
-fn is_option(ty: &Type) -> bool {
+/// The JSON key of a struct field (its `#[serde(rename)]`, else its name) and whether it is
+/// the flattened `extra` map.
+pub(crate) fn serde_key(field: &syn::Field, ident: &syn::Ident) -> syn::Result<(String, bool)> {
+    let mut key = ident.to_string().trim_start_matches("r#").to_string();
+    let mut flatten = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                key = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.path.is_ident("flatten") {
+                flatten = true;
+            } else if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok((key, flatten))
+}
+
+pub(crate) fn is_option(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
