@@ -38,7 +38,7 @@ pub enum Command {
     /// Validate events from files (JSON, JSON lines, or `-` for stdin).
     Validate(ValidateArgs),
     /// Replay conformance cases against a server (the embedded reference server by default).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the reference server.
     Serve(ServeArgs),
     /// Print the table of checks as Markdown (the README's copy is generated from it).
@@ -113,6 +113,9 @@ pub struct RunArgs {
     /// Seconds all shrinking together may take; failures found are shrunk in parallel.
     #[arg(long, default_value_t = 60.0)]
     pub shrink_time: f64,
+    /// Failures shrunk at once (default: --concurrency); 1 shrinks one failure after another.
+    #[arg(long)]
+    pub shrink_jobs: Option<usize>,
     /// Resend bodies that got no answer (crashed the target) more than twice, e.g. to shrink
     /// a crash.
     #[arg(long, overrides_with = "resend_crashes")]
@@ -322,9 +325,13 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     };
     let timeout = seconds("timeout", args.timeout)?;
     let shrink_time = seconds("shrink-time", args.shrink_time)?;
-    if args.cases == 0 || args.concurrency == 0 || args.stall_after == 0 {
+    if args.cases == 0
+        || args.concurrency == 0
+        || args.stall_after == 0
+        || args.shrink_jobs == Some(0)
+    {
         return Err(Error::Usage(
-            "--cases, --concurrency and --stall-after must be at least 1".into(),
+            "--cases, --concurrency, --stall-after and --shrink-jobs must be at least 1".into(),
         ));
     }
     if let Some(t) = &args.target {
@@ -374,6 +381,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     opts.save_requests = args.save_requests.clone();
     opts.progress = true;
     opts.shrink_time = shrink_time;
+    opts.shrink_jobs = args.shrink_jobs.unwrap_or(args.concurrency);
     opts.resend_crashes = args.resend_crashes;
     opts.bodies_dir = bodies_dir;
     let report = match crate::runner::run(opts).await {

@@ -420,13 +420,14 @@ fn invalid_positions(input: &Input) -> Vec<i64> {
         .collect()
 }
 
-/// Every verdict on one case. A request that got no answer (or was not sent) says nothing about
-/// the family's checks: only `transport.answered` hears of it, so one cause is reported once.
+/// Every verdict on one case. A request that got no answer (or was not sent) or a 5xx says
+/// nothing more about the family's checks: only `transport.answered` or the endpoint's
+/// `no_server_error` check hears of it, so one cause is reported once.
 pub fn judge_all(judge: &Judge, input: &Input, observed: &[Observed]) -> Vec<Verdict> {
     let mut out = universal(input, observed);
     if observed
         .iter()
-        .all(|o| o.status.is_some() && o.error.is_none() && !o.skipped)
+        .all(|o| o.status.is_some_and(|s| s < 500) && o.error.is_none() && !o.skipped)
     {
         out.extend(judge(input, observed));
     }

@@ -515,12 +515,10 @@ fn human_failure(out: &mut String, f: &Failure) {
         );
     }
     if let Some(resp) = &f.response {
-        let _ = writeln!(
-            out,
-            "  response: {}\n    {}",
-            resp.line,
-            one_line(&resp.body, 300)
-        );
+        let _ = writeln!(out, "  response: {}", resp.line);
+        if !resp.body.is_empty() {
+            let _ = writeln!(out, "    {}", one_line(&resp.body, 300));
+        }
     }
     if let Some(curl) = &f.curl {
         if curl.len() <= 4000 && !curl.contains("<<") {

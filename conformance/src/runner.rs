@@ -103,6 +103,8 @@ pub struct RunOptions {
     pub save_requests: Option<PathBuf>,
     /// Wall time all shrinking together may take.
     pub shrink_time: Duration,
+    /// Failures shrunk at once (each shrinks one request at a time).
+    pub shrink_jobs: usize,
     /// Resend bodies that crashed the target (no answer) more than [`CRASH_RESENDS`] times.
     pub resend_crashes: bool,
     /// Where failure bodies too large to show inline are written, for `curl --data-binary @file`.
@@ -134,6 +136,7 @@ impl RunOptions {
             progress: false,
             save_requests: None,
             shrink_time: Duration::from_secs(60),
+            shrink_jobs: 8,
             resend_crashes: false,
             bodies_dir: None,
         })
@@ -467,11 +470,12 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         sender: &sender,
         families: &families,
         deadline: Instant::now() + opts.shrink_time,
-        permits: tokio::sync::Semaphore::new(opts.concurrency.max(1)),
+        permits: tokio::sync::Semaphore::new(opts.shrink_jobs.max(1)),
     };
     let mut reported: BTreeMap<&'static str, (Vec<Failure>, usize)> = BTreeMap::new();
     let mut jobs = Vec::new();
-    for (check, by_signature) in failures {
+    // Unselected checks (riders of a selected family) are neither shrunk nor reported.
+    for (check, by_signature) in failures.into_iter().filter(|(c, _)| sel.selects(c)) {
         let distinct = by_signature.len();
         let mut shown: Vec<(String, Candidate)> = by_signature.into_iter().collect();
         shown.sort_by_key(|(_, c)| c.at.position);
@@ -481,8 +485,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
             jobs.push((check, k, sig, c));
         }
     }
-    // Every failure shrinks at once (at most `concurrency` requests in flight): against a slow
-    // target, shrinking one failure after another would take the sum of their times.
+    // Failures shrink side by side (`shrink_jobs` at once, one request in flight each): against
+    // a slow target, shrinking one failure after another would take the sum of their times.
     let done = futures_util::future::join_all(jobs.into_iter().map(|(check, k, sig, c)| {
         let s = &shrinker;
         async move { (check, k, s.shrink(check, sig, c).await) }
@@ -636,7 +640,7 @@ fn not_run_reason(
     if stalled {
         return "not run: the target stopped answering first".into();
     }
-    "not run: no case reached it (every answer was a transport failure, or its condition never arose)".into()
+    "not run: no case reached it (each got no answer or a 5xx, reported by transport.answered or no_server_error, or its condition never arose)".into()
 }
 
 /// Shrinks failures, each on its own sequence of requests, several at once.
@@ -764,8 +768,14 @@ impl Shrinker<'_> {
                 None => tree.complicate(),
             };
         }
+        if crashes > 0 && shrunk.stopped.is_none() {
+            // A crash says nothing about whether the simpler input fails the check.
+            shrunk.stopped =
+                Some("the target crashed on simpler inputs, which could not be judged");
+        }
+        let may_resend = crashes < CRASH_RESENDS || sender.opts.resend_crashes;
         // Unknown `x-` fields rarely matter; drop them when the failure stays without them.
-        if let Some(bare) = without_x_fields(&best.0) {
+        if let Some(bare) = without_x_fields(&best.0).filter(|_| may_resend) {
             if shrunk.stopped.is_none() || shrunk.stopped.is_some_and(|s| s.contains("budget")) {
                 shrunk.attempts += 1;
                 let obs = sender.send_input(&bare).await;

@@ -81,14 +81,14 @@ impl Req {
     /// replaced by a user header of the same name (compared without case), then the rest of
     /// the user's headers.
     pub fn headers(&self, user: &[(String, String)], gzip: bool) -> Vec<(String, String)> {
-        let mut own = vec![("Content-Type".to_string(), self.content_type.to_string())];
+        let mut own = vec![("content-type".to_string(), self.content_type.to_string())];
         match self.content_encoding {
-            Some(coding) => own.push(("Content-Encoding".into(), coding.into())),
-            None if gzip => own.push(("Content-Encoding".into(), "gzip".into())),
+            Some(coding) => own.push(("content-encoding".into(), coding.into())),
+            None if gzip => own.push(("content-encoding".into(), "gzip".into())),
             None => {}
         }
         if self.chunked.is_some() {
-            own.push(("Transfer-Encoding".into(), "chunked".into()));
+            own.push(("transfer-encoding".into(), "chunked".into()));
         }
         let mut out: Vec<(String, String)> = own
             .into_iter()
@@ -273,7 +273,7 @@ mod tests {
         assert_eq!(types[0].1, "application/json; charset=utf-8");
         assert!(headers
             .iter()
-            .any(|(n, v)| n == "Content-Encoding" && v == "gzip"));
+            .any(|(n, v)| n == "content-encoding" && v == "gzip"));
     }
 
     #[test]
