@@ -1035,6 +1035,45 @@ fn shrinking_stops_after_the_target_crashes_twice() {
 }
 
 #[test]
+fn large_failing_bodies_go_to_a_side_file_and_the_report_stays_small() {
+    block_on(async {
+        let app = zoo(reference_single, |b| {
+            if b.len() > 1_000_000 {
+                StatusCode::PAYLOAD_TOO_LARGE.into_response()
+            } else {
+                reference_batch(b)
+            }
+        });
+        let addr = serve(app).await;
+        let dir = std::env::temp_dir().join(format!("ol-zoo-bodies-{}", std::process::id()));
+        let report = run_at(addr, 42, |o| {
+            o.selection = Selection::new(&[id::LARGE.into()], &[]).expect("globs");
+            o.bodies_dir = Some(dir.clone());
+        })
+        .await;
+        let f = report
+            .results
+            .iter()
+            .find(|r| r.id == id::LARGE)
+            .and_then(|r| r.failure.clone())
+            .expect("the large batch fails");
+        let file = f.body_files.first().expect("a side file");
+        let size = std::fs::metadata(file).expect("written").len();
+        assert!(size > 1_000_000, "{size} bytes");
+        let curl = f.curl.expect("curl");
+        assert!(curl.contains("--data-binary @"), "{curl}");
+        assert!(curl.len() < 2000, "{} bytes of curl", curl.len());
+        assert!(
+            report.json().len() < 100_000,
+            "{} bytes",
+            report.json().len()
+        );
+        assert!(report.human().contains(file.as_str()));
+        std::fs::remove_dir_all(&dir).ok();
+    });
+}
+
+#[test]
 fn excluded_checks_send_nothing() {
     block_on(async {
         let bodies: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
