@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use base64::Engine;
 
-use crate::checks::CheckTier;
+use crate::checks::{Check, CheckTier};
+use crate::expectations::Expectations;
 use crate::wire::{Observed, Req};
 use crate::Error;
 
@@ -89,6 +90,16 @@ impl Exchange {
             headers: shown_headers(req, headers, gzip),
             body: shown(&req.body),
             body_bytes: req.body.len(),
+        }
+    }
+
+    /// An event as received (by a producer check): where it came from and its body.
+    pub fn event(line: String, body: &[u8]) -> Self {
+        Exchange {
+            line,
+            headers: Vec::new(),
+            body: shown(body),
+            body_bytes: body.len(),
         }
     }
 
@@ -256,6 +267,39 @@ pub struct CheckResult {
     pub not_run_reason: Option<String>,
 }
 
+impl CheckResult {
+    /// The result of `check` from its first failure and how many verdicts it got; an
+    /// expectations entry turns a failure into an xfail and a pass into an xpass.
+    pub fn judge(
+        check: &Check,
+        observations: usize,
+        failure: Option<Failure>,
+        expectations: Option<&Expectations>,
+    ) -> Self {
+        let expectation = expectations.and_then(|e| e.reason_for(check.id));
+        let outcome = match (&failure, observations, &expectation) {
+            (Some(_), _, Some(_)) => Outcome::XFail,
+            (Some(_), _, None) => Outcome::Fail,
+            (None, 0, _) => Outcome::NotRun,
+            (None, _, Some(_)) => Outcome::XPass,
+            (None, _, None) => Outcome::Pass,
+        };
+        CheckResult {
+            id: check.id.to_string(),
+            tier: check.tier,
+            description: check.description.to_string(),
+            clause: check.clause.to_string(),
+            outcome,
+            observations,
+            distinct_failures: usize::from(failure.is_some()),
+            failures: failure.iter().cloned().collect(),
+            failure,
+            expectation,
+            not_run_reason: None,
+        }
+    }
+}
+
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -327,6 +371,14 @@ impl Report {
             self.cases_run as f64 / seconds,
             self.requests as f64 / seconds,
         );
+        out.push_str(&self.human_results());
+        out
+    }
+
+    /// The human-readable report without its header line: the table of checks, the failure
+    /// details and the totals (the producer reports write their own header).
+    pub fn human_results(&self) -> String {
+        let mut out = String::new();
         let width = self.results.iter().map(|r| r.id.len()).max().unwrap_or(10);
         for r in &self.results {
             let mark = match (r.outcome, self.is_failing(r)) {

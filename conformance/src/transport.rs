@@ -19,6 +19,19 @@ const BODY_CAP: usize = 1024 * 1024;
 /// unless `--resend-crashes` asks for more.
 pub const CRASH_RESENDS: usize = 2;
 
+/// The HTTP client for a run, able to reach `https://` targets.
+///
+/// reqwest is built without a TLS crypto provider of its own (see the workspace manifest), so
+/// this installs ring as the process default first; a provider some other code installed wins.
+pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))
+}
+
 /// Sends requests and tracks whether the target has stalled.
 #[derive(Clone)]
 pub struct Sender {
@@ -37,11 +50,7 @@ pub struct Sender {
 impl Sender {
     /// A sender for the run described by `opts`.
     pub fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let client = http_client(opts.timeout)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
             None => None,

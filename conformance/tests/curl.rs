@@ -67,7 +67,12 @@ fn bodies() -> Vec<(&'static str, Vec<u8>)> {
 /// Runs a curl script as a user would: saved to a file and run with `sh`. (`sh -c` would pass
 /// a whole here-document as one argument, which is what it avoids.)
 async fn run_script(name: &str, script: &str) {
-    let path = std::env::temp_dir().join(format!("ol-curl-{}.sh", std::process::id()));
+    // One file per script: the tests run in parallel in one process.
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let path = std::env::temp_dir().join(format!("ol-curl-{}-{slug}.sh", std::process::id()));
     std::fs::write(&path, script).expect("script written");
     let out = tokio::process::Command::new("sh")
         .arg(&path)
