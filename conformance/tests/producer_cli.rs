@@ -84,7 +84,8 @@ fn finish(
 
 #[tokio::test]
 async fn collect_answers_as_the_reference_server_and_stops_after_max_events() {
-    let (child, base, stderr) = collect(&["--max-events", "3"]);
+    // The idle limit only ends a collector that a failing test left behind.
+    let (child, base, stderr) = collect(&["--max-events", "3", "--until-idle", "60"]);
     let http = client();
     let post = |path: &str, body: Value| {
         http.post(format!("{base}{path}"))
