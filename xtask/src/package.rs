@@ -263,22 +263,19 @@ fn main() {
 }
 "#;
 
-fn downstream_manifest(types_dir: &Path) -> String {
-    format!(
-        r#"[package]
+/// The downstream crate names the types crate by version, as a user of the published crate
+/// does; the install's patches point it at the extracted package.
+const DOWNSTREAM_MANIFEST: &str = r#"[package]
 name = "openlineage-downstream-check"
 version = "0.0.0"
 edition = "2021"
 publish = false
 
 [dependencies]
-openlineage-types = {{ path = {path:?}, features = ["proptest"] }}
+openlineage-types = { version = "0.1.0", features = ["proptest"] }
 proptest = "1"
 serde_json = "1"
-"#,
-        path = types_dir.to_string_lossy()
-    )
-}
+"#;
 
 /// `package --check`: packages, then uses the packages from a folder with no spec snapshot above
 /// it: a downstream crate round-trips events, and `cargo install` builds `ol-conformance`,
@@ -319,18 +316,33 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
     // The workspace's lock file keeps third-party versions those of the verification builds.
     let lock = root.join("Cargo.lock");
 
+    // Every sibling crate resolves to its extracted package, as it would to the published one.
+    let patches: Vec<String> = packaged
+        .members
+        .iter()
+        .filter(|m| m.name != TOP)
+        .flat_map(|m| {
+            let path = extracted.join(m.stem());
+            [
+                "--config".to_string(),
+                format!(
+                    "patch.crates-io.{}.path={:?}",
+                    m.name,
+                    path.to_string_lossy()
+                ),
+            ]
+        })
+        .collect();
     let downstream = scratch.join("downstream");
     std::fs::create_dir_all(downstream.join("src"))?;
-    std::fs::write(
-        downstream.join("Cargo.toml"),
-        downstream_manifest(&dir_of("openlineage-types")?),
-    )?;
+    std::fs::write(downstream.join("Cargo.toml"), DOWNSTREAM_MANIFEST)?;
     std::fs::write(downstream.join("src/main.rs"), DOWNSTREAM_MAIN)?;
     std::fs::copy(&lock, downstream.join("Cargo.lock"))
         .with_context(|| format!("cannot copy {}", lock.display()))?;
     let out = cargo()
         .args(["run", "-q", "--manifest-path"])
         .arg(downstream.join("Cargo.toml"))
+        .args(&patches)
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(&downstream)
         .output()
@@ -344,27 +356,27 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
     }
     println!("downstream crate: {}", said.trim());
 
-    // Install from the package, with every sibling crate patched to its extracted package.
+    // Install from the package, the sibling crates patched in the same way.
     let conformance = dir_of(TOP)?;
     std::fs::copy(&lock, conformance.join("Cargo.lock"))
         .with_context(|| format!("cannot copy {}", lock.display()))?;
+    // Resolving once with the patches trims the copied lock file to this package and keeps its
+    // versions, so that the install can be `--locked`.
+    run(cargo()
+        .args(["fetch", "--manifest-path"])
+        .arg(conformance.join("Cargo.toml"))
+        .args(&patches)
+        .current_dir(scratch))?;
     let install_root = scratch.join("install");
-    let mut install = cargo();
-    install
+    run(cargo()
         .args(["install", "--debug", "--locked", "--path"])
         .arg(&conformance)
         .arg("--root")
         .arg(&install_root)
         .arg("--target-dir")
-        .arg(&target);
-    for m in packaged.members.iter().filter(|m| m.name != TOP) {
-        install.arg("--config").arg(format!(
-            "patch.crates-io.{}.path={:?}",
-            m.name,
-            extracted.join(m.stem()).to_string_lossy()
-        ));
-    }
-    run(install.current_dir(scratch))?;
+        .arg(&target)
+        .args(&patches)
+        .current_dir(scratch))?;
     let bin = install_root.join("bin/ol-conformance");
     let out = Command::new(&bin)
         .args(["run", "--cases", "4", "--format", "json"])
