@@ -3,14 +3,18 @@
 //! The pipeline is: [`spec::SpecSet::load`] reads a pinned snapshot, [`bundle::bundle`] merges the
 //! core, facet and registry schemas into one schema with local references, [`passes`] rewrite that
 //! schema so typify's output is lossless, and [`generate::generate`] turns the result (plus the
-//! OpenAPI batch response) into one Rust source file.
+//! OpenAPI batch response) into one Rust source file: typify's types renamed by [`naming`], the
+//! facet constructors of [`impls`], and a streaming `Deserialize` for each struct
+//! ([`streaming`]).
 #![deny(missing_docs)]
 
 pub mod bundle;
 pub mod catalogue;
-pub mod diff;
+pub mod derived;
 mod facet_kind;
 pub mod generate;
+pub mod impls;
+pub mod naming;
 pub mod passes;
 pub mod spec;
 pub mod streaming;

@@ -31,7 +31,7 @@ commands:
                                needs, with the pinned spec staged in the types crate; --check
                                also builds a downstream crate and cargo-installs ol-conformance
                                from the packages in a folder with no spec snapshot
-  ci                           everything .ci/run runs, locally
+  ci                           run .ci/run locally
   bench [--quick]              benchmarks against peers, one table of ratios";
 
 fn main() -> Result<()> {
