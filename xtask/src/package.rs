@@ -192,6 +192,7 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     let staged = stage(&root)?;
     eprintln!("staged the pinned spec in {}", staged.display());
     let target = check_target(&root);
+    forget_builds(&target, &members)?;
     let mut cmd = cargo();
     cmd.arg("package");
     for m in &members {
@@ -212,6 +213,43 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
         println!("{}", c.display());
     }
     Ok(Packaged { members, crates })
+}
+
+/// Removes the verification builds of `members` from the target folder. Cargo treats the
+/// packages as registry crates, whose content it never expects to change for a version, so a
+/// build left by an earlier run (same version, older code) would otherwise be reused.
+fn forget_builds(target: &Path, members: &[Member]) -> Result<()> {
+    let prefixes: Vec<String> = members
+        .iter()
+        .flat_map(|m| {
+            let under = m.name.replace('-', "_");
+            [
+                format!("{}-", m.name),
+                format!("{under}-"),
+                format!("lib{under}-"),
+            ]
+        })
+        .collect();
+    for sub in ["debug/.fingerprint", "debug/build", "debug/deps"] {
+        let dir = target.join(sub);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                continue;
+            }
+            let path = entry.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Unpacks a `.crate` (a gzipped tar holding one `name-version/` folder) into `dir`.
@@ -470,6 +508,43 @@ mod tests {
         }
         assert_eq!(names.last().map(String::as_str), Some(TOP));
         assert!(!names.iter().any(|n| n == "xtask"));
+    }
+
+    #[test]
+    fn earlier_builds_of_the_packaged_crates_are_forgotten_and_others_kept() {
+        let target = std::env::temp_dir().join(format!("ol-forget-{}", std::process::id()));
+        let files = [
+            "debug/.fingerprint/openlineage-types-0123/lib",
+            "debug/build/openlineage-types-4567/output",
+            "debug/deps/libopenlineage_types-89ab.rlib",
+            "debug/deps/openlineage_types-89ab.d",
+            "debug/deps/libopenlineage_typesetter-1.rlib",
+            "debug/deps/libserde-cdef.rlib",
+            "debug/.fingerprint/serde-cdef/lib",
+        ];
+        for f in files {
+            let path = target.join(f);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+            std::fs::write(&path, "").expect("file");
+        }
+        let members = [Member {
+            name: "openlineage-types".into(),
+            version: "0.1.0".into(),
+        }];
+        forget_builds(&target, &members).expect("removed");
+        let left: Vec<&str> = files
+            .into_iter()
+            .filter(|f| target.join(f).exists())
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "debug/deps/libopenlineage_typesetter-1.rlib",
+                "debug/deps/libserde-cdef.rlib",
+                "debug/.fingerprint/serde-cdef/lib"
+            ]
+        );
+        std::fs::remove_dir_all(&target).ok();
     }
 
     #[test]
