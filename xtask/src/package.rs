@@ -157,6 +157,8 @@ fn clean_checkout(root: &Path) -> Result<()> {
 
 /// What `package` made: the `.crate` files, in dependency order.
 pub struct Packaged {
+    /// The target folder the verification builds are in.
+    pub target: PathBuf,
     /// The packaged crates, dependencies first.
     pub members: Vec<Member>,
     /// The `.crate` file of each member.
@@ -164,9 +166,47 @@ pub struct Packaged {
 }
 
 /// The scratch target folder shared by cargo's package verification, the downstream build and
-/// the install, so third-party crates compile once.
-fn check_target(root: &Path) -> PathBuf {
-    root.join("target/package-check")
+/// the install, so third-party crates compile once: `target/package-check/<key>`, where the key
+/// changes with the checkout's content. Cargo unpacks the packages it verifies into its registry
+/// cache by version and never unpacks a version again, as if they were published, so a folder
+/// (and with it the overlay registry's path) reused after a change would verify stale code.
+/// Folders of other keys are removed.
+fn check_target(root: &Path) -> Result<PathBuf> {
+    let git = |args: &[&str]| -> Result<Vec<u8>> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .context("cannot run git")?;
+        if !out.status.success() {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(out.stdout)
+    };
+    let mut state = git(&["rev-parse", "HEAD"])?;
+    state.extend(git(&["diff", "HEAD"])?);
+    state.extend(git(&["status", "--porcelain"])?);
+    let key = format!("{:016x}", fnv1a(&state));
+    let parent = root.join("target/package-check");
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy() != key {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(parent.join(key))
+}
+
+/// A 64-bit FNV-1a hash: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// `package`: stages the spec and runs `cargo package` (which verifies every crate by building
@@ -191,8 +231,7 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     }
     let staged = stage(&root)?;
     eprintln!("staged the pinned spec in {}", staged.display());
-    let target = check_target(&root);
-    forget_builds(&target, &members)?;
+    let target = check_target(&root)?;
     let mut cmd = cargo();
     cmd.arg("package");
     for m in &members {
@@ -202,54 +241,25 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     // checkout itself was checked above.
     cmd.arg("--allow-dirty");
     run(cmd.env("CARGO_TARGET_DIR", &target))?;
-    let crates: Vec<PathBuf> = members
-        .iter()
-        .map(|m| target.join("package").join(format!("{}.crate", m.stem())))
-        .collect();
-    for c in &crates {
-        if !c.is_file() {
-            bail!("cargo package did not write {}", c.display());
-        }
-        println!("{}", c.display());
+    // The .crate files are copied out of the keyed folder to one that does not move.
+    let out_dir = root.join("target/packages");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut crates = Vec::new();
+    for m in &members {
+        let name = format!("{}.crate", m.stem());
+        let (made, kept) = (target.join("package").join(&name), out_dir.join(&name));
+        std::fs::copy(&made, &kept)
+            .with_context(|| format!("cargo package did not write {}", made.display()))?;
+        println!("{}", kept.display());
+        crates.push(kept);
     }
-    Ok(Packaged { members, crates })
-}
-
-/// Removes the verification builds of `members` from the target folder. Cargo treats the
-/// packages as registry crates, whose content it never expects to change for a version, so a
-/// build left by an earlier run (same version, older code) would otherwise be reused.
-fn forget_builds(target: &Path, members: &[Member]) -> Result<()> {
-    let prefixes: Vec<String> = members
-        .iter()
-        .flat_map(|m| {
-            let under = m.name.replace('-', "_");
-            [
-                format!("{}-", m.name),
-                format!("{under}-"),
-                format!("lib{under}-"),
-            ]
-        })
-        .collect();
-    for sub in ["debug/.fingerprint", "debug/build", "debug/deps"] {
-        let dir = target.join(sub);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !prefixes.iter().any(|p| name.starts_with(p.as_str())) {
-                continue;
-            }
-            let path = entry.path();
-            let removed = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            removed.with_context(|| format!("cannot remove {}", path.display()))?;
-        }
-    }
-    Ok(())
+    Ok(Packaged {
+        target,
+        members,
+        crates,
+    })
 }
 
 /// Unpacks a `.crate` (a gzipped tar holding one `name-version/` folder) into `dir`.
@@ -350,7 +360,7 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
             .map(|m| extracted.join(m.stem()))
             .with_context(|| format!("{name} was not packaged"))
     };
-    let target = check_target(root);
+    let target = packaged.target.clone();
     // The workspace's lock file keeps third-party versions those of the verification builds.
     let lock = root.join("Cargo.lock");
 
@@ -508,43 +518,6 @@ mod tests {
         }
         assert_eq!(names.last().map(String::as_str), Some(TOP));
         assert!(!names.iter().any(|n| n == "xtask"));
-    }
-
-    #[test]
-    fn earlier_builds_of_the_packaged_crates_are_forgotten_and_others_kept() {
-        let target = std::env::temp_dir().join(format!("ol-forget-{}", std::process::id()));
-        let files = [
-            "debug/.fingerprint/openlineage-types-0123/lib",
-            "debug/build/openlineage-types-4567/output",
-            "debug/deps/libopenlineage_types-89ab.rlib",
-            "debug/deps/openlineage_types-89ab.d",
-            "debug/deps/libopenlineage_typesetter-1.rlib",
-            "debug/deps/libserde-cdef.rlib",
-            "debug/.fingerprint/serde-cdef/lib",
-        ];
-        for f in files {
-            let path = target.join(f);
-            std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
-            std::fs::write(&path, "").expect("file");
-        }
-        let members = [Member {
-            name: "openlineage-types".into(),
-            version: "0.1.0".into(),
-        }];
-        forget_builds(&target, &members).expect("removed");
-        let left: Vec<&str> = files
-            .into_iter()
-            .filter(|f| target.join(f).exists())
-            .collect();
-        assert_eq!(
-            left,
-            [
-                "debug/deps/libopenlineage_typesetter-1.rlib",
-                "debug/deps/libserde-cdef.rlib",
-                "debug/.fingerprint/serde-cdef/lib"
-            ]
-        );
-        std::fs::remove_dir_all(&target).ok();
     }
 
     #[test]
