@@ -80,7 +80,7 @@ fn finish(
 #[tokio::test]
 async fn collect_answers_as_the_reference_server_and_stops_after_max_events() {
     let (child, base, stderr) = collect(&["--max-events", "3"]);
-    let http = reqwest::Client::new();
+    let http = client();
     let post = |path: &str, body: Value| {
         http.post(format!("{base}{path}"))
             .header("content-type", "application/json")
@@ -121,7 +121,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
     let (child, base, stderr) = collect(&["--until-idle", "1"]);
     let mut bad = event(RUN_A, "START", 0);
     bad.as_object_mut().map(|o| o.remove("producer"));
-    let answer = reqwest::Client::new()
+    let answer = client()
         .post(format!("{base}/lineage"))
         .header("content-type", "application/json")
         .body(bad.to_string())
@@ -134,7 +134,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         "rejected as the reference server rejects it"
     );
     // Refused before any event is read: recorded as invalid events all the same.
-    let plain = reqwest::Client::new()
+    let plain = client()
         .post(format!("{base}/lineage"))
         .header("content-type", "text/plain")
         .body(event(RUN_B, "START", 0).to_string())
@@ -142,7 +142,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         .await
         .expect("answer");
     assert_eq!(plain.status(), 415);
-    let not_array = reqwest::Client::new()
+    let not_array = client()
         .post(format!("{base}/lineage/batch"))
         .header("content-type", "application/json")
         .body(event(RUN_B, "START", 0).to_string())
@@ -265,4 +265,10 @@ fn checks_lists_the_producer_table() {
         "{text}"
     );
     assert!(!text.contains("`single.no_server_error`"));
+}
+
+/// An HTTP client as the runner builds one (reqwest has no TLS provider of its own here).
+fn client() -> reqwest::Client {
+    openlineage_conformance::runner::http_client(std::time::Duration::from_secs(30))
+        .expect("http client")
 }
