@@ -377,7 +377,11 @@ fn containers(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStrea
             let name = field_name(&e.key);
             let key = &e.key;
             let ty = format_ident!("{}", rust_type_name(&e.def));
-            let mut doc = format!("`{key}`: `{}` ({}).", e.def, e.schema_id);
+            let mut doc = format!(
+                "`{key}`: [`{}`], schema <{}>.",
+                rust_type_name(&e.def),
+                e.schema_id
+            );
             if let Some(d) = description(defs, &e.def) {
                 doc = format!("{doc}\n\n{d}");
             }
