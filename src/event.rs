@@ -150,12 +150,6 @@ impl Event {
         Ok(event)
     }
 
-    /// Parses with the careful path only; tests compare it with [`Event::from_json`].
-    #[doc(hidden)]
-    pub fn from_json_reference(text: &str) -> Result<Self, Error> {
-        Self::from_json_careful(text)
-    }
-
     fn parse_kind(kind: EventKind, text: &str) -> Result<Self, Error> {
         match kind {
             EventKind::Run => parse_as(kind, text).map(Event::Run),
