@@ -15,8 +15,8 @@ use jsonschema::{Draft, Registry};
 use serde_json::{json, Value};
 
 use crate::{
-    BatchRequest, DatasetEvent, Error, Event, FacetKind, JobEvent, RunEvent, Tier, Violation,
-    CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES,
+    BatchRequest, DatasetEvent, Error, Event, EventKind, FacetKind, JobEvent, RunEvent, Tier,
+    Violation, CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES,
 };
 
 /// Compiled validators for the pinned spec.
@@ -38,8 +38,6 @@ impl fmt::Debug for Validator {
             .finish()
     }
 }
-
-const EVENT_DEFS: [&str; 3] = ["RunEvent", "DatasetEvent", "JobEvent"];
 
 impl Validator {
     /// Compiles validators for every schema of the pinned spec.
@@ -70,7 +68,7 @@ impl Validator {
                 .map_err(|e| schema_err(&e))
         };
         let mut events = BTreeMap::new();
-        for def in EVENT_DEFS {
+        for def in EventKind::ALL.map(EventKind::def_name) {
             let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{def}") });
             events.insert(def, (build(&schema, false)?, build(&schema, true)?));
         }
@@ -136,18 +134,19 @@ impl Validator {
             )];
         };
         let has = |k: &str| object.contains_key(k);
-        let candidates: &[&str] = match (has("run"), has("job"), has("dataset")) {
-            (true, true, _) => &["RunEvent"],
-            (false, true, true) => &["DatasetEvent", "JobEvent"],
-            (false, true, false) => &["JobEvent"],
-            (_, false, true) => &["DatasetEvent"],
-            // No branch can match; RunEvent's errors name what is missing most usefully.
-            _ => &["RunEvent"],
-        };
+        let candidates: &[EventKind] =
+            match EventKind::from_keys(has("run"), has("job"), has("dataset")) {
+                // No branch can match; RunEvent's errors name what is missing most usefully.
+                [] => &[EventKind::Run],
+                kinds => kinds,
+            };
         let with_formats = tier >= Tier::Formats;
         let mut results: Vec<(&str, Vec<Violation>)> = candidates
             .iter()
-            .map(|def| (*def, self.check_event(def, value, with_formats)))
+            .map(|kind| {
+                let def = kind.def_name();
+                (def, self.check_event(def, value, with_formats))
+            })
             .collect();
         let mut out = match results.as_slice() {
             [(_, errors)] => errors.clone(),
