@@ -12,6 +12,7 @@ use proptest::sample::select;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
+use crate::schema_ref::{local_ref, ref_target};
 use crate::{Error, Event, FacetKind, FACETS};
 
 pub mod pick;
@@ -65,16 +66,6 @@ impl GenConfig {
         max_depth: 4,
         extensions: true,
     };
-
-    /// The preset named `small`, `medium` or `large`.
-    pub fn named(name: &str) -> Option<GenConfig> {
-        match name {
-            "small" => Some(Self::SMALL),
-            "medium" => Some(Self::MEDIUM),
-            "large" => Some(Self::LARGE),
-            _ => None,
-        }
-    }
 }
 
 impl Default for GenConfig {
@@ -138,9 +129,14 @@ impl ValueGen {
         at.clone()
     }
 
-    /// The definition name of a generated Rust type (`SqlJobFacet` is `SQLJobFacet`).
+    /// The definition name of a generated facet type (`SqlJobFacet` is `SQLJobFacet`), as
+    /// [`crate::FacetInfo::def`] has it; other types are named as their definition.
     pub fn def_name(&self, rust_type: &str) -> String {
-        def_name(rust_type, &self.defs)
+        FACETS
+            .iter()
+            .find(|f| f.rust_type == rust_type)
+            .map_or(rust_type, |f| f.def)
+            .to_string()
     }
 
     /// The configuration in use.
@@ -150,15 +146,12 @@ impl ValueGen {
 
     /// Values valid against the definition `def` (e.g. `SchemaDatasetFacet`).
     pub fn def(&self, def: &str) -> Result<Strat, Error> {
-        self.schema(
-            &json!({ "$ref": format!("#/$defs/{def}") }),
-            &mut Vec::new(),
-        )
+        self.schema(&json!({ "$ref": local_ref(def) }), &mut Vec::new())
     }
 
     /// A payload for one facet of the registry, valid against its facet schema.
     pub fn facet(&self, info: &crate::FacetInfo) -> Result<Strat, Error> {
-        self.def(&def_name(info.rust_type, &self.defs))
+        self.def(info.def)
     }
 
     /// A facet map of `kind`: some known facets, and (with extensions) custom facets and, where
@@ -170,15 +163,12 @@ impl ValueGen {
     fn facets_at(&self, kind: FacetKind, stack: &mut Vec<String>) -> Result<Strat, Error> {
         let mut entries: Vec<(String, Strat)> = Vec::new();
         for info in FACETS.iter().filter(|f| f.kind == kind) {
-            let s = self.schema(
-                &json!({ "$ref": format!("#/$defs/{}", def_name(info.rust_type, &self.defs)) }),
-                stack,
-            )?;
+            let s = self.schema(&json!({ "$ref": local_ref(info.def) }), stack)?;
             entries.push((info.key.to_string(), s));
         }
         let known: BTreeSet<&str> = kind.keys().iter().copied().collect();
         if self.cfg.extensions {
-            let base = self.base_facet(kind);
+            let base = self.base_facet();
             let custom = (ident(), base.clone())
                 .prop_filter_map("custom key must not be a known facet", {
                     let known = known.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
@@ -222,7 +212,7 @@ impl ValueGen {
     }
 
     /// `_producer` and `_schemaURL` plus (with extensions) a few unknown fields.
-    fn base_facet(&self, _kind: FacetKind) -> Strat {
+    fn base_facet(&self) -> Strat {
         (uri(), uri(), self.extra_fields())
             .prop_map(|(producer, schema_url, extra)| {
                 let mut m = extra;
@@ -297,8 +287,7 @@ impl ValueGen {
     }
 
     fn resolve(&self, reference: &str) -> Result<(String, &Value), Error> {
-        let name = reference
-            .strip_prefix("#/$defs/")
+        let name = ref_target(reference)
             .ok_or_else(|| Error::Schema(format!("unsupported reference {reference}")))?;
         let schema = self
             .defs
@@ -544,12 +533,6 @@ fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String,
                 .collect::<Vec<_>>()
         })
         .boxed()
-}
-
-/// The definition name of a Rust type name (they differ only in case, e.g. `SQLJobFacet`).
-fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
-    crate::registry::definition(defs, rust_type)
-        .map_or_else(|| rust_type.to_string(), |(name, _)| name.clone())
 }
 
 /// A lowercase ASCII letter followed by up to `max` characters of `rest`.

@@ -74,8 +74,8 @@ impl FacetKind {
             let target = s
                 .get("additionalProperties")?
                 .get("$ref")?
-                .as_str()?
-                .strip_prefix("#/$defs/")?;
+                .as_str()
+                .and_then(crate::schema_ref::ref_target)?;
             Self::from_base_def(target)
         };
         map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {

@@ -50,6 +50,7 @@ mod event;
 mod facet;
 mod facet_kind;
 mod registry;
+mod schema_ref;
 #[cfg(feature = "validate")]
 mod validate;
 mod violation;

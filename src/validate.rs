@@ -12,6 +12,8 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use jsonschema::{Draft, Registry};
+
+use crate::schema_ref::{local_ref, ref_target};
 use serde_json::{json, Value};
 
 use crate::{
@@ -69,7 +71,7 @@ impl Validator {
         };
         let mut events = BTreeMap::new();
         for def in EventKind::ALL.map(EventKind::def_name) {
-            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{def}") });
+            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(def)) });
             events.insert(def, (build(&schema, false)?, build(&schema, true)?));
         }
         let mut facets = BTreeMap::new();
@@ -83,7 +85,7 @@ impl Validator {
                 .get(info.file)
                 .and_then(|schema| schema.pointer(&format!("/properties/{}/$ref", info.key)))
                 .and_then(Value::as_str)
-                .filter(|r| r.starts_with("#/$defs/"))
+                .filter(|r| ref_target(r).is_some())
                 .ok_or_else(|| {
                     Error::Schema(format!(
                         "{} does not map `{}` to a local definition",
@@ -98,7 +100,8 @@ impl Validator {
         }
         let mut bases = BTreeMap::new();
         for kind in FacetKind::ALL {
-            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{}", kind.base_def()) });
+            let schema =
+                json!({ "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(kind.base_def())) });
             bases.insert(kind, (build(&schema, false)?, build(&schema, true)?));
         }
         Ok(Validator {
@@ -189,7 +192,7 @@ impl Validator {
             // facet fails the whole map, and the message would quote all of it; each facet is
             // checked on its own instead, and reported at its key.
             if let (Some(kind), Some(Value::Object(map))) =
-                (facet_map_kind(pointer), value.pointer(pointer))
+                (FacetKind::of_pointer(pointer), value.pointer(pointer))
             {
                 if let Some((core, formats)) = self.bases.get(&kind) {
                     let base = if with_formats { formats } else { core };
@@ -202,7 +205,11 @@ impl Validator {
                                 tier_of(keyword),
                                 &format!("{at}{}", e.instance_path().as_str()),
                                 keyword,
-                                &format!("/$defs/{}{}", kind.base_def(), e.schema_path().as_str()),
+                                &format!(
+                                    "{}{}",
+                                    local_ref(kind.base_def()).trim_start_matches('#'),
+                                    e.schema_path().as_str()
+                                ),
                                 e.to_string(),
                             )
                         }));
@@ -230,37 +237,14 @@ impl Validator {
     /// the event's facet maps and the maps nested in facets ([`crate::FacetInfo::nested_maps`]).
     fn check_facets(&self, event: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
-        let mut maps: Vec<(String, FacetKind, Option<&Value>)> = vec![
-            (
-                "/run/facets".into(),
-                FacetKind::Run,
-                event.pointer("/run/facets"),
-            ),
-            (
-                "/job/facets".into(),
-                FacetKind::Job,
-                event.pointer("/job/facets"),
-            ),
-            (
-                "/dataset/facets".into(),
-                FacetKind::Dataset,
-                event.pointer("/dataset/facets"),
-            ),
-        ];
-        for (list, own, own_kind) in [
-            ("inputs", "inputFacets", FacetKind::InputDataset),
-            ("outputs", "outputFacets", FacetKind::OutputDataset),
-        ] {
-            let datasets = event.get(list).and_then(Value::as_array);
-            for (i, ds) in datasets.into_iter().flatten().enumerate() {
-                maps.push((
-                    format!("/{list}/{i}/facets"),
-                    FacetKind::Dataset,
-                    ds.get("facets"),
-                ));
-                maps.push((format!("/{list}/{i}/{own}"), own_kind, ds.get(own)));
-            }
-        }
+        let mut maps: Vec<(String, FacetKind, Option<&Value>)> = FacetKind::ALL
+            .into_iter()
+            .flat_map(|kind| {
+                kind.maps_in(event)
+                    .into_iter()
+                    .map(move |(pointer, map)| (pointer, kind, Some(map)))
+            })
+            .collect();
         // Facet maps found inside facets are appended and checked in turn.
         let mut next = 0;
         while let Some((pointer, kind, map)) = maps.get(next).cloned() {
@@ -278,7 +262,7 @@ impl Validator {
                 // Facets forwarded inside this one (the parent facet's) are checked in turn.
                 for nested in info.nested_maps() {
                     let mut found = Vec::new();
-                    resolve(payload, &nested.path, at.clone(), &mut found);
+                    crate::registry::resolve(payload, &nested.path, at.clone(), &mut found);
                     maps.extend(found.into_iter().map(|(p, v)| (p, nested.kind, Some(v))));
                 }
                 let Some((validator, def)) = self.facets.get(&(info.file, info.key)) else {
@@ -311,50 +295,11 @@ impl Validator {
     }
 }
 
-/// The values at `path` under `value` (`*` matches every array item), with their pointers.
-fn resolve<'a>(
-    value: &'a Value,
-    path: &[String],
-    pointer: String,
-    out: &mut Vec<(String, &'a Value)>,
-) {
-    let Some((head, rest)) = path.split_first() else {
-        out.push((pointer, value));
-        return;
-    };
-    match (head.as_str(), value) {
-        ("*", Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                resolve(item, rest, format!("{pointer}/{i}"), out);
-            }
-        }
-        (name, Value::Object(map)) => {
-            if let Some(child) = map.get(name) {
-                resolve(child, rest, format!("{pointer}/{}", escape(name)), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 fn tier_of(keyword: &str) -> Tier {
     if keyword == "format" {
         Tier::Formats
     } else {
         Tier::Core
-    }
-}
-
-/// The kind of facets the map at `pointer` of an event holds, if it is one of its facet maps.
-fn facet_map_kind(pointer: &str) -> Option<FacetKind> {
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-    match segments.as_slice() {
-        ["run", "facets"] => Some(FacetKind::Run),
-        ["job", "facets"] => Some(FacetKind::Job),
-        ["dataset", "facets"] | ["inputs" | "outputs", _, "facets"] => Some(FacetKind::Dataset),
-        ["inputs", _, "inputFacets"] => Some(FacetKind::InputDataset),
-        ["outputs", _, "outputFacets"] => Some(FacetKind::OutputDataset),
-        _ => None,
     }
 }
 

@@ -408,6 +408,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
         let key = &e.key;
         let kind = format_ident!("{}", e.kind.variant());
         let rust_type = rust_type_name(&e.def);
+        let def = &e.def;
         let schema_id = &e.schema_id;
         let version = &e.version;
         let file = &e.file;
@@ -417,6 +418,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
                 key: #key,
                 kind: crate::FacetKind::#kind,
                 rust_type: #rust_type,
+                def: #def,
                 schema_id: #schema_id,
                 version: #version,
                 file: #file,

@@ -15,6 +15,8 @@ pub mod generate;
 pub mod impls;
 pub mod naming;
 pub mod passes;
+#[path = "../../src/schema_ref.rs"]
+pub mod schema_ref;
 pub mod spec;
 pub mod streaming;
 pub mod surface;

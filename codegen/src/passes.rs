@@ -113,7 +113,7 @@ fn flatten_node(
     depth: usize,
 ) -> Result<()> {
     let err = |message: String| Error::Schema {
-        location: format!("#/$defs/{def_name}"),
+        location: local_ref(def_name),
         message,
     };
     if depth > 16 {
