@@ -337,7 +337,8 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
-fn json_value_name(value: &Value) -> &'static str {
+/// A word for a JSON value's type, for error messages.
+pub(crate) fn json_value_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

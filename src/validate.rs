@@ -133,7 +133,10 @@ impl Validator {
                 "",
                 "type",
                 "",
-                format!("an event must be a JSON object, found {}", type_name(value)),
+                format!(
+                    "an event must be a JSON object, found {}",
+                    crate::event::json_value_name(value)
+                ),
             )];
         };
         let has = |k: &str| object.contains_key(k);
@@ -321,17 +324,6 @@ fn violation(
         keyword: keyword.to_string(),
         schema_path: schema_path.to_string(),
         message,
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
