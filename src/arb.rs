@@ -12,11 +12,14 @@ use proptest::sample::select;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::schema_ref::{local_ref, ref_target};
 use crate::{Error, Event, FacetKind, FACETS};
 
 pub mod pick;
 pub mod text;
+
+/// Local references into the bundled definitions ([`ValueGen::resolved`] takes schemas that
+/// use them): `local_ref("RunEvent")` is `#/$defs/RunEvent`.
+pub use crate::schema_ref::{local_ref, ref_target};
 
 use pick::{maybe, maybe_weighted, one_of, weighted};
 use text::{text as chars, ASCII_TEXT, HOST, LOWER, PRINTABLE, SEGMENT, WORD};
@@ -127,16 +130,6 @@ impl ValueGen {
             }
         }
         at.clone()
-    }
-
-    /// The definition name of a generated facet type (`SqlJobFacet` is `SQLJobFacet`), as
-    /// [`crate::FacetInfo::def`] has it; other types are named as their definition.
-    pub fn def_name(&self, rust_type: &str) -> String {
-        FACETS
-            .iter()
-            .find(|f| f.rust_type == rust_type)
-            .map_or(rust_type, |f| f.def)
-            .to_string()
     }
 
     /// The configuration in use.
