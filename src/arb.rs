@@ -19,7 +19,7 @@ pub mod text;
 
 /// Local references into the bundled definitions ([`ValueGen::resolved`] takes schemas that
 /// use them): `local_ref("RunEvent")` is `#/$defs/RunEvent`.
-pub use crate::schema_ref::{local_ref, ref_target};
+pub use crate::facet_kind::{local_ref, ref_target};
 
 use pick::{maybe, maybe_weighted, one_of, weighted};
 use text::{text as chars, ASCII_TEXT, HOST, LOWER, PRINTABLE, SEGMENT, WORD};

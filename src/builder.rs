@@ -7,7 +7,7 @@
 use uuid::Uuid;
 
 use crate::event::now_event_time;
-use crate::schema_ref::local_ref;
+use crate::facet_kind::local_ref;
 use crate::{
     DatasetFacets, FacetOf, InputDataset, InputDatasetFacets, Job, JobFacets, OutputDataset,
     OutputDatasetFacets, Run, RunEvent, RunEventType, RunFacets, StaticDataset,

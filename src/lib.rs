@@ -48,9 +48,12 @@ mod de;
 mod errors;
 mod event;
 mod facet;
-mod facet_kind;
+/// The five facet containers of an event, defined once in the code generator (see
+/// `openlineage_codegen::FACET_KIND_SOURCE`) and written out by the build script.
+mod facet_kind {
+    include!(concat!(env!("OUT_DIR"), "/facet_kind.rs"));
+}
 mod registry;
-mod schema_ref;
 #[cfg(feature = "validate")]
 mod validate;
 mod violation;

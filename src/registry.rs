@@ -155,7 +155,7 @@ fn find_sites(
     if let Some(name) = schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(crate::schema_ref::ref_target)
+        .and_then(crate::facet_kind::ref_target)
     {
         if let Some(target) = defs.get(name).filter(|_| !seen.iter().any(|s| s == name)) {
             seen.push(name.to_string());

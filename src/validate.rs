@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use jsonschema::{Draft, Registry};
 
-use crate::schema_ref::{local_ref, ref_target};
+use crate::facet_kind::{local_ref, ref_target};
 use serde_json::{json, Value};
 
 use crate::{

@@ -30,7 +30,7 @@ pub struct Bundle {
     pub origin: BTreeMap<String, String>,
 }
 
-pub use crate::schema_ref::{local_ref, ref_target, LOCAL_PREFIX};
+pub use crate::facet_kind::{local_ref, ref_target, LOCAL_PREFIX};
 
 /// Bundles `core` and `facets` into one set of definitions.
 pub fn bundle(core: &SchemaFile, facets: &[SchemaFile]) -> Result<Bundle> {

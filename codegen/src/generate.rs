@@ -41,8 +41,9 @@ pub struct Generated {
 pub struct OpenApiFacts {
     /// `info.version`.
     pub version: String,
-    /// The 200 response schema of `/lineage/batch`, as JSON Schema.
-    pub batch_response: Value,
+    /// The 200 response schema of `/lineage/batch`, as JSON Schema; `None` for snapshots older
+    /// than 1.40.0, which have no batch endpoint (the batch types are then left out).
+    pub batch_response: Option<Value>,
 }
 
 /// Loads the snapshot in `spec_dir` and generates the types crate's source.
@@ -67,9 +68,11 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
     let mut flat = bundled.defs.clone();
     crate::passes::flatten_all_of(&mut flat)?;
     let flat_defs = Value::Object(flat).to_string();
-    bundled
-        .defs
-        .insert(BATCH_RESPONSE_DEF.into(), openapi.batch_response.clone());
+    if let Some(batch_response) = &openapi.batch_response {
+        bundled
+            .defs
+            .insert(BATCH_RESPONSE_DEF.into(), batch_response.clone());
+    }
     run_all(&mut bundled.defs)?;
     crate::passes::prune_unreachable(&mut bundled.defs, &roots(&catalogue));
 
@@ -271,6 +274,13 @@ pub fn openapi_facts(path: &Path) -> Result<OpenApiFacts> {
         Ok(())
     };
     event_refs(&request_schema(post("/lineage")?, "/lineage")?, "/lineage")?;
+    // Snapshots before 1.40.0 have no batch endpoint; their batch types are left out.
+    if !doc.paths.paths.contains_key("/lineage/batch") {
+        return Ok(OpenApiFacts {
+            version: doc.info.version.clone(),
+            batch_response: None,
+        });
+    }
     let batch = post("/lineage/batch")?;
     let batch_request = request_schema(batch, "/lineage/batch")?;
     if batch_request.get("type") != Some(&Value::String("array".into())) {
@@ -302,7 +312,7 @@ pub fn openapi_facts(path: &Path) -> Result<OpenApiFacts> {
     }
     Ok(OpenApiFacts {
         version: doc.info.version.clone(),
-        batch_response,
+        batch_response: Some(batch_response),
     })
 }
 

@@ -10,18 +10,22 @@
 
 pub mod bundle;
 pub mod catalogue;
-pub mod diff;
+pub mod derived;
+mod facet_kind;
 pub mod generate;
 pub mod impls;
 pub mod naming;
 pub mod passes;
-#[path = "../../src/schema_ref.rs"]
-pub mod schema_ref;
 pub mod spec;
 pub mod streaming;
 pub mod surface;
 
 use std::path::PathBuf;
+
+/// The source of the `FacetKind` module, which the types crate's build script writes out for the
+/// types crate to compile: one definition for both crates, with no path between their folders
+/// (packages have none).
+pub const FACET_KIND_SOURCE: &str = include_str!("facet_kind.rs");
 
 /// Everything that can go wrong while loading a spec or generating code from it.
 #[derive(Debug, thiserror::Error)]

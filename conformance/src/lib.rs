@@ -1,8 +1,9 @@
-//! Conformance suite for OpenLineage servers.
+//! Conformance suite for OpenLineage servers and producers.
 //!
 //! Generates valid events (from the spec's schemas) and invalid ones (each labelled with the
 //! rule it breaks), validates files of events, runs a strict reference server, and replays
 //! cases against any server to report, per stable case id, where it departs from the spec.
+//! For producers, [`producer`] checks what one sends, event by event and as a stream.
 #![deny(missing_docs)]
 
 pub mod checks;
@@ -10,10 +11,12 @@ pub mod cli;
 pub mod expectations;
 pub mod families;
 pub mod mutate;
+pub mod producer;
 pub mod record;
 pub mod report;
 pub mod runner;
 pub mod server;
+pub mod spec;
 
 /// Everything that can go wrong in the conformance library.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +27,9 @@ pub enum Error {
     /// The types crate failed (schemas, generators).
     #[error("{0}")]
     Types(#[from] openlineage_types::Error),
+    /// A spec snapshot could not be read or resolved.
+    #[error("{0}")]
+    SpecDiff(#[from] openlineage_spec_diff::Error),
     /// The target does not answer at all.
     #[error("cannot reach the target {0}")]
     Unreachable(String),

@@ -4,8 +4,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use openlineage_codegen::diff::diff_dirs;
+use openlineage_codegen::derived::{ensure_file_contents, replace_between, UPDATE_ENV};
 use openlineage_codegen::spec::{checksums, format_sums, pinned_files, Pin, PIN_DIR_ENV};
+use openlineage_spec_diff::diff_dirs;
 
 /// The workspace root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
@@ -49,17 +50,20 @@ fn existing_dir(dir: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// `spec diff`: prints the semantic diff; exit 1 when anything is breaking.
+/// `spec diff`: a thin wrapper over the `openlineage-spec-diff` library, as
+/// `ol-conformance spec diff` is; exit 1 when anything is breaking.
 pub fn spec_diff(old: &str, new: &str, format: &str) -> Result<i32> {
-    let diff = diff_dirs(&existing_dir(old)?, &existing_dir(new)?)?;
+    let (old, new) = (existing_dir(old)?, existing_dir(new)?);
+    let diff = diff_dirs(&old, &new)
+        .with_context(|| format!("cannot diff {} and {}", old.display(), new.display()))?;
     let text = match format {
         "human" => diff.human(),
-        "json" => serde_json::to_string_pretty(&diff)?,
+        "json" => diff.json(),
         "markdown" => diff.markdown(),
         other => bail!("unknown format `{other}` (human, json or markdown)"),
     };
     println!("{text}");
-    Ok(i32::from(diff.is_breaking()))
+    Ok(diff.exit_code())
 }
 
 /// A path to `target` written relative to `base` (both absolute), e.g. `../shared/spec/1.52.0`.
@@ -216,68 +220,50 @@ pub fn codegen(check: bool) -> Result<i32> {
     let pin = Pin::read(&root)?;
     let spec_dir = pin.resolve_dir(&root);
     let sums = format_sums(&checksums(&spec_dir, &pinned_files(&spec_dir)?)?);
-    let sums_file = root.join("spec/SHA256SUMS");
-    if std::fs::read_to_string(&sums_file).unwrap_or_default() != sums {
-        if check {
-            stale.push("spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)");
-        } else {
-            std::fs::write(&sums_file, sums)?;
-        }
-    }
-    // README: the table of conformance checks.
-    let out = cargo()
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "openlineage-conformance",
-            "--bin",
-            "ol-conformance",
-            "--",
-            "checks",
-        ])
-        .current_dir(&root)
-        .output()
-        .context("cannot run ol-conformance checks")?;
-    if !out.status.success() {
-        bail!(
-            "ol-conformance checks failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+    if !ensure_file_contents(&root.join("spec/SHA256SUMS"), &sums, check)? && check {
+        stale.push(
+            "spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)",
         );
     }
-    let table = String::from_utf8(out.stdout)?;
+    // README: the spec diff's rules table and its examples on real releases.
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
-    let updated = replace_between(
-        &readme,
-        "<!-- checks:start -->",
-        "<!-- checks:end -->",
-        &table,
-    )
-    .context("README.md lacks the <!-- checks:start --> / <!-- checks:end --> markers")?;
-    if updated != readme {
-        if check {
-            stale.push("README.md table of checks");
-        } else {
-            std::fs::write(&readme_path, updated)?;
-        }
+    let mut updated = readme.clone();
+    for (start, end, body) in readme_spec_sections(&spec_dir)? {
+        updated = replace_between(&updated, start, end, &body)
+            .with_context(|| format!("README.md lacks the {start} / {end} markers"))?;
     }
-    // The generated-surface snapshot.
-    let mut snap = cargo();
-    snap.args([
+    if !ensure_file_contents(&readme_path, &updated, check)? && check {
+        stale.push("README.md spec diff rules and examples");
+    }
+    // The README table of checks and the generated-code snapshots belong to the tests that
+    // check them; in fix mode those tests write what they own.
+    let mut tests = cargo();
+    tests.args([
         "test",
         "-q",
+        "-p",
+        "openlineage-conformance",
+        "--test",
+        "readme",
         "-p",
         "openlineage-codegen",
         "--test",
         "surface",
+        "--test",
+        "streaming",
     ]);
-    snap.env("INSTA_UPDATE", if check { "no" } else { "always" });
-    if run(&mut snap).is_err() {
+    tests.env("INSTA_UPDATE", if check { "no" } else { "always" });
+    if !check {
+        tests.env(UPDATE_ENV, "1");
+    }
+    if run(&mut tests).is_err() {
         if check {
-            stale.push("codegen/tests/snapshots (generated surface)");
+            stale.push(
+                "README.md table of checks or codegen/tests/snapshots (see the test output above)",
+            );
         } else {
-            bail!("the surface snapshot test fails even when updating");
+            bail!("the tests that own derived files fail even when updating them");
         }
     }
     if stale.is_empty() {
@@ -292,27 +278,41 @@ pub fn codegen(check: bool) -> Result<i32> {
     }
 }
 
-/// Replaces the text between two marker lines (markers kept).
-pub fn replace_between(text: &str, start: &str, end: &str, body: &str) -> Option<String> {
-    let a = text.find(start)? + start.len();
-    let b = a + text[a..].find(end)?;
-    Some(format!("{}\n{}{}", &text[..a], body, &text[b..]))
+/// The README sections generated from the spec diff: the rules table, and the Markdown diffs of
+/// two real upgrades read from the snapshots beside the pinned one (`pinned_dir`).
+pub fn readme_spec_sections(
+    pinned_dir: &Path,
+) -> Result<Vec<(&'static str, &'static str, String)>> {
+    let snapshots = pinned_dir
+        .parent()
+        .context("the pinned snapshot has no parent folder")?;
+    let mut examples = String::new();
+    for (old, new) in [("1.22.0", "1.23.0"), ("1.39.0", "1.40.0")] {
+        let (a, b) = (snapshots.join(old), snapshots.join(new));
+        let diff = diff_dirs(&a, &b)
+            .with_context(|| format!("cannot diff {} and {}", a.display(), b.display()))?;
+        if !examples.is_empty() {
+            examples.push('\n');
+        }
+        examples.push_str(&diff.markdown());
+    }
+    Ok(vec![
+        (
+            "<!-- spec-rules:start -->",
+            "<!-- spec-rules:end -->",
+            openlineage_spec_diff::rules_markdown(),
+        ),
+        (
+            "<!-- spec-diff-examples:start -->",
+            "<!-- spec-diff-examples:end -->",
+            examples,
+        ),
+    ])
 }
 
-/// `ci`: the same steps as `.ci/run`, minus installing Python packages.
+/// `ci`: runs `.ci/run` itself, so the local command and CI cannot drift apart.
 pub fn ci() -> Result<i32> {
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--all-features",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args(["test", "--workspace", "--all-features"]))?;
-    run(cargo().args(["xtask", "codegen", "--check"]))?;
+    run(Command::new("bash").arg(root().join(".ci/run")))?;
     Ok(0)
 }
 
@@ -323,6 +323,21 @@ mod tests {
 
     fn snapshots() -> PathBuf {
         root().join("../shared/openlineage-spec")
+    }
+
+    /// The README's spec diff rules and examples are what `cargo xtask codegen` would write.
+    #[test]
+    fn readme_spec_diff_sections_are_current() {
+        let root = root();
+        let pinned = Pin::read(&root).expect("pin").resolve_dir(&root);
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        for (start, end, body) in readme_spec_sections(&pinned).expect("sections") {
+            let current = replace_between(&readme, start, end, &body).expect("markers");
+            assert!(
+                current == readme,
+                "README.md section {start} is stale; run `cargo xtask codegen`"
+            );
+        }
     }
 
     #[test]

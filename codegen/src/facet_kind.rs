@@ -1,5 +1,7 @@
-//! The five facet containers of an event. This file is compiled into both the types crate and
-//! (by `#[path]`) the code generator, so the two cannot disagree about kinds and their names.
+//! The five facet containers of an event, and local schema references (`#/$defs/Name`), spelled
+//! and read one way. The code generator compiles this file as a module and
+//! the types crate compiles the copy its build script writes from [`crate::FACET_KIND_SOURCE`],
+//! so the two cannot disagree about kinds and their names, and each package builds on its own.
 
 /// The container a facet belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,7 +77,7 @@ impl FacetKind {
                 .get("additionalProperties")?
                 .get("$ref")?
                 .as_str()
-                .and_then(crate::schema_ref::ref_target)?;
+                .and_then(ref_target)?;
             Self::from_base_def(target)
         };
         map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
@@ -83,4 +85,17 @@ impl FacetKind {
             _ => None,
         })
     }
+}
+
+/// What a reference to a definition of the same document starts with.
+pub const LOCAL_PREFIX: &str = "#/$defs/";
+
+/// Name of the definition a local `$ref` points to.
+pub fn ref_target(reference: &str) -> Option<&str> {
+    reference.strip_prefix(LOCAL_PREFIX)
+}
+
+/// A local reference to the definition `name`.
+pub fn local_ref(name: &str) -> String {
+    format!("{LOCAL_PREFIX}{name}")
 }
