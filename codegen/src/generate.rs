@@ -387,7 +387,11 @@ fn containers(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStrea
             let name = field_name(&e.key);
             let key = &e.key;
             let ty = format_ident!("{}", rust_type_name(&e.def));
-            let mut doc = format!("`{key}`: `{}` ({}).", e.def, e.schema_id);
+            let mut doc = format!(
+                "`{key}`: [`{}`], schema <{}>.",
+                rust_type_name(&e.def),
+                e.schema_id
+            );
             if let Some(d) = description(defs, &e.def) {
                 doc = format!("{doc}\n\n{d}");
             }
@@ -414,6 +418,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
         let key = &e.key;
         let kind = format_ident!("{}", e.kind.variant());
         let rust_type = rust_type_name(&e.def);
+        let def = &e.def;
         let schema_id = &e.schema_id;
         let version = &e.version;
         let file = &e.file;
@@ -423,6 +428,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
                 key: #key,
                 kind: crate::FacetKind::#kind,
                 rust_type: #rust_type,
+                def: #def,
                 schema_id: #schema_id,
                 version: #version,
                 file: #file,
