@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use openlineage_codegen::spec::{verify, Pin, PIN_DIR_ENV, SPEC_DIR_ENV};
+use openlineage_codegen::spec::{Pin, PIN_DIR_ENV, SPEC_DIR_ENV};
 
 fn main() {
     if let Err(e) = run() {
@@ -26,6 +26,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => root.join("spec"),
     };
+    // The whole folder is watched so that staging or removing a snapshot in spec/staged/
+    // reruns the lookup; a watched file that does not exist would rerun it on every build.
+    println!("cargo:rerun-if-changed={}", root.join("spec").display());
     println!(
         "cargo:rerun-if-changed={}",
         pin_dir.join("pin.json").display()
@@ -35,13 +38,23 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         pin_dir.join("SHA256SUMS").display()
     );
 
+    // OPENLINEAGE_SPEC_DIR, then the snapshot staged in a package, then the pin's folder; the
+    // checksums are verified whichever is used.
     let pin = Pin::read_from(&pin_dir.join("pin.json"))?;
-    let spec_dir = pin.resolve_dir(&root);
-    verify(&spec_dir, &pin_dir.join("SHA256SUMS"))?;
+    let env_dir = std::env::var_os(SPEC_DIR_ENV);
+    let (spec_dir, _) =
+        pin.locate_verified(&root, env_dir.as_deref(), &pin_dir.join("SHA256SUMS"))?;
     let generated = openlineage_codegen::generate::generate(&spec_dir, &pin.tag)?;
     for input in &generated.inputs {
         println!("cargo:rerun-if-changed={}", spec_dir.join(input).display());
     }
     std::fs::write(out.join("openlineage.rs"), generated.code)?;
+    // Module docs are inner attributes, which `include!` does not accept.
+    let facet_kind: String = openlineage_codegen::FACET_KIND_SOURCE
+        .lines()
+        .filter(|l| !l.starts_with("//!"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(out.join("facet_kind.rs"), facet_kind)?;
     Ok(())
 }

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use openlineage_codegen::spec::Pin;
-use openlineage_types::{corpus, Event};
+use openlineage_types::Event;
+
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
 
 fn corpus() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

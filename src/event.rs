@@ -7,13 +7,16 @@
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{DatasetEvent, Error, JobEvent, RunEvent};
+use crate::{
+    DatasetEvent, Error, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventType,
+};
 
 mod fast;
 
@@ -155,14 +158,10 @@ impl Event {
 
     fn parse_kind(kind: EventKind, text: &str) -> Result<Self, Error> {
         match kind {
-            EventKind::Run => serde_json::from_str(text).map(Event::Run),
-            EventKind::Dataset => serde_json::from_str(text).map(Event::Dataset),
-            EventKind::Job => serde_json::from_str(text).map(Event::Job),
+            EventKind::Run => parse_as(kind, text).map(Event::Run),
+            EventKind::Dataset => parse_as(kind, text).map(Event::Dataset),
+            EventKind::Job => parse_as(kind, text).map(Event::Job),
         }
-        .map_err(|source| Error::Event {
-            kind: kind.def_name(),
-            source,
-        })
     }
 
     /// Parses one event from JSON bytes.
@@ -226,6 +225,117 @@ impl Event {
             Event::Dataset(e) => &e.schema_url,
             Event::Job(e) => &e.schema_url,
         }
+    }
+
+    /// The run, for a RunEvent.
+    pub fn run(&self) -> Option<&Run> {
+        match self {
+            Event::Run(e) => Some(&e.run),
+            Event::Dataset(_) | Event::Job(_) => None,
+        }
+    }
+
+    /// `run.runId` parsed as a UUID, for a RunEvent; `Ok(None)` for the other kinds.
+    pub fn run_id(&self) -> Result<Option<Uuid>, Error> {
+        match self {
+            Event::Run(e) => e.run_id().map(Some),
+            Event::Dataset(_) | Event::Job(_) => Ok(None),
+        }
+    }
+
+    /// The job, for a RunEvent or a JobEvent.
+    pub fn job(&self) -> Option<&Job> {
+        match self {
+            Event::Run(e) => Some(&e.job),
+            Event::Job(e) => Some(&e.job),
+            Event::Dataset(_) => None,
+        }
+    }
+
+    /// `eventType`, for a RunEvent that has one.
+    pub fn event_type(&self) -> Option<RunEventType> {
+        match self {
+            Event::Run(e) => e.event_type,
+            Event::Dataset(_) | Event::Job(_) => None,
+        }
+    }
+
+    /// The input datasets (empty for a DatasetEvent or when there are none).
+    pub fn inputs(&self) -> &[InputDataset] {
+        let inputs = match self {
+            Event::Run(e) => &e.inputs,
+            Event::Job(e) => &e.inputs,
+            Event::Dataset(_) => return &[],
+        };
+        inputs.as_deref().unwrap_or_default()
+    }
+
+    /// The output datasets (empty for a DatasetEvent or when there are none).
+    pub fn outputs(&self) -> &[OutputDataset] {
+        let outputs = match self {
+            Event::Run(e) => &e.outputs,
+            Event::Job(e) => &e.outputs,
+            Event::Dataset(_) => return &[],
+        };
+        outputs.as_deref().unwrap_or_default()
+    }
+}
+
+/// Parses `text` as one event type; on failure, parses it again tracking the path, so the error
+/// names where the input broke without the successful parse paying for the tracking.
+fn parse_as<T: DeserializeOwned>(kind: EventKind, text: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let (pointer, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(tracked) => (pointer_of(tracked.path()), tracked.into_inner()),
+            Ok(_) => (String::new(), e),
+        };
+        let mut message = inner.to_string();
+        let mut pointer = pointer;
+        // serde reports a missing field at the object that lacks it; the pointer names the field.
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            pointer = format!("{pointer}/{}", escape(field));
+        }
+        // serde_json says only "expected value" for a value of the wrong JSON type for an enum.
+        if message.starts_with("expected value") {
+            if let Some(found) = serde_json::from_str::<Value>(text)
+                .ok()
+                .and_then(|v| v.pointer(&pointer).map(json_value_name))
+            {
+                message = format!("{found} is not allowed here ({message})");
+            }
+        }
+        Error::Event {
+            kind: kind.def_name(),
+            pointer,
+            message,
+        }
+    })
+}
+
+/// A JSON pointer for a path serde_path_to_error recorded.
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect()
+}
+
+fn json_value_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

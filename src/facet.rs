@@ -56,6 +56,19 @@ impl<T: Serialize> Facet<T> {
     }
 }
 
+/// A facet type with a typed field in the container `C` (one of [`crate::RunFacets`],
+/// [`crate::JobFacets`], [`crate::DatasetFacets`], [`crate::InputDatasetFacets`],
+/// [`crate::OutputDatasetFacets`]). It lets builders attach a facet and readers fetch one by
+/// type: `job.facet::<SqlJobFacet>()`, `Job::new(ns, name).with_facet(SqlJobFacet::new(q))`.
+pub trait FacetOf<C>: Sized {
+    /// The facet's key in the container, e.g. `sql`.
+    const KEY: &'static str;
+    /// The facet's field in `container`.
+    fn field(container: &C) -> &Option<Facet<Self>>;
+    /// The facet's field in `container`, to set or take.
+    fn field_mut(container: &mut C) -> &mut Option<Facet<Self>>;
+}
+
 impl<T> From<T> for Facet<T> {
     fn from(value: T) -> Self {
         Facet::Typed(Box::new(value))
@@ -170,6 +183,29 @@ macro_rules! facet_container {
                 keys
             }
 
+            /// The facet of type `T`, if present and typed.
+            pub fn get<T: $crate::FacetOf<Self>>(&self) -> ::std::option::Option<&T> {
+                T::field(self).as_ref().and_then($crate::Facet::typed)
+            }
+
+            /// Sets the facet of type `T`, replacing any there was.
+            pub fn insert<T: $crate::FacetOf<Self>>(&mut self, facet: T) {
+                *T::field_mut(self) = ::std::option::Option::Some($crate::Facet::from(facet));
+            }
+
+            /// Sets `_producer` on every typed facet that has none (an empty string), as the
+            /// event builder does with the event's producer.
+            pub fn fill_producer(&mut self, producer: &str) {
+                $( if let Some($crate::Facet::Typed(f)) = &mut self.$field {
+                    if f.producer.is_empty() { f.producer = producer.to_string(); }
+                } )*
+                for facet in self.other.values_mut() {
+                    if let $crate::Facet::Typed(f) = facet {
+                        if f.producer.is_empty() { f.producer = producer.to_string(); }
+                    }
+                }
+            }
+
             /// Every facet as a key and its JSON value, typed fields first.
             pub fn to_values(&self) -> ::std::vec::Vec<(&str, ::serde_json::Value)> {
                 let mut out = ::std::vec::Vec::with_capacity(self.len());
@@ -178,6 +214,16 @@ macro_rules! facet_container {
                 out
             }
         }
+
+        $( impl $crate::FacetOf<$name> for $ty {
+            const KEY: &'static str = $key;
+            fn field(container: &$name) -> &::std::option::Option<$crate::Facet<Self>> {
+                &container.$field
+            }
+            fn field_mut(container: &mut $name) -> &mut ::std::option::Option<$crate::Facet<Self>> {
+                &mut container.$field
+            }
+        } )*
 
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

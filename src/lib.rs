@@ -8,10 +8,10 @@
 //! spec's `oneOf` does.
 //!
 //! ```
-//! use openlineage_types::{Event, RunEvent, RunEventEventType};
+//! use openlineage_types::{Event, RunEvent, RunEventType};
 //!
 //! let event = RunEvent::builder("https://example.com/my-producer", "my-namespace", "my-job")
-//!     .event_type(RunEventEventType::Start)
+//!     .event_type(RunEventType::Start)
 //!     .input("postgres://db:5432", "public.orders")
 //!     .build();
 //! let json = serde_json::to_string(&event).unwrap();
@@ -22,27 +22,38 @@
 
 #[cfg(feature = "proptest")]
 pub mod arb;
+mod batch;
 mod builder;
-#[doc(hidden)]
-pub mod corpus;
-#[doc(hidden)]
-pub mod de;
+mod de;
 mod errors;
 mod event;
 mod facet;
-mod facet_kind;
+/// The five facet containers of an event, defined once in the code generator (see
+/// `openlineage_codegen::FACET_KIND_SOURCE`) and written out by the build script.
+mod facet_kind {
+    include!(concat!(env!("OUT_DIR"), "/facet_kind.rs"));
+}
 mod registry;
 #[cfg(feature = "validate")]
 mod validate;
+mod violation;
 
 pub use builder::{schema_url, RunEventBuilder};
 pub use errors::Error;
 pub use event::{BatchRequest, Event, EventKind};
 pub(crate) use facet::facet_container;
-pub use facet::Facet;
+pub use facet::{Facet, FacetOf};
 pub use registry::{facet, FacetInfo, FacetKind, NestedFacetMap};
 #[cfg(feature = "validate")]
-pub use validate::{Tier, Validator, Violation};
+pub use validate::Validator;
+pub use violation::{Rejection, Tier, Violation};
+
+// Types of these crates appear in public signatures (`run_id(Uuid)`, `event_time()`, `extra`
+// maps), so users need not depend on matching versions themselves.
+pub use chrono;
+pub use serde_json;
+pub use uuid;
+pub use uuid::Uuid;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

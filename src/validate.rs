@@ -14,87 +14,10 @@ use std::sync::OnceLock;
 use jsonschema::{Draft, Registry};
 use serde_json::{json, Value};
 
-use crate::{Error, Event, FacetKind, CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES};
-
-/// How deep validation goes; each tier includes the ones before it.
-///
-/// `Formats` asserts formats wherever they are, facet fields included (a `DatasourceDatasetFacet`
-/// whose `uri` is `file` fails it); `Facets` adds every other rule of the facet schemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Tier {
-    /// The core schema, with `format` as an annotation only.
-    Core,
-    /// The core schema with `date-time`, `uuid` and `uri` formats asserted.
-    Formats,
-    /// Formats, plus each known facet against its own facet schema.
-    Facets,
-}
-
-impl Tier {
-    /// Every tier, shallowest first.
-    pub const ALL: [Tier; 3] = [Tier::Core, Tier::Formats, Tier::Facets];
-
-    /// The tier's name as used on command lines and in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tier::Core => "core",
-            Tier::Formats => "formats",
-            Tier::Facets => "facets",
-        }
-    }
-}
-
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Tier {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Tier::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| format!("unknown tier `{s}` (expected core, formats or facets)"))
-    }
-}
-
-/// One way an event breaks the spec.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Violation {
-    /// The shallowest tier that reports it.
-    pub tier: Tier,
-    /// JSON pointer of the offending value in the event.
-    pub pointer: String,
-    /// The schema keyword that failed, e.g. `required` or `format`.
-    pub keyword: String,
-    /// Where in the schema the keyword sits.
-    pub schema_path: String,
-    /// A readable message.
-    pub message: String,
-}
-
-impl serde::Serialize for Tier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
-        write!(
-            f,
-            "{at}: {} ({}, {})",
-            self.message, self.keyword, self.tier
-        )
-    }
-}
+use crate::{
+    BatchRequest, DatasetEvent, Error, Event, FacetKind, JobEvent, RunEvent, Tier, Violation,
+    CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES,
+};
 
 /// Compiled validators for the pinned spec.
 pub struct Validator {
@@ -103,6 +26,9 @@ pub struct Validator {
     /// Per facet (schema file and key): the payload's own definition, formats asserted, and
     /// where that definition sits (`#/$defs/...`) for schema paths in violations.
     facets: BTreeMap<(&'static str, &'static str), (jsonschema::Validator, String)>,
+    /// Per facet kind: its base facet definition (`RunFacet`, ...), formats as annotations and
+    /// asserted; a facet map that breaks the core schema is checked facet by facet with these.
+    bases: BTreeMap<FacetKind, (jsonschema::Validator, jsonschema::Validator)>,
 }
 
 impl fmt::Debug for Validator {
@@ -172,7 +98,16 @@ impl Validator {
                 (build(&schema, true)?, def.to_string()),
             );
         }
-        Ok(Validator { events, facets })
+        let mut bases = BTreeMap::new();
+        for kind in FacetKind::ALL {
+            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{}", kind.base_def()) });
+            bases.insert(kind, (build(&schema, false)?, build(&schema, true)?));
+        }
+        Ok(Validator {
+            events,
+            facets,
+            bases,
+        })
     }
 
     /// The validator for the pinned spec, compiled once per process.
@@ -248,24 +183,48 @@ impl Validator {
         if validator.is_valid(value) {
             return Vec::new();
         }
-        validator
-            .iter_errors(value)
-            .map(|e| {
-                let keyword = e.kind().keyword().to_string();
-                let tier = if keyword == "format" {
-                    Tier::Formats
-                } else {
-                    Tier::Core
-                };
-                violation(
-                    tier,
-                    e.instance_path().as_str(),
-                    &keyword,
-                    e.schema_path().as_str(),
-                    e.to_string(),
-                )
-            })
-            .collect()
+        let mut out = Vec::new();
+        for e in validator.iter_errors(value) {
+            let pointer = e.instance_path().as_str();
+            // The core schema types a facet map as `anyOf` a map of base facets, so one bad
+            // facet fails the whole map, and the message would quote all of it; each facet is
+            // checked on its own instead, and reported at its key.
+            if let (Some(kind), Some(Value::Object(map))) =
+                (facet_map_kind(pointer), value.pointer(pointer))
+            {
+                if let Some((core, formats)) = self.bases.get(&kind) {
+                    let base = if with_formats { formats } else { core };
+                    let before = out.len();
+                    for (key, facet) in map {
+                        let at = format!("{pointer}/{}", escape(key));
+                        out.extend(base.iter_errors(facet).map(|e| {
+                            let keyword = e.kind().keyword();
+                            violation(
+                                tier_of(keyword),
+                                &format!("{at}{}", e.instance_path().as_str()),
+                                keyword,
+                                &format!("/$defs/{}{}", kind.base_def(), e.schema_path().as_str()),
+                                e.to_string(),
+                            )
+                        }));
+                    }
+                    // Should the map fail for a reason no single facet explains, the map's own
+                    // error stands, so nothing invalid passes unreported.
+                    if out.len() > before {
+                        continue;
+                    }
+                }
+            }
+            let keyword = e.kind().keyword();
+            out.push(violation(
+                tier_of(keyword),
+                pointer,
+                keyword,
+                e.schema_path().as_str(),
+                e.to_string(),
+            ));
+        }
+        out
     }
 
     /// Checks each known facet against its own schema, wherever facets of its kind live:
@@ -379,6 +338,27 @@ fn resolve<'a>(
     }
 }
 
+fn tier_of(keyword: &str) -> Tier {
+    if keyword == "format" {
+        Tier::Formats
+    } else {
+        Tier::Core
+    }
+}
+
+/// The kind of facets the map at `pointer` of an event holds, if it is one of its facet maps.
+fn facet_map_kind(pointer: &str) -> Option<FacetKind> {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    match segments.as_slice() {
+        ["run", "facets"] => Some(FacetKind::Run),
+        ["job", "facets"] => Some(FacetKind::Job),
+        ["dataset", "facets"] | ["inputs" | "outputs", _, "facets"] => Some(FacetKind::Dataset),
+        ["inputs", _, "inputFacets"] => Some(FacetKind::InputDataset),
+        ["outputs", _, "outputFacets"] => Some(FacetKind::OutputDataset),
+        _ => None,
+    }
+}
+
 /// A JSON pointer segment for `key` (RFC 6901).
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -416,4 +396,58 @@ impl Event {
     pub fn validate(&self, tier: Tier) -> Vec<Violation> {
         Validator::global().validate_value(&self.to_value(), tier)
     }
+
+    /// Parses one event and validates it at `tier`: what a collector does with a request body.
+    ///
+    /// The error lists every problem with its JSON pointer ([`Error::violations`]), and
+    /// [`Error::rejection`] is a ready answer body. See [`Tier`] for which tier to use.
+    ///
+    /// ```
+    /// use openlineage_types::{Event, Tier};
+    ///
+    /// let body = br#"{"eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
+    ///     "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    ///     "run": {"runId": "not-a-uuid"}, "job": {"namespace": "n", "name": "j"}}"#;
+    /// let err = Event::parse_validated(body, Tier::Formats).unwrap_err();
+    /// assert_eq!(err.violations()[0].pointer, "/run/runId");
+    /// ```
+    pub fn parse_validated(bytes: &[u8], tier: Tier) -> Result<Event, Error> {
+        let event = Event::from_slice(bytes)?;
+        event.checked(tier)
+    }
+
+    /// The event itself if it has no violation at `tier`.
+    pub(crate) fn checked(self, tier: Tier) -> Result<Event, Error> {
+        let violations = self.validate(tier);
+        if violations.is_empty() {
+            Ok(self)
+        } else {
+            Err(Error::Invalid(violations))
+        }
+    }
 }
+
+impl BatchRequest {
+    /// Parses a batch body and validates each event at `tier`: the outer error is for a body
+    /// that is not a JSON array, the inner results are per event, ready for
+    /// [`crate::BatchResponse::from_results`].
+    pub fn parse_validated(bytes: &[u8], tier: Tier) -> Result<Vec<Result<Event, Error>>, Error> {
+        Ok(BatchRequest::parse_each(bytes)?
+            .into_iter()
+            .map(|event| event.and_then(|e| e.checked(tier)))
+            .collect())
+    }
+}
+
+macro_rules! validate_kind {
+    ($($ty:ident),*) => {$(
+        impl $ty {
+            /// Every violation of this event up to `tier`, using [`Validator::global`].
+            pub fn validate(&self, tier: Tier) -> Vec<Violation> {
+                let value = serde_json::to_value(self).unwrap_or(Value::Null);
+                Validator::global().validate_value(&value, tier)
+            }
+        }
+    )*};
+}
+validate_kind!(RunEvent, JobEvent, DatasetEvent);

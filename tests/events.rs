@@ -5,7 +5,7 @@ mod common;
 use openlineage_codegen::spec::facet_files;
 use openlineage_types::{
     BatchRequest, BatchResponse, BatchResponseStatus, Error, Event, EventKind, FacetKind, RunEvent,
-    RunEventEventType, FACETS, SPEC_TAG,
+    RunEventType, FACETS, SPEC_TAG,
 };
 use serde_json::json;
 
@@ -116,7 +116,7 @@ fn typed_accessors_parse_without_normalising_the_text() {
 #[test]
 fn builder_makes_a_minimal_valid_run_event() {
     let event = RunEvent::builder("https://example.com/producer", "ns", "job")
-        .event_type(RunEventEventType::Complete)
+        .event_type(RunEventType::Complete)
         .input("pg://db", "public.a")
         .output("s3://bucket", "b")
         .build();

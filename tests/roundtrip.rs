@@ -210,7 +210,7 @@ fn deleted_markers_are_kept_and_recognised() {
 
 #[test]
 fn fast_and_careful_parsers_agree() {
-    let mut texts = openlineage_types::corpus::events(&common::spec_dir(), 200).expect("corpus");
+    let mut texts = common::corpus::events(&common::spec_dir(), 200).expect("corpus");
     texts.extend(probes().into_iter().map(|(_, v)| v.to_string()));
     texts.extend(
         [

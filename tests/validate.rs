@@ -2,7 +2,6 @@
 
 mod common;
 
-use openlineage_types::corpus;
 use openlineage_types::{Event, Tier, Validator};
 use serde_json::{json, Value};
 
@@ -27,7 +26,7 @@ fn found(v: &Value) -> Vec<(Tier, String, String)> {
 
 #[test]
 fn corpus_from_spec_examples_is_valid_at_every_tier() {
-    for text in corpus::events(&common::spec_dir(), 100).expect("corpus") {
+    for text in common::corpus::events(&common::spec_dir(), 100).expect("corpus") {
         let value: Value = serde_json::from_str(&text).expect("json");
         let errors = Validator::global().validate_value(&value, Tier::Facets);
         assert!(errors.is_empty(), "{text}\n{errors:#?}");
@@ -155,4 +154,25 @@ fn facets_forwarded_inside_the_parent_facet_are_checked_too() {
     assert!(Validator::global()
         .validate_value(&bad, Tier::Formats)
         .is_empty());
+}
+
+#[test]
+fn a_facet_missing_its_producer_is_reported_at_its_key_without_the_map() {
+    let mut e = event();
+    e["run"]["facets"] = json!({
+        "nominalTime": {"_producer": "https://p", "_schemaURL": "https://s",
+            "nominalStartTime": "2024-01-01T00:00:00Z"},
+        "custom": {"_schemaURL": "https://s", "note": "x".repeat(400)}
+    });
+    let violations = Validator::global().validate_value(&e, Tier::Core);
+    let got: Vec<(&str, &str)> = violations
+        .iter()
+        .map(|v| (v.pointer.as_str(), v.keyword.as_str()))
+        .collect();
+    assert_eq!(got, [("/run/facets/custom", "required")], "{violations:#?}");
+    assert!(
+        violations[0].message.contains("_producer"),
+        "{violations:#?}"
+    );
+    assert!(violations[0].message.len() < 200, "{violations:#?}");
 }

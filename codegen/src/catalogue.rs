@@ -10,9 +10,7 @@ use serde_json::Value;
 use crate::bundle::{ref_target, Bundle, SchemaFile};
 use crate::{Error, Result};
 
-#[path = "../../src/facet_kind.rs"]
-mod facet_kind;
-pub use facet_kind::FacetKind;
+pub use crate::facet_kind::FacetKind;
 
 /// One facet key in one container.
 #[derive(Debug, Clone, PartialEq, Eq)]

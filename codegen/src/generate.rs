@@ -4,16 +4,16 @@
 //! spec metadata and the embedded schema sources are emitted next to typify's output, as calls to
 //! macros and types that live (hand-written, reviewable) in the types crate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
-use typify_impl::{TypeSpace, TypeSpaceSettings};
+use typify_impl::{TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 
-use crate::bundle::{bundle, SchemaFile};
+use crate::bundle::{bundle, local_ref, SchemaFile};
 use crate::catalogue::{catalogue, FacetEntry, FacetKind};
 use crate::passes::{run_all, JSON_NUMBER_DEF};
 use crate::spec::{build_inputs, facet_files, read_json, read_text};
@@ -74,30 +74,158 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
             .insert(BATCH_RESPONSE_DEF.into(), batch_response.clone());
     }
     run_all(&mut bundled.defs)?;
+    crate::passes::prune_unreachable(&mut bundled.defs, &roots(&catalogue));
 
-    let types = typify(&bundled.defs)?;
+    // typify names the types it makes up for inline schemas; a first run lists them, and the
+    // second applies the naming rule (`naming`) as typify patches.
+    let first = typify(&bundled.defs, &BTreeMap::new())?;
+    let first_names = type_names(&parse(first)?);
+    let invented = crate::naming::invented(&first_names, &bundled.defs);
+    let renames = crate::naming::renames(&invented, &first_names, &catalogue)?;
+    let types = typify(&bundled.defs, &renames)?;
+    let mut syntax = parse(types)?;
+    hide_conversion_error(&mut syntax)?;
+    let plan = constructor_plan(&bundled, &catalogue, &invented, &renames);
+    let constructors = crate::impls::constructors(&syntax, &plan)?;
+
     let containers = containers(&catalogue, &bundled.defs);
     let registry = registry(&catalogue, &bundled.defs);
     let metadata = metadata(tag, &bundled.core_id, &openapi, spec_dir, &inputs);
     let flat_defs = quote! {
         /// Every definition of the snapshot in one JSON object, `allOf` flattened and formats
         /// kept: what the value generators interpret.
-        pub static BUNDLED_DEFS: &str = #flat_defs;
+        pub(crate) static BUNDLED_DEFS: &str = #flat_defs;
     };
-    let file: TokenStream = quote! {
-        #types
+    let extra: TokenStream = quote! {
+        #constructors
         #containers
         #registry
         #metadata
         #flat_defs
     };
-    let mut syntax = syn::parse2::<syn::File>(file).map_err(|e| Error::Syntax(e.to_string()))?;
+    syntax.items.extend(parse(extra)?.items);
     crate::streaming::streaming_deserialize(&mut syntax)?;
     Ok(Generated {
         code: prettyplease::unparse(&syntax),
         catalogue,
         inputs,
     })
+}
+
+fn parse(tokens: TokenStream) -> Result<syn::File> {
+    syn::parse2::<syn::File>(tokens).map_err(|e| Error::Syntax(e.to_string()))
+}
+
+/// The definitions the crate exposes, and through `$ref` everything they use.
+fn roots(catalogue: &[FacetEntry]) -> Vec<String> {
+    let mut roots: Vec<String> = EVENT_DEFS.iter().map(|d| d.to_string()).collect();
+    roots.push(BATCH_RESPONSE_DEF.into());
+    for kind in FacetKind::ALL {
+        roots.push(kind.container().into());
+        // Custom facets in a container's `other` map are typed as the kind's base facet.
+        roots.push(kind.base_def().into());
+    }
+    roots.extend(catalogue.iter().map(|e| e.def.clone()));
+    roots
+}
+
+/// Names of the structs and enums in `file`.
+fn type_names(file: &syn::File) -> BTreeSet<String> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Which types get constructors: those of the facet schemas (core types have hand-written
+/// ones), and the types made up for their inline schemas.
+fn constructor_plan(
+    bundled: &crate::bundle::Bundle,
+    catalogue: &[FacetEntry],
+    invented: &BTreeMap<String, crate::naming::Invented>,
+    renames: &BTreeMap<String, String>,
+) -> crate::impls::Plan {
+    let mut plan = crate::impls::Plan::default();
+    for (def, schema) in &bundled.defs {
+        let name = rust_type_name(def);
+        if bundled
+            .origin
+            .get(def)
+            .is_some_and(|f| f.starts_with("facets/") || f.starts_with("registry/"))
+        {
+            plan.types.insert(name.clone());
+        }
+        plan.schemas.insert(name, schema.clone());
+    }
+    // Parents come before children, so a child knows whether its parent is a facet type.
+    let mut order: Vec<&String> = invented.keys().collect();
+    order.sort_by_key(|n| n.len());
+    for old in order {
+        let origin = &invented[old];
+        let name = renames.get(old).cloned().unwrap_or_else(|| old.clone());
+        let parent = renames.get(&origin.parent).unwrap_or(&origin.parent);
+        if plan.types.contains(parent) {
+            plan.types.insert(name.clone());
+        }
+        plan.schemas.insert(name, origin.schema.clone());
+    }
+    for entry in catalogue {
+        plan.schema_urls.insert(
+            rust_type_name(&entry.def),
+            format!("{}{}", entry.schema_id, local_ref(&entry.def)),
+        );
+    }
+    plan
+}
+
+/// typify's enums convert from strings with errors of a `pub mod error` type of its own. That
+/// module goes, and the conversions report [`crate::Error`]'s `UnknownValue` instead, naming the
+/// text that matched no variant.
+fn hide_conversion_error(file: &mut syn::File) -> Result<()> {
+    use syn::visit_mut::VisitMut;
+
+    struct Rewrite {
+        unexpected: Option<String>,
+    }
+    impl VisitMut for Rewrite {
+        fn visit_type_path_mut(&mut self, ty: &mut syn::TypePath) {
+            // Inner paths first, so `Result<Self, self::error::ConversionError>` is rewritten
+            // before it is checked.
+            syn::visit_mut::visit_type_path_mut(self, ty);
+            let text = quote!(#ty).to_string().replace(' ', "");
+            if text == "self::error::ConversionError" {
+                *ty = syn::parse_quote!(crate::Error);
+            } else if text.contains("ConversionError") {
+                self.unexpected = Some(text);
+            }
+        }
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::MethodCall(call) = expr {
+                let receiver = &call.receiver;
+                if call.method == "into" && quote!(#receiver).to_string() == "\"invalid value\"" {
+                    *expr = syn::parse_quote!(crate::Error::UnknownValue(
+                        ::std::string::ToString::to_string(value)
+                    ));
+                    return;
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    file.items
+        .retain(|item| !matches!(item, syn::Item::Mod(m) if m.ident == "error"));
+    let mut rewrite = Rewrite { unexpected: None };
+    rewrite.visit_file_mut(file);
+    match rewrite.unexpected {
+        Some(path) => Err(Error::Syntax(format!(
+            "typify's conversion error is used as `{path}`, which the generator does not rewrite"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Reads the OpenAPI document and checks the request shapes the crate relies on: both endpoints
@@ -173,13 +301,22 @@ pub fn openapi_facts(path: &Path) -> Result<OpenApiFacts> {
             "Processing details of a batch (the 200 answer of POST /lineage/batch).".into()
         });
     }
+    // The document describes `status` as "Indicates that some events failed to process", which
+    // is wrong for `success`; the generated docs say what each value means instead.
+    if let Some(status) = batch_response.pointer_mut("/properties/status") {
+        status["description"] = Value::String(
+            "`success` when every event of the batch was processed, `partial_success` when \
+             some failed (they are listed in `failed_events`)."
+                .into(),
+        );
+    }
     Ok(OpenApiFacts {
         version: doc.info.version.clone(),
         batch_response: Some(batch_response),
     })
 }
 
-fn typify(defs: &Map<String, Value>) -> Result<TokenStream> {
+fn typify(defs: &Map<String, Value>, renames: &BTreeMap<String, String>) -> Result<TokenStream> {
     let mut settings = TypeSpaceSettings::default();
     settings
         .with_map_type("::std::collections::BTreeMap")
@@ -187,6 +324,9 @@ fn typify(defs: &Map<String, Value>) -> Result<TokenStream> {
         .with_replacement(JSON_NUMBER_DEF, "::serde_json::Number", std::iter::empty());
     for kind in FacetKind::ALL {
         settings.with_replacement(kind.container(), kind.container(), std::iter::empty());
+    }
+    for (old, new) in renames {
+        settings.with_patch(old, TypeSpacePatch::default().with_rename(new));
     }
     let schemas = defs
         .iter()
@@ -320,6 +460,6 @@ fn metadata(
         /// `info.version` of the OpenAPI document.
         pub const OPENAPI_VERSION: &str = #openapi_version;
         /// Every JSON Schema of the snapshot (core first, then facets), as `(path, text)`.
-        pub static SCHEMA_SOURCES: &[(&str, &str)] = &[#(#sources),*];
+        pub(crate) static SCHEMA_SOURCES: &[(&str, &str)] = &[#(#sources),*];
     }
 }

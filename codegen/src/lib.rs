@@ -3,18 +3,29 @@
 //! The pipeline is: [`spec::SpecSet::load`] reads a pinned snapshot, [`bundle::bundle`] merges the
 //! core, facet and registry schemas into one schema with local references, [`passes`] rewrite that
 //! schema so typify's output is lossless, and [`generate::generate`] turns the result (plus the
-//! OpenAPI batch response) into one Rust source file.
+//! OpenAPI batch response) into one Rust source file: typify's types renamed by [`naming`], the
+//! facet constructors of [`impls`], and a streaming `Deserialize` for each struct
+//! ([`streaming`]).
 #![deny(missing_docs)]
 
 pub mod bundle;
 pub mod catalogue;
+pub mod derived;
+mod facet_kind;
 pub mod generate;
+pub mod impls;
+pub mod naming;
 pub mod passes;
 pub mod spec;
 pub mod streaming;
 pub mod surface;
 
 use std::path::PathBuf;
+
+/// The source of the `FacetKind` module, which the types crate's build script writes out for the
+/// types crate to compile: one definition for both crates, with no path between their folders
+/// (packages have none).
+pub const FACET_KIND_SOURCE: &str = include_str!("facet_kind.rs");
 
 /// Everything that can go wrong while loading a spec or generating code from it.
 #[derive(Debug, thiserror::Error)]

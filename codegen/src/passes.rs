@@ -24,6 +24,8 @@ pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {
     lossless_numbers(defs);
     nullable_optional_collections(defs);
     open_objects(defs);
+    constants_as_enums(defs);
+    docs_from_schema(defs);
     Ok(())
 }
 
@@ -291,6 +293,128 @@ pub fn open_objects(defs: &mut Map<String, Value>) {
     });
 }
 
+/// Turns `const` into a one-value `enum`, which typify makes a unit enum instead of a
+/// `serde_json::Value` (the subset conditions' `type` discriminators).
+pub fn constants_as_enums(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        let Value::Object(map) = schema else { return };
+        if matches!(map.get("const"), Some(Value::String(_))) {
+            if let Some(value) = map.remove("const") {
+                map.insert("enum".into(), json!([value]));
+                map.insert("type".into(), json!("string"));
+            }
+        }
+    });
+}
+
+/// Makes descriptions good rustdoc: bare URLs become autolinks (`<https://...>`), and the
+/// schema's `example` and `examples` values are appended, since typify drops them.
+pub fn docs_from_schema(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        let Value::Object(map) = schema else { return };
+        let mut text = map
+            .get("description")
+            .and_then(Value::as_str)
+            .map(autolink)
+            .unwrap_or_default();
+        let mut examples: Vec<Value> = map.get("example").cloned().into_iter().collect();
+        if let Some(Value::Array(more)) = map.get("examples") {
+            examples.extend(more.iter().cloned());
+        }
+        for example in &examples {
+            let shown = match example {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            if shown.contains('\n') || shown.len() > 80 {
+                text.push_str(&format!(
+                    "Example:\n\n```json\n{}\n```",
+                    json_pretty(example)
+                ));
+            } else {
+                text.push_str(&format!("Example: `{}`", shown.replace('`', "'")));
+            }
+        }
+        if !text.is_empty() {
+            map.insert("description".into(), Value::String(text));
+        }
+    });
+}
+
+fn json_pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+/// Wraps every bare `http://` or `https://` URL of `text` in `<...>`; URLs already in angle
+/// brackets, backticks or a Markdown link target are left alone.
+pub fn autolink(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let end = from
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | '`' | '"' | '\'' | ']'))
+            .unwrap_or(from.len());
+        // A sentence's full stop or comma after the URL is not part of it.
+        let url = from[..end].trim_end_matches(['.', ',', ';', ':']);
+        let quoted = matches!(before.chars().last(), Some('<' | '`' | '(' | '"' | '\''));
+        if quoted {
+            out.push_str(url);
+        } else {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+        }
+        rest = &from[url.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes the definitions no root reaches through `$ref`: the bases that `allOf` flattening
+/// has copied into their children, and a `oneOf` of facets the catalogue split by kind.
+pub fn prune_unreachable(defs: &mut Map<String, Value>, roots: &[String]) {
+    let mut reached: Vec<String> = roots
+        .iter()
+        .filter(|r| defs.contains_key(*r))
+        .cloned()
+        .collect();
+    let mut next = 0;
+    while let Some(name) = reached.get(next).cloned() {
+        next += 1;
+        let mut found = Vec::new();
+        collect_refs(&defs[&name], &mut found);
+        for target in found {
+            if defs.contains_key(&target) && !reached.contains(&target) {
+                reached.push(target);
+            }
+        }
+    }
+    defs.retain(|name, _| reached.contains(name));
+}
+
+fn collect_refs(schema: &Value, out: &mut Vec<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(ref_target) {
+                out.push(target.to_string());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +509,50 @@ mod tests {
         assert_eq!(p["o"]["type"], json!(["array", "null"]));
         assert_eq!(p["s"]["type"], json!("string"));
         assert_eq!(p["m"]["type"], json!(["object", "null"]));
+    }
+
+    #[test]
+    fn constants_become_one_value_enums() {
+        let mut d = defs(json!({"X": {"properties": {"type": {"const": "location"}}}}));
+        constants_as_enums(&mut d);
+        assert_eq!(
+            d["X"]["properties"]["type"],
+            json!({"enum": ["location"], "type": "string"})
+        );
+    }
+
+    #[test]
+    fn docs_get_autolinks_and_examples() {
+        assert_eq!(
+            autolink("see https://a.b/c. Or <https://x.y>, `http://q`"),
+            "see <https://a.b/c>. Or <https://x.y>, `http://q`"
+        );
+        let mut d = defs(json!({"X": {"properties": {
+            "q": {"type": "string", "description": "The query", "example": "SELECT 1"},
+            "n": {"type": "object", "examples": [{"a": 1}]}
+        }}}));
+        docs_from_schema(&mut d);
+        assert_eq!(
+            d["X"]["properties"]["q"]["description"],
+            json!("The query\n\nExample: `SELECT 1`")
+        );
+        assert_eq!(
+            d["X"]["properties"]["n"]["description"],
+            json!("Example: `{\"a\":1}`")
+        );
+    }
+
+    #[test]
+    fn unreachable_definitions_are_pruned() {
+        let mut d = defs(json!({
+            "Root": {"properties": {"a": {"$ref": "#/$defs/A"}}},
+            "A": {"items": {"$ref": "#/$defs/B"}},
+            "B": {},
+            "Orphan": {"$ref": "#/$defs/B"}
+        }));
+        prune_unreachable(&mut d, &["Root".to_string()]);
+        let names: Vec<&String> = d.keys().collect();
+        assert_eq!(names, ["A", "B", "Root"]);
     }
 
     #[test]

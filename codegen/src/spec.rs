@@ -1,8 +1,10 @@
 //! Locating, pinning and loading an OpenLineage spec snapshot.
 //!
-//! The project never copies the upstream spec: `spec/pin.json` names the snapshot folder (relative
-//! to the workspace root) and `spec/SHA256SUMS` records a sha256 for every file the build and the
-//! tests read, so a changed or missing file stops the build with a message naming it.
+//! The repository never holds a copy of the upstream spec: `spec/pin.json` names the snapshot
+//! folder (relative to the workspace root) and `spec/SHA256SUMS` records a sha256 for every file
+//! the build and the tests read, so a changed or missing file stops the build with a message
+//! naming it. A published package carries the pinned files in [`STAGED_DIR`], copied there by
+//! `cargo xtask package`, because a package has no snapshot folder beside it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,31 @@ pub const SPEC_DIR_ENV: &str = "OPENLINEAGE_SPEC_DIR";
 
 /// Environment variable naming another folder holding `pin.json` and `SHA256SUMS`.
 pub const PIN_DIR_ENV: &str = "OPENLINEAGE_SPEC_PIN_DIR";
+
+/// Folder, relative to the types crate's root, holding staged snapshots as `<tag>/`: git-ignored
+/// in the repository, present in packages.
+pub const STAGED_DIR: &str = "spec/staged";
+
+/// Where a resolved snapshot folder came from, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecSource {
+    /// The `OPENLINEAGE_SPEC_DIR` environment variable.
+    Env,
+    /// The snapshot staged inside the crate (a package).
+    Staged,
+    /// The folder `pin.json` names (a checkout with the snapshots beside it).
+    Pin,
+}
+
+impl std::fmt::Display for SpecSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SpecSource::Env => SPEC_DIR_ENV,
+            SpecSource::Staged => "the staged snapshot",
+            SpecSource::Pin => "spec/pin.json",
+        })
+    }
+}
 
 /// The content of `spec/pin.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,12 +81,46 @@ impl Pin {
         std::fs::write(&path, text).map_err(|source| Error::Io { path, source })
     }
 
-    /// The snapshot folder this pin names, unless the environment overrides it.
+    /// The snapshot folder to read: `OPENLINEAGE_SPEC_DIR` when set, else the snapshot staged
+    /// in the crate for this tag when there is one, else the folder the pin names.
     pub fn resolve_dir(&self, workspace_root: &Path) -> PathBuf {
-        match std::env::var_os(SPEC_DIR_ENV) {
-            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-            _ => workspace_root.join(&self.path),
+        self.locate(workspace_root, std::env::var_os(SPEC_DIR_ENV).as_deref())
+            .0
+    }
+
+    /// [`Pin::resolve_dir`] with the environment variable's value passed in, and where the
+    /// folder came from. The caller still verifies the folder against the checksums.
+    pub fn locate(
+        &self,
+        workspace_root: &Path,
+        env_dir: Option<&std::ffi::OsStr>,
+    ) -> (PathBuf, SpecSource) {
+        if let Some(dir) = env_dir.filter(|d| !d.is_empty()) {
+            return (PathBuf::from(dir), SpecSource::Env);
         }
+        let staged = self.staged_dir(workspace_root);
+        if staged.join("OpenLineage.json").is_file() {
+            return (staged, SpecSource::Staged);
+        }
+        (workspace_root.join(&self.path), SpecSource::Pin)
+    }
+
+    /// [`Pin::locate`] followed by [`verify`] against `sums`, as the build script does: the
+    /// checksums hold whichever folder is used.
+    pub fn locate_verified(
+        &self,
+        workspace_root: &Path,
+        env_dir: Option<&std::ffi::OsStr>,
+        sums: &Path,
+    ) -> Result<(PathBuf, SpecSource)> {
+        let (dir, source) = self.locate(workspace_root, env_dir);
+        verify(&dir, sums)?;
+        Ok((dir, source))
+    }
+
+    /// Where `cargo xtask package` stages this pin's snapshot inside the crate.
+    pub fn staged_dir(&self, crate_root: &Path) -> PathBuf {
+        crate_root.join(STAGED_DIR).join(&self.tag)
     }
 }
 
@@ -203,7 +264,7 @@ pub fn verify(spec_dir: &Path, sums_path: &Path) -> Result<()> {
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 format!(
-                    "no OpenLineage spec snapshot here; check spec/pin.json or set {SPEC_DIR_ENV}"
+                    "no OpenLineage spec snapshot here; set {SPEC_DIR_ENV} to a copy of the pinned snapshot (`cargo xtask spec fetch TAG` downloads one) or check spec/pin.json"
                 ),
             ),
         });
@@ -245,6 +306,103 @@ mod tests {
         sums.insert("a/b.json".to_string(), "ab".repeat(32));
         let text = format_sums(&sums);
         assert_eq!(parse_sums(Path::new("x"), &text).unwrap(), sums);
+    }
+
+    /// A scratch folder removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("ol-spec-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// A two-file snapshot at `dir` whose core schema has `content`.
+    fn snapshot(dir: &Path, content: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("OpenLineage.json"), content).unwrap();
+        std::fs::write(dir.join("OpenLineage.yml"), "openapi: 3.0.2\n").unwrap();
+    }
+
+    /// A crate root with a pin naming `../snapshots/1.0.0`, checksums of `content`, and that
+    /// snapshot beside it.
+    fn checkout(scratch: &Path, content: &str) -> (PathBuf, Pin, PathBuf) {
+        let root = scratch.join("crate");
+        let pinned = scratch.join("snapshots/1.0.0");
+        snapshot(&pinned, content);
+        let pin = Pin {
+            tag: "1.0.0".into(),
+            path: "../snapshots/1.0.0".into(),
+        };
+        std::fs::create_dir_all(root.join("spec")).unwrap();
+        pin.write(&root.join("spec")).unwrap();
+        let sums = root.join("spec/SHA256SUMS");
+        let files = pinned_files(&pinned).unwrap();
+        std::fs::write(&sums, format_sums(&checksums(&pinned, &files).unwrap())).unwrap();
+        (root, pin, sums)
+    }
+
+    #[test]
+    fn the_environment_wins_then_the_staged_snapshot_then_the_pin() {
+        let scratch = Scratch::new("order");
+        let (root, pin, _) = checkout(&scratch.0, "{}");
+        let pinned = root.join("../snapshots/1.0.0");
+        assert_eq!(pin.locate(&root, None), (pinned.clone(), SpecSource::Pin));
+        // An empty variable counts as unset, as a shell's `VAR=` does.
+        assert_eq!(pin.locate(&root, Some("".as_ref())).1, SpecSource::Pin);
+        let staged = pin.staged_dir(&root);
+        snapshot(&staged, "{}");
+        assert_eq!(
+            pin.locate(&root, None),
+            (staged.clone(), SpecSource::Staged)
+        );
+        let elsewhere = scratch.0.join("elsewhere");
+        assert_eq!(
+            pin.locate(&root, Some(elsewhere.as_os_str())),
+            (elsewhere, SpecSource::Env)
+        );
+        // A snapshot staged for another tag is not this pin's.
+        let other = Pin {
+            tag: "2.0.0".into(),
+            ..pin
+        };
+        assert_eq!(other.locate(&root, None).1, SpecSource::Pin);
+    }
+
+    #[test]
+    fn checksums_hold_whichever_folder_is_used() {
+        let scratch = Scratch::new("verified");
+        let (root, pin, sums) = checkout(&scratch.0, "{}");
+        let (_, source) = pin.locate_verified(&root, None, &sums).unwrap();
+        assert_eq!(source, SpecSource::Pin);
+        // A staged copy that differs from the pin fails, though the pinned folder is intact.
+        snapshot(&pin.staged_dir(&root), "{\"changed\": true}");
+        let err = pin.locate_verified(&root, None, &sums).unwrap_err();
+        assert!(
+            matches!(&err, Error::Checksum { path, .. } if path.ends_with("spec/staged/1.0.0/OpenLineage.json")),
+            "{err}"
+        );
+        // So does a folder named by the environment.
+        let env = scratch.0.join("env");
+        snapshot(&env, "[]");
+        let err = pin
+            .locate_verified(&root, Some(env.as_os_str()), &sums)
+            .unwrap_err();
+        assert!(err.to_string().contains("env/OpenLineage.json"), "{err}");
+        // And a folder with no snapshot says how to get one.
+        let err = pin
+            .locate_verified(&root, Some(scratch.0.join("none").as_os_str()), &sums)
+            .unwrap_err();
+        assert!(err.to_string().contains("cargo xtask spec fetch"), "{err}");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use quote::ToTokens;
 
 use crate::{Error, Result};
 
-/// Lists the public structs, enums, type aliases, constants and macro-built containers in `code`.
+/// Lists the public structs, enums, inherent methods, type aliases, constants and macro-built
+/// containers in `code`.
 pub fn surface(code: &str) -> Result<String> {
     let file = syn::parse_file(code).map_err(|e| Error::Syntax(e.to_string()))?;
     let mut out = String::new();
@@ -30,6 +31,7 @@ fn ty(t: &impl ToTokens) -> String {
         .replace(" >", ">")
         .replace(" ,", ",")
         .replace(",>", ">")
+        .replace("impl::", "impl ::")
 }
 
 fn is_pub(vis: &syn::Visibility) -> bool {
@@ -76,6 +78,33 @@ fn describe(item: &syn::Item, out: &mut String) {
                 items.iter().for_each(|i| describe(i, &mut inner));
                 for line in inner.lines() {
                     let _ = writeln!(out, "    {line}");
+                }
+            }
+        }
+        syn::Item::Impl(i) if i.trait_.is_none() => {
+            let _ = writeln!(out, "impl {}", ty(&i.self_ty));
+            for item in &i.items {
+                match item {
+                    syn::ImplItem::Const(c) if is_pub(&c.vis) => {
+                        let _ = writeln!(out, "    const {}: {}", c.ident, ty(&c.ty));
+                    }
+                    syn::ImplItem::Fn(f) if is_pub(&f.vis) => {
+                        let args: Vec<String> = f
+                            .sig
+                            .inputs
+                            .iter()
+                            .map(|arg| match arg {
+                                syn::FnArg::Receiver(r) => ty(r),
+                                syn::FnArg::Typed(t) => format!("{}: {}", ty(&t.pat), ty(&t.ty)),
+                            })
+                            .collect();
+                        let ret = match &f.sig.output {
+                            syn::ReturnType::Default => String::new(),
+                            syn::ReturnType::Type(_, t) => format!(" -> {}", ty(t)),
+                        };
+                        let _ = writeln!(out, "    fn {}({}){ret}", f.sig.ident, args.join(", "));
+                    }
+                    _ => {}
                 }
             }
         }

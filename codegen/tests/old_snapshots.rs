@@ -35,4 +35,3 @@ fn a_snapshot_with_a_batch_endpoint_keeps_the_batch_types() {
     let facts = openapi_facts(&dir.join("OpenLineage.yml")).expect("OpenAPI facts");
     assert!(facts.batch_response.is_some());
 }
-

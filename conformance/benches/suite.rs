@@ -11,6 +11,10 @@ use openlineage_types::{Event, Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
+// The spec-example corpus is workspace tooling, shared with the types crate's tests.
+#[path = "../../tests/support/corpus.rs"]
+mod corpus;
+
 /// Best wall time of `rounds` runs of `f`.
 fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
     (0..rounds)
@@ -148,7 +152,7 @@ fn main() {
             .expect("pin")
             .resolve_dir(&root)
     };
-    let examples = openlineage_types::corpus::events(&spec_dir, n).expect("spec example corpus");
+    let examples = corpus::events(&spec_dir, n).expect("spec example corpus");
     let example_bytes: usize = examples.iter().map(String::len).sum();
     let (e_typed, e_value) = pair(
         rounds,

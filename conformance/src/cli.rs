@@ -1,4 +1,5 @@
-//! The `ol-conformance` command line: argument parsing and the `generate` and `validate` commands.
+//! The `ol-conformance` command line: argument parsing and the `generate` and `validate` commands;
+//! the producer commands `collect` and `lint` live in [`crate::producer`].
 
 use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -40,11 +41,76 @@ pub enum Command {
     Run(RunArgs),
     /// Run the reference server.
     Serve(ServeArgs),
+    /// Receive events from a producer, answering as the reference server does, and check them
+    /// event by event and as a stream.
+    Collect(CollectArgs),
+    /// Check recorded streams of events as `collect` does (JSON lines or arrays; `-` is stdin).
+    Lint(LintArgs),
     /// Print the table of checks as Markdown (the README's copy is generated from it).
-    Checks,
+    Checks(ChecksArgs),
     /// Commands about the spec itself: `spec diff OLD_DIR NEW_DIR`.
     #[command(subcommand)]
     Spec(crate::spec::SpecCommand),
+}
+
+/// Arguments of `checks`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChecksArgs {
+    /// The producer checks (`collect`, `lint`) instead of the server checks (`run`).
+    #[arg(long)]
+    pub producer: bool,
+}
+
+/// How a producer report is judged and written.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Fail on should-tier findings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Known failures of this producer: lines of `check-id-or-glob = reason`.
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Write the report here instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `collect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CollectArgs {
+    /// Address to listen on (port 0 picks a free port; the API base is printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub listen: String,
+    /// Path prefix of the API.
+    #[arg(long, default_value = "/api/v1")]
+    pub prefix: String,
+    /// Stop after this many seconds without an event.
+    #[arg(long, value_name = "SECS")]
+    pub until_idle: Option<f64>,
+    /// Stop once this many events have arrived.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<usize>,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_body: usize,
+    /// How the report is judged and written.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Arguments of `lint`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LintArgs {
+    /// Files of events, read in order as one stream: JSON lines, JSON arrays, or JSON values
+    /// one after another; `-` is stdin.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// How the report is judged and written.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// Report formats.
@@ -252,12 +318,21 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate(&args, &mut out).map(|()| 0),
         Command::Validate(args) => validate(&args, &mut out),
-        Command::Checks => out
-            .write_all(crate::checks::markdown_table().as_bytes())
+        Command::Checks(args) => out
+            .write_all(
+                if args.producer {
+                    crate::producer::checks::markdown_table()
+                } else {
+                    crate::checks::markdown_table()
+                }
+                .as_bytes(),
+            )
             .map(|()| 0)
             .map_err(|e| Error::io("cannot write to stdout", e)),
         Command::Spec(command) => crate::spec::run(&command, &mut out),
         Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(&args, &mut out))),
+        Command::Collect(args) => runtime().and_then(|rt| rt.block_on(collect(&args, &mut out))),
+        Command::Lint(args) => lint(&args, &mut out),
         Command::Serve(args) => runtime().and_then(|rt| {
             rt.block_on(crate::server::serve(
                 &args.listen,
@@ -377,19 +452,115 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
         Format::Json => report.json(),
         Format::Junit => report.junit(),
     };
-    match &args.output {
+    write_report(
+        &text,
+        &report.human(),
+        args.format,
+        args.output.as_deref(),
+        out,
+    )?;
+    Ok(report.exit_code())
+}
+
+/// Writes a rendered report to `output` (the human one then goes to stderr too, unless that is
+/// what was written) or to `out`.
+fn write_report(
+    text: &str,
+    human: &str,
+    format: Format,
+    output: Option<&std::path::Path>,
+    out: &mut impl Write,
+) -> Result<(), Error> {
+    match output {
         Some(path) => {
-            std::fs::write(path, &text)
+            std::fs::write(path, text)
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-            if args.format != Format::Human {
-                eprint!("{}", report.human());
+            if format != Format::Human {
+                eprint!("{human}");
             }
         }
         None => out
             .write_all(text.as_bytes())
             .map_err(|e| Error::io("cannot write to stdout", e))?,
     }
+    Ok(())
+}
+
+fn write_producer_report(
+    report: &crate::producer::ProducerReport,
+    args: &ReportArgs,
+    out: &mut impl Write,
+) -> Result<u8, Error> {
+    let text = match args.format {
+        Format::Human => report.human(),
+        Format::Json => report.json(),
+        Format::Junit => report.junit(),
+    };
+    write_report(
+        &text,
+        &report.human(),
+        args.format,
+        args.output.as_deref(),
+        out,
+    )?;
     Ok(report.exit_code())
+}
+
+/// `collect`: receives and checks a producer's events; exit 0 pass, 1 fail, 2 usage errors.
+pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Error> {
+    let until_idle = args
+        .until_idle
+        .map(|secs| {
+            (secs.is_finite() && secs > 0.0)
+                .then(|| Duration::from_secs_f64(secs))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--until-idle must be a positive number of seconds, not {secs}"
+                    ))
+                })
+        })
+        .transpose()?;
+    if args.max_events == Some(0) {
+        return Err(Error::Usage("--max-events must be at least 1".into()));
+    }
+    let expectations = args
+        .report
+        .expectations
+        .as_deref()
+        .map(Expectations::read)
+        .transpose()?;
+    let collector =
+        crate::producer::collect::Collector::bind(crate::producer::collect::CollectOptions {
+            listen: args.listen.clone(),
+            server: ServerConfig {
+                prefix: args.prefix.clone(),
+                max_body: args.max_body,
+                ..ServerConfig::default()
+            },
+            until_idle,
+            max_events: args.max_events,
+            live: true,
+            strict: args.report.strict,
+        })
+        .await?;
+    let report = collector.run(expectations.as_ref()).await?;
+    if report.summary.events == 0 {
+        eprintln!("ol-conformance: no events arrived, so no check was run");
+    }
+    write_producer_report(&report, &args.report, out)
+}
+
+/// `lint`: checks recorded streams; exit 0 pass, 1 fail, 2 unreadable input.
+pub fn lint(args: &LintArgs, out: &mut impl Write) -> Result<u8, Error> {
+    let expectations = args
+        .report
+        .expectations
+        .as_deref()
+        .map(Expectations::read)
+        .transpose()?;
+    let report =
+        crate::producer::lint::lint(&args.files, args.report.strict, expectations.as_ref())?;
+    write_producer_report(&report, &args.report, out)
 }
 
 /// A proptest runner whose random choices follow `seed` only.

@@ -1,8 +1,9 @@
-//! Conformance suite for OpenLineage servers.
+//! Conformance suite for OpenLineage servers and producers.
 //!
 //! Generates valid events (from the spec's schemas) and invalid ones (each labelled with the
 //! rule it breaks), validates files of events, runs a strict reference server, and replays
 //! cases against any server to report, per stable case id, where it departs from the spec.
+//! For producers, [`producer`] checks what one sends, event by event and as a stream.
 #![deny(missing_docs)]
 
 pub mod checks;
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod expectations;
 pub mod families;
 pub mod mutate;
+pub mod producer;
 pub mod record;
 pub mod report;
 pub mod runner;

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use base64::Engine;
 
-use crate::checks::CheckTier;
+use crate::checks::{Check, CheckTier};
+use crate::expectations::Expectations;
 use crate::families::{Observed, Req};
 
 /// How one check came out.
@@ -87,6 +88,16 @@ impl Exchange {
         }
     }
 
+    /// An event as received (by a producer check): where it came from and its body.
+    pub fn event(line: String, body: &[u8]) -> Self {
+        Exchange {
+            line,
+            headers: Vec::new(),
+            body: shown(body),
+            body_bytes: body.len(),
+        }
+    }
+
     /// A response as received.
     pub fn response(o: &Observed) -> Self {
         let line = match (o.status, &o.error) {
@@ -155,6 +166,36 @@ pub struct CheckResult {
     pub failure: Option<Failure>,
     /// The expectations file's reason, when it lists this check.
     pub expectation: Option<String>,
+}
+
+impl CheckResult {
+    /// The result of `check` from its first failure and how many verdicts it got; an
+    /// expectations entry turns a failure into an xfail and a pass into an xpass.
+    pub fn judge(
+        check: &Check,
+        observations: usize,
+        failure: Option<Failure>,
+        expectations: Option<&Expectations>,
+    ) -> Self {
+        let expectation = expectations.and_then(|e| e.reason_for(check.id));
+        let outcome = match (&failure, observations, &expectation) {
+            (Some(_), _, Some(_)) => Outcome::XFail,
+            (Some(_), _, None) => Outcome::Fail,
+            (None, 0, _) => Outcome::NotRun,
+            (None, _, Some(_)) => Outcome::XPass,
+            (None, _, None) => Outcome::Pass,
+        };
+        CheckResult {
+            id: check.id.to_string(),
+            tier: check.tier,
+            description: check.description.to_string(),
+            clause: check.clause.to_string(),
+            outcome,
+            observations,
+            failure,
+            expectation,
+        }
+    }
 }
 
 /// A whole run.
@@ -226,6 +267,14 @@ impl Report {
             self.cases_run as f64 / seconds,
             self.requests as f64 / seconds,
         );
+        out.push_str(&self.human_results());
+        out
+    }
+
+    /// The human-readable report without its header line: the table of checks, the failure
+    /// details and the totals (the producer reports write their own header).
+    pub fn human_results(&self) -> String {
+        let mut out = String::new();
         let width = self.results.iter().map(|r| r.id.len()).max().unwrap_or(10);
         for r in &self.results {
             let mark = match (r.outcome, self.is_failing(r)) {

@@ -63,6 +63,19 @@ pub fn selected(id: &str, include: &[glob::Pattern], exclude: &[glob::Pattern]) 
         && !exclude.iter().any(|p| p.matches(id))
 }
 
+/// The HTTP client for a run, able to reach `https://` targets.
+///
+/// reqwest is built without a TLS crypto provider of its own (see the workspace manifest), so
+/// this installs ring as the process default first; a provider some other code installed wins.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))
+}
+
 /// Sends requests and tracks whether the target has stalled.
 #[derive(Clone)]
 pub struct Sender {
@@ -78,11 +91,7 @@ pub struct Sender {
 
 impl Sender {
     fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
-        let client = reqwest::Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))?;
+        let client = http_client(opts.timeout)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
             None => None,
@@ -676,6 +685,40 @@ mod tests {
         let one = all_cases(&plan, 1);
         assert_eq!(one.len(), plan.len());
         assert_eq!(one, all_cases(&plan, 3));
+    }
+
+    /// The client speaks TLS to an `https://` target: the first bytes a loopback listener
+    /// receives are a TLS handshake record carrying a ClientHello.
+    #[test]
+    fn https_targets_get_a_tls_handshake() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let url = format!("https://{addr}/api/v1/lineage");
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().ok()?;
+            let mut head = [0u8; 6];
+            conn.read_exact(&mut head).ok()?;
+            Some(head)
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        // The listener closes without answering, so the request itself fails.
+        let sent = rt.block_on(async {
+            let client = http_client(Duration::from_secs(5)).expect("client with a TLS provider");
+            client.post(&url).body("{}").send().await
+        });
+        assert!(sent.is_err());
+        // Unblocks the listener if the client never connected, so the test fails, not hangs.
+        let _ = std::net::TcpStream::connect(addr);
+        let head = server
+            .join()
+            .expect("listener")
+            .expect("the client sent a handshake");
+        assert_eq!(head[0], 0x16, "TLS handshake record");
+        assert_eq!(head[5], 0x01, "ClientHello");
     }
 
     #[test]

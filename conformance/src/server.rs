@@ -56,19 +56,43 @@ pub struct Stats {
     pub rejected: AtomicU64,
 }
 
+/// A request body the server accepted for judging, handed to an [`EventHook`].
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// Whether it came to the batch endpoint (an array of events) or the single one.
+    pub batch: bool,
+    /// The body, gzip undone when `decoded`.
+    pub body: &'a [u8],
+    /// False when the request was refused before its events were read (content type,
+    /// encoding or size); `body` is then as it came.
+    pub decoded: bool,
+    /// The status the server answered.
+    pub status: StatusCode,
+}
+
+/// Called with every body the server judges (producer `collect` records events with it).
+pub type EventHook = Arc<dyn Fn(Delivery<'_>) + Send + Sync>;
+
 #[derive(Clone)]
 struct AppState {
     cfg: Arc<ServerConfig>,
     stats: Arc<Stats>,
+    hook: Option<EventHook>,
 }
 
 /// The router, for embedding in another server or a test.
 pub fn router(cfg: ServerConfig, stats: Arc<Stats>) -> Router {
+    router_with_hook(cfg, stats, None)
+}
+
+/// The router, calling `hook` with every body it judges and the status it answers.
+pub fn router_with_hook(cfg: ServerConfig, stats: Arc<Stats>, hook: Option<EventHook>) -> Router {
     let limit = cfg.max_body;
     let prefix = cfg.prefix.trim_end_matches('/').to_string();
     let state = AppState {
         cfg: Arc::new(cfg),
         stats,
+        hook,
     };
     Router::new()
         .route(&format!("{prefix}/lineage"), post(single))
@@ -272,7 +296,17 @@ pub fn answer_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value) {
 async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let bytes = match decode(&state, &headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => {
+            if let Some(hook) = &state.hook {
+                hook(Delivery {
+                    batch: false,
+                    body: &body,
+                    decoded: false,
+                    status: r.status(),
+                });
+            }
+            return r;
+        }
     };
     let (status, body) = answer_single(&state.cfg, &bytes);
     let counter = if status.is_success() {
@@ -281,6 +315,14 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         &state.stats.rejected
     };
     counter.fetch_add(1, Ordering::Relaxed);
+    if let Some(hook) = &state.hook {
+        hook(Delivery {
+            batch: false,
+            body: &bytes,
+            decoded: true,
+            status,
+        });
+    }
     match body {
         Some(b) => (status, Json(b)).into_response(),
         None => status.into_response(),
@@ -290,7 +332,17 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let bytes = match decode(&state, &headers, &body) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => {
+            if let Some(hook) = &state.hook {
+                hook(Delivery {
+                    batch: true,
+                    body: &body,
+                    decoded: false,
+                    status: r.status(),
+                });
+            }
+            return r;
+        }
     };
     let (status, body) = answer_batch(&state.cfg, &bytes);
     if let Some(summary) = body.get("summary") {
@@ -303,6 +355,14 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             .stats
             .rejected
             .fetch_add(count("failed"), Ordering::Relaxed);
+    }
+    if let Some(hook) = &state.hook {
+        hook(Delivery {
+            batch: true,
+            body: &bytes,
+            decoded: true,
+            status,
+        });
     }
     (status, Json(body)).into_response()
 }

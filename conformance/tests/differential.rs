@@ -14,9 +14,12 @@ use openlineage_codegen::spec::Pin;
 use openlineage_conformance::cli::seeded_runner;
 use openlineage_conformance::mutate::{catalogue, Body, Tier as MTier};
 use openlineage_types::arb::{GenConfig, ValueGen};
-use openlineage_types::{corpus, Tier, Validator};
+use openlineage_types::{Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
+
+#[path = "../../tests/support/corpus.rs"]
+mod corpus;
 
 fn spec_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

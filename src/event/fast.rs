@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::Event;
 use crate::de::{next_extra, next_field, Key};
 use crate::{
-    DatasetEvent, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventEventType,
+    DatasetEvent, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventType,
     StaticDataset,
 };
 
@@ -60,7 +60,7 @@ impl AnyEvent {
             (Some(run), Some(job), dataset) => {
                 let event_type = match event_type {
                     None => None,
-                    Some(v) => Some(serde_json::from_value::<RunEventEventType>(v).ok()?),
+                    Some(v) => Some(serde_json::from_value::<RunEventType>(v).ok()?),
                 };
                 if let Some(d) = dataset {
                     extra.insert("dataset".into(), serde_json::to_value(d).ok()?);

@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use openlineage_codegen::spec::Pin;
 use openlineage_types::FacetKind;
+
+#[allow(dead_code)]
+#[path = "../support/corpus.rs"]
+pub mod corpus;
 use serde_json::{json, Value};
 
 /// The spec snapshot the crate was built from (honours `OPENLINEAGE_SPEC_DIR`).

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
-use crate::tasks::{replace_between, root, run as run_cmd};
+use openlineage_codegen::derived::replace_between;
+
+use crate::tasks::{root, run as run_cmd};
 
 /// The Python environments the tests build, shared so the bench and the tests use one venv.
 #[path = "../../conformance/tests/support/pyenv.rs"]
@@ -174,6 +176,19 @@ pub fn run(quick: bool) -> Result<i32> {
                     ratio: "n/a".into(),
                 });
             }
+        }
+    }
+    const LINT: &str = "ol-conformance lint vs validate on the same file (events/s)";
+    match lint_vs_validate(&root, quick) {
+        Ok((lint, validate)) => rows.push(row(LINT, lint, validate, "ev/s")),
+        Err(e) => {
+            eprintln!("lint comparison unavailable: {e:#}");
+            rows.push(Row {
+                name: LINT,
+                ours: "n/a".into(),
+                theirs: format!("unavailable ({e})"),
+                ratio: "n/a".into(),
+            });
         }
     }
     if !quick {
@@ -470,4 +485,59 @@ fn build_time(root: &Path, args: &[&str], dir: &str) -> Result<f64> {
     let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&target);
     Ok(secs)
+}
+
+/// `lint` and `validate` through the same binary on one file (best of three, events/s): the
+/// producer stream checks' cost on top of validation. The file is the bench corpus repeated,
+/// each copy made distinct by an extra top-level field so `lint` does not set it aside as
+/// duplicates; process start and schema compilation are in both and small beside the work.
+fn lint_vs_validate(root: &Path, quick: bool) -> Result<(f64, f64)> {
+    let profile = if quick { "debug" } else { "release" };
+    let mut build = cargo();
+    if quick {
+        build.args(["build", "-q", "--workspace", "--all-features"]);
+    } else {
+        build.args(["build", "-q", "--release", "-p", "openlineage-conformance"]);
+    }
+    run_cmd(&mut build)?;
+    let bin = root.join("target").join(profile).join("ol-conformance");
+    let corpus = root.join("target/bench-events.jsonl");
+    let text = std::fs::read_to_string(&corpus)
+        .with_context(|| format!("cannot read {}", corpus.display()))?;
+    let copies = if quick { 1 } else { 20 };
+    let mut lines = String::new();
+    let mut count = 0usize;
+    for copy in 0..copies {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let mut event: Value = serde_json::from_str(line).context("bench corpus line")?;
+            if let Some(object) = event.as_object_mut() {
+                object.insert("benchCopy".into(), Value::from(copy));
+            }
+            lines.push_str(&event.to_string());
+            lines.push('\n');
+            count += 1;
+        }
+    }
+    let file = root.join("target/bench-lint-events.jsonl");
+    std::fs::write(&file, lines).with_context(|| format!("cannot write {}", file.display()))?;
+    let best = |args: &[&str]| -> Result<f64> {
+        let mut best = f64::INFINITY;
+        for _ in 0..if quick { 1 } else { 3 } {
+            let started = Instant::now();
+            let status = Command::new(&bin)
+                .args(args)
+                .arg(&file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .with_context(|| format!("cannot run {}", bin.display()))?;
+            // Both commands exit 1 when they find something, which the corpus may hold.
+            if !matches!(status.code(), Some(0 | 1)) {
+                bail!("ol-conformance {} failed: {status}", args.join(" "));
+            }
+            best = best.min(started.elapsed().as_secs_f64());
+        }
+        Ok(count as f64 / best)
+    };
+    Ok((best(&["lint", "--format", "json"])?, best(&["validate"])?))
 }

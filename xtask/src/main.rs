@@ -2,6 +2,8 @@
 //! in the modules, most of it in `openlineage-codegen`.
 
 mod bench;
+mod fetch;
+mod package;
 mod tasks;
 
 use anyhow::{bail, Result};
@@ -14,13 +16,22 @@ commands:
   spec upgrade NEW_DIR [--tag TAG]
                                re-pin spec/ to NEW_DIR, regenerate, run the tests, keep
                                snapshot diffs (.snap.new) for review, print the diff
+  spec fetch TAG [--url TEMPLATE] [--out DIR]
+                               download the spec/ folder of release TAG from the upstream
+                               archive (TEMPLATE, or $OPENLINEAGE_SPEC_URL, with {tag}) into
+                               DIR (default spec/fetched/TAG); the pinned tag is checksummed
   spec compat OLD_DIR [--count N]
                                build against OLD_DIR side by side and check that events it
                                generates parse and validate under the pinned spec
   codegen [--check]            refresh (or check) everything derived from the spec that is
                                committed: spec/SHA256SUMS, the generated-surface snapshot and
                                the README table of checks
-  ci                           everything .ci/run runs, locally
+  package [--check] [--allow-dirty]
+                               .crate files for ol-conformance and the workspace crates it
+                               needs, with the pinned spec staged in the types crate; --check
+                               also builds a downstream crate and cargo-installs ol-conformance
+                               from the packages in a folder with no spec snapshot
+  ci                           run .ci/run locally
   bench [--quick]              benchmarks against peers, one table of ratios";
 
 fn main() -> Result<()> {
@@ -38,11 +49,33 @@ fn main() -> Result<()> {
             tasks::spec_diff(old, new, value("--format").unwrap_or("human"))?
         }
         ["spec", "upgrade", new, ..] => tasks::spec_upgrade(new, value("--tag"))?,
+        ["spec", "fetch", tag, ..] => {
+            let root = tasks::root();
+            let url = fetch::url_for(tag, value("--url"));
+            let out = value("--out").map_or_else(
+                || root.join(fetch::FETCHED_DIR).join(tag),
+                std::path::PathBuf::from,
+            );
+            fetch::fetch(&root, tag, &url, &out)?;
+            println!("{}", out.display());
+            eprintln!(
+                "build against it with {}={}, or re-pin with `cargo xtask spec upgrade {}`",
+                openlineage_codegen::spec::SPEC_DIR_ENV,
+                out.display(),
+                out.display()
+            );
+            0
+        }
         ["spec", "compat", old, ..] => {
             let count = value("--count").map(str::parse).transpose()?.unwrap_or(500);
             tasks::spec_compat(old, count)?
         }
         ["codegen", ..] => tasks::codegen(flag("--check"))?,
+        ["package", ..] if flag("--check") => package::check(flag("--allow-dirty"))?,
+        ["package", ..] => {
+            package::package(flag("--allow-dirty"))?;
+            0
+        }
         ["ci", ..] => tasks::ci()?,
         ["bench", ..] => bench::run(flag("--quick"))?,
         ["help" | "--help" | "-h"] | [] => {

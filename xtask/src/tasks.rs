@@ -4,6 +4,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use openlineage_codegen::derived::{ensure_file_contents, replace_between, UPDATE_ENV};
 use openlineage_codegen::spec::{
     checksums, format_sums, pinned_files, Pin, PIN_DIR_ENV, SPEC_DIR_ENV,
 };
@@ -226,82 +227,50 @@ pub fn codegen(check: bool) -> Result<i32> {
     let pin = Pin::read(&root)?;
     let spec_dir = pin.resolve_dir(&root);
     let sums = format_sums(&checksums(&spec_dir, &pinned_files(&spec_dir)?)?);
-    let sums_file = root.join("spec/SHA256SUMS");
-    if std::fs::read_to_string(&sums_file).unwrap_or_default() != sums {
-        if check {
-            stale.push("spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)");
-        } else {
-            std::fs::write(&sums_file, sums)?;
-        }
-    }
-    // README: the table of conformance checks.
-    let out = cargo()
-        .args([
-            "run",
-            "-q",
-            "-p",
-            "openlineage-conformance",
-            "--bin",
-            "ol-conformance",
-            "--",
-            "checks",
-        ])
-        .current_dir(&root)
-        .output()
-        .context("cannot run ol-conformance checks")?;
-    if !out.status.success() {
-        bail!(
-            "ol-conformance checks failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+    if !ensure_file_contents(&root.join("spec/SHA256SUMS"), &sums, check)? && check {
+        stale.push(
+            "spec/SHA256SUMS (if the snapshot change is intended: cargo xtask spec upgrade DIR)",
         );
     }
-    let table = String::from_utf8(out.stdout)?;
-    let readme_path = root.join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
-    let updated = replace_between(
-        &readme,
-        "<!-- checks:start -->",
-        "<!-- checks:end -->",
-        &table,
-    )
-    .context("README.md lacks the <!-- checks:start --> / <!-- checks:end --> markers")?;
-    if updated != readme {
-        if check {
-            stale.push("README.md table of checks");
-        } else {
-            std::fs::write(&readme_path, updated)?;
-        }
-    }
     // README: the spec diff's rules table and its examples on real releases.
+    let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
     let mut updated = readme.clone();
     for (start, end, body) in readme_spec_sections(&spec_dir)? {
         updated = replace_between(&updated, start, end, &body)
             .with_context(|| format!("README.md lacks the {start} / {end} markers"))?;
     }
-    if updated != readme {
-        if check {
-            stale.push("README.md spec diff rules and examples");
-        } else {
-            std::fs::write(&readme_path, updated)?;
-        }
+    if !ensure_file_contents(&readme_path, &updated, check)? && check {
+        stale.push("README.md spec diff rules and examples");
     }
-    // The generated-surface snapshot.
-    let mut snap = cargo();
-    snap.args([
+    // The README table of checks and the generated-code snapshots belong to the tests that
+    // check them; in fix mode those tests write what they own.
+    let mut tests = cargo();
+    tests.args([
         "test",
         "-q",
+        "-p",
+        "openlineage-conformance",
+        "--test",
+        "readme",
         "-p",
         "openlineage-codegen",
         "--test",
         "surface",
+        "--test",
+        "streaming",
     ]);
-    snap.env("INSTA_UPDATE", if check { "no" } else { "always" });
-    if run(&mut snap).is_err() {
+    tests.env("INSTA_UPDATE", if check { "no" } else { "always" });
+    if !check {
+        tests.env(UPDATE_ENV, "1");
+    }
+    if run(&mut tests).is_err() {
         if check {
-            stale.push("codegen/tests/snapshots (generated surface)");
+            stale.push(
+                "README.md table of checks or codegen/tests/snapshots (see the test output above)",
+            );
         } else {
-            bail!("the surface snapshot test fails even when updating");
+            bail!("the tests that own derived files fail even when updating them");
         }
     }
     if stale.is_empty() {
@@ -348,27 +317,9 @@ pub fn readme_spec_sections(
     ])
 }
 
-/// Replaces the text between two marker lines (markers kept).
-pub fn replace_between(text: &str, start: &str, end: &str, body: &str) -> Option<String> {
-    let a = text.find(start)? + start.len();
-    let b = a + text[a..].find(end)?;
-    Some(format!("{}\n{}{}", &text[..a], body, &text[b..]))
-}
-
-/// `ci`: the same steps as `.ci/run`, minus installing Python packages.
+/// `ci`: runs `.ci/run` itself, so the local command and CI cannot drift apart.
 pub fn ci() -> Result<i32> {
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--all-features",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(cargo().args(["test", "--workspace", "--all-features"]))?;
-    run(cargo().args(["xtask", "codegen", "--check"]))?;
+    run(Command::new("bash").arg(root().join(".ci/run")))?;
     Ok(0)
 }
 

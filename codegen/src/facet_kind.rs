@@ -1,5 +1,6 @@
-//! The five facet containers of an event. This file is compiled into both the types crate and
-//! (by `#[path]`) the code generator, so the two cannot disagree about kinds and their names.
+//! The five facet containers of an event. The code generator compiles this file as a module and
+//! the types crate compiles the copy its build script writes from [`crate::FACET_KIND_SOURCE`],
+//! so the two cannot disagree about kinds and their names, and each package builds on its own.
 
 /// The container a facet belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,14 +1,15 @@
 //! A deterministic corpus of realistic events built from the spec's own facet examples.
 //!
 //! Benchmarks and tests need events that look like what producers send: each upstream example
-//! facet is placed where its kind lives, in RunEvents, JobEvents and DatasetEvents. Hidden from
-//! the docs: it reads the spec snapshot from disk and is meant for this workspace's tooling.
+//! facet is placed where its kind lives, in RunEvents, JobEvents and DatasetEvents. It reads the
+//! spec snapshot from disk, so it is workspace tooling rather than crate API: tests and benches
+//! include this file with `#[path]`.
 
 use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::{FacetKind, FACETS};
+use openlineage_types::{FacetKind, FACETS};
 
 /// One example facet map from the snapshot with the kinds its facet can appear under.
 fn examples(spec_dir: &Path) -> std::io::Result<Vec<(Vec<FacetKind>, Value)>> {

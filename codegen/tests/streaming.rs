@@ -1,0 +1,31 @@
+//! Fixture test of the streaming-deserialize pass: a few structs in, the rewritten code out,
+//! pretty-printed and snapshotted, so any change to what the pass writes is a reviewed diff.
+
+use openlineage_codegen::streaming::streaming_deserialize;
+
+#[test]
+fn streaming_pass_output_matches_fixture() {
+    // A struct with an `extra` map gets a visitor (renamed, optional and required fields); one
+    // that ignores unknown keys keeps serde's derive; a closed one gets a visitor that refuses
+    // unknown keys.
+    let mut file: syn::File = syn::parse_quote! {
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+        pub struct A {
+            #[serde(rename = "eventTime")]
+            pub event_time: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub note: Option<String>,
+            #[serde(default)]
+            pub tags: Vec<String>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+        }
+        #[derive(::serde::Deserialize)]
+        pub struct Open { pub a: String }
+        #[derive(::serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Closed { pub a: String }
+    };
+    streaming_deserialize(&mut file).expect("the pass accepts these structs");
+    insta::assert_snapshot!("streaming_pass", prettyplease::unparse(&file));
+}

@@ -1,0 +1,476 @@
+//! `cargo xtask package`: self-contained `.crate` files for `ol-conformance` and every
+//! publishable workspace crate it needs, and (with `--check`) proof that they work away from
+//! this checkout.
+//!
+//! A package has no spec snapshot folder beside it, so the pinned snapshot's files (exactly those
+//! `spec/SHA256SUMS` lists) are staged into the types crate's git-ignored `spec/staged/<tag>/`
+//! first; `build.rs` finds them there. `cargo package` then builds every `.crate` from its
+//! extracted contents, the sibling crates resolving to one another's packages. `--check` goes
+//! on to extract the packages into a scratch folder with no snapshot anywhere above it, build and
+//! run a downstream crate that round-trips events, and `cargo install` `ol-conformance` from its
+//! package with the sibling crates patched to the extracted packages.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use openlineage_codegen::spec::{parse_sums, read_text, verify, Pin, PIN_DIR_ENV, SPEC_DIR_ENV};
+use serde_json::Value;
+
+use crate::tasks::{root, run};
+
+/// The package whose needs decide what is packaged.
+const TOP: &str = "openlineage-conformance";
+
+/// A publishable workspace crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Package name.
+    pub name: String,
+    /// Package version.
+    pub version: String,
+}
+
+impl Member {
+    /// `name-version`, the stem of its `.crate` file and of its extracted folder.
+    pub fn stem(&self) -> String {
+        format!("{}-{}", self.name, self.version)
+    }
+}
+
+/// `top` and every workspace crate it needs to build (normal and build dependencies, followed
+/// through path dependencies), from `cargo metadata --no-deps` output, dependencies first.
+/// A needed crate marked `publish = false` is an error: its dependents could not be published.
+pub fn needed_members(metadata: &Value, top: &str) -> Result<Vec<Member>> {
+    let packages = metadata["packages"]
+        .as_array()
+        .context("cargo metadata lists no packages")?;
+    let by_name: BTreeMap<&str, &Value> = packages
+        .iter()
+        .filter_map(|p| Some((p["name"].as_str()?, p)))
+        .collect();
+    let mut order = Vec::new();
+    let mut seen = BTreeSet::new();
+    visit(&by_name, top, &mut seen, &mut order)?;
+    order
+        .into_iter()
+        .map(|name| {
+            let p = by_name[name.as_str()];
+            if p["publish"].as_array().is_some_and(Vec::is_empty) {
+                bail!("{name} is needed by {top} but has `publish = false` in its manifest");
+            }
+            Ok(Member {
+                version: p["version"].as_str().unwrap_or_default().to_string(),
+                name,
+            })
+        })
+        .collect()
+}
+
+fn visit(
+    by_name: &BTreeMap<&str, &Value>,
+    name: &str,
+    seen: &mut BTreeSet<String>,
+    order: &mut Vec<String>,
+) -> Result<()> {
+    if !seen.insert(name.to_string()) {
+        return Ok(());
+    }
+    let package = by_name
+        .get(name)
+        .with_context(|| format!("{name} is not a workspace member"))?;
+    for dep in package["dependencies"].as_array().into_iter().flatten() {
+        // Dev-dependencies do not ship; only path dependencies are workspace crates.
+        if dep["kind"].as_str() == Some("dev") || dep["path"].is_null() {
+            continue;
+        }
+        let dep_name = dep["name"].as_str().unwrap_or_default();
+        visit(by_name, dep_name, seen, order)?;
+    }
+    order.push(name.to_string());
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // Packages must build from what they carry, never from a snapshot the environment names.
+    cmd.env_remove(SPEC_DIR_ENV).env_remove(PIN_DIR_ENV);
+    cmd
+}
+
+/// Copies the pinned snapshot's files, exactly those `spec/SHA256SUMS` lists, into
+/// `spec/staged/<tag>/` (emptied first) and checks the copy. Returns the staged folder.
+pub fn stage(root: &Path) -> Result<PathBuf> {
+    let pin = Pin::read(root)?;
+    let sums_path = root.join("spec/SHA256SUMS");
+    // The source is the environment's folder or the pin's, never an earlier staged copy.
+    let source = match std::env::var_os(SPEC_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root.join(&pin.path),
+    };
+    verify(&source, &sums_path)?;
+    let staged_root = root.join(openlineage_codegen::spec::STAGED_DIR);
+    if staged_root.exists() {
+        std::fs::remove_dir_all(&staged_root)
+            .with_context(|| format!("cannot empty {}", staged_root.display()))?;
+    }
+    let staged = pin.staged_dir(root);
+    let sums = parse_sums(&sums_path, &read_text(&sums_path)?)?;
+    for file in sums.keys() {
+        let (from, to) = (source.join(file), staged.join(file));
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&from, &to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    verify(&staged, &sums_path)?;
+    Ok(staged)
+}
+
+/// Fails when git reports changes, as `cargo package` would, but leaves ignored files (the
+/// staged spec) out of it.
+fn clean_checkout(root: &Path) -> Result<()> {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .current_dir(root)
+        .output()
+        .context("cannot run git status")?;
+    if !out.status.success() {
+        bail!(
+            "git status failed in {}: {}",
+            root.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let changes = String::from_utf8_lossy(&out.stdout);
+    if !changes.trim().is_empty() {
+        bail!(
+            "the checkout has uncommitted changes (commit them, or pass --allow-dirty):\n{}",
+            changes.trim_end()
+        );
+    }
+    Ok(())
+}
+
+/// What `package` made: the `.crate` files, in dependency order.
+pub struct Packaged {
+    /// The packaged crates, dependencies first.
+    pub members: Vec<Member>,
+    /// The `.crate` file of each member.
+    pub crates: Vec<PathBuf>,
+}
+
+/// The scratch target folder shared by cargo's package verification, the downstream build and
+/// the install, so third-party crates compile once.
+fn check_target(root: &Path) -> PathBuf {
+    root.join("target/package-check")
+}
+
+/// `package`: stages the spec and runs `cargo package` (which verifies every crate by building
+/// it from its extracted contents) for the needed crates.
+pub fn package(allow_dirty: bool) -> Result<Packaged> {
+    let root = root();
+    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(&root)
+        .output()
+        .context("cannot run cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let metadata: Value = serde_json::from_slice(&out.stdout).context("cargo metadata output")?;
+    let members = needed_members(&metadata, TOP)?;
+    if !allow_dirty {
+        clean_checkout(&root)?;
+    }
+    let staged = stage(&root)?;
+    eprintln!("staged the pinned spec in {}", staged.display());
+    let target = check_target(&root);
+    let mut cmd = cargo();
+    cmd.arg("package");
+    for m in &members {
+        cmd.args(["-p", &m.name]);
+    }
+    // Cargo counts the staged files, git-ignored by design, as uncommitted changes; the
+    // checkout itself was checked above.
+    cmd.arg("--allow-dirty");
+    run(cmd.env("CARGO_TARGET_DIR", &target))?;
+    let crates: Vec<PathBuf> = members
+        .iter()
+        .map(|m| target.join("package").join(format!("{}.crate", m.stem())))
+        .collect();
+    for c in &crates {
+        if !c.is_file() {
+            bail!("cargo package did not write {}", c.display());
+        }
+        println!("{}", c.display());
+    }
+    Ok(Packaged { members, crates })
+}
+
+/// Unpacks a `.crate` (a gzipped tar holding one `name-version/` folder) into `dir`.
+fn extract(krate: &Path, dir: &Path) -> Result<()> {
+    let file =
+        std::fs::File::open(krate).with_context(|| format!("cannot open {}", krate.display()))?;
+    tar::Archive::new(flate2::read::GzDecoder::new(file))
+        .unpack(dir)
+        .with_context(|| format!("cannot unpack {} into {}", krate.display(), dir.display()))
+}
+
+/// The first folder above `dir` (or `dir` itself) holding `shared/openlineage-spec`, the
+/// snapshots a checkout reads through its pin.
+fn snapshots_above(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|a| a.join("shared/openlineage-spec"))
+        .find(|p| p.exists())
+}
+
+/// A crate depending on the packaged types: builds a RunEvent and generated events of every
+/// kind, and checks that each parses, writes back to the same JSON value and validates.
+const DOWNSTREAM_MAIN: &str = r#"//! A downstream crate built against the packaged openlineage-types.
+use openlineage_types::arb::{GenConfig, ValueGen};
+use openlineage_types::{Event, RunEvent, RunEventEventType, Tier, SPEC_TAG};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+fn main() {
+    let event = RunEvent::builder("https://example.com/downstream", "ns", "job")
+        .event_type(RunEventEventType::Complete)
+        .input("postgres://db:5432", "public.orders")
+        .output("s3://bucket", "reports/daily")
+        .build();
+    let json = serde_json::to_string(&event).expect("serialize");
+    let parsed = Event::from_json(&json).expect("parse");
+    assert_eq!(parsed, Event::Run(event));
+    assert!(parsed.validate(Tier::Facets).is_empty());
+    let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
+    let events = gen.any_event_value().expect("strategy");
+    let mut runner = TestRunner::deterministic();
+    let count = 200;
+    for _ in 0..count {
+        let value = events.new_tree(&mut runner).expect("tree").current();
+        let event = Event::from_json(&value.to_string()).expect("a generated event parses");
+        assert_eq!(serde_json::to_value(&event).expect("serialize"), value);
+        assert!(event.validate(Tier::Facets).is_empty());
+    }
+    println!("round-trip ok: 1 built and {count} generated events, spec {SPEC_TAG}");
+}
+"#;
+
+fn downstream_manifest(types_dir: &Path) -> String {
+    format!(
+        r#"[package]
+name = "openlineage-downstream-check"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+openlineage-types = {{ path = {path:?}, features = ["proptest"] }}
+proptest = "1"
+serde_json = "1"
+"#,
+        path = types_dir.to_string_lossy()
+    )
+}
+
+/// `package --check`: packages, then uses the packages from a folder with no spec snapshot above
+/// it: a downstream crate round-trips events, and `cargo install` builds `ol-conformance`,
+/// whose first run against its own reference server must pass.
+pub fn check(allow_dirty: bool) -> Result<i32> {
+    let root = root();
+    let packaged = package(allow_dirty)?;
+    let scratch = std::env::temp_dir().join(format!("ol-package-check-{}", std::process::id()));
+    if let Some(found) = snapshots_above(&scratch) {
+        bail!(
+            "{} is above the scratch folder {}; the check needs a place with no spec snapshot (set TMPDIR)",
+            found.display(),
+            scratch.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let result = check_in(&root, &scratch, &packaged);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
+    let extracted = scratch.join("packages");
+    for c in &packaged.crates {
+        extract(c, &extracted)?;
+    }
+    let dir_of = |name: &str| {
+        packaged
+            .members
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| extracted.join(m.stem()))
+            .with_context(|| format!("{name} was not packaged"))
+    };
+    let target = check_target(root);
+    // The workspace's lock file keeps third-party versions those of the verification builds.
+    let lock = root.join("Cargo.lock");
+
+    let downstream = scratch.join("downstream");
+    std::fs::create_dir_all(downstream.join("src"))?;
+    std::fs::write(
+        downstream.join("Cargo.toml"),
+        downstream_manifest(&dir_of("openlineage-types")?),
+    )?;
+    std::fs::write(downstream.join("src/main.rs"), DOWNSTREAM_MAIN)?;
+    std::fs::copy(&lock, downstream.join("Cargo.lock"))
+        .with_context(|| format!("cannot copy {}", lock.display()))?;
+    let out = cargo()
+        .args(["run", "-q", "--manifest-path"])
+        .arg(downstream.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&downstream)
+        .output()
+        .context("cannot run cargo for the downstream crate")?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !said.contains("round-trip ok") {
+        bail!(
+            "the downstream crate failed against the packaged openlineage-types:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    println!("downstream crate: {}", said.trim());
+
+    // Install from the package, with every sibling crate patched to its extracted package.
+    let conformance = dir_of(TOP)?;
+    std::fs::copy(&lock, conformance.join("Cargo.lock"))
+        .with_context(|| format!("cannot copy {}", lock.display()))?;
+    let install_root = scratch.join("install");
+    let mut install = cargo();
+    install
+        .args(["install", "--debug", "--locked", "--path"])
+        .arg(&conformance)
+        .arg("--root")
+        .arg(&install_root)
+        .arg("--target-dir")
+        .arg(&target);
+    for m in packaged.members.iter().filter(|m| m.name != TOP) {
+        install.arg("--config").arg(format!(
+            "patch.crates-io.{}.path={:?}",
+            m.name,
+            extracted.join(m.stem()).to_string_lossy()
+        ));
+    }
+    run(install.current_dir(scratch))?;
+    let bin = install_root.join("bin/ol-conformance");
+    let out = Command::new(&bin)
+        .args(["run", "--cases", "4", "--format", "json"])
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("{} printed no JSON report", bin.display()))?;
+    let failed: Vec<&str> = report["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["outcome"] == "fail")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    if !out.status.success() || !failed.is_empty() {
+        bail!("the installed ol-conformance failed against its own reference server: {failed:?}");
+    }
+    println!(
+        "installed ol-conformance from its package: {} checks judged against its own server",
+        report["results"].as_array().map_or(0, Vec::len)
+    );
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn package(name: &str, publish: Value, deps: Value) -> Value {
+        json!({"name": name, "version": "0.1.0", "publish": publish, "dependencies": deps})
+    }
+
+    fn path_dep(name: &str, kind: Value) -> Value {
+        json!({"name": name, "kind": kind, "path": format!("/w/{name}")})
+    }
+
+    #[test]
+    fn needed_members_follow_normal_and_build_path_dependencies() {
+        let metadata = json!({"packages": [
+            package("top", Value::Null, json!([
+                path_dep("types", Value::Null),
+                path_dep("diff", Value::Null),
+                path_dep("testkit", json!("dev")),
+                {"name": "serde", "kind": null, "req": "^1"},
+            ])),
+            package("types", Value::Null, json!([path_dep("codegen", json!("build"))])),
+            package("diff", Value::Null, json!([path_dep("codegen", Value::Null)])),
+            package("codegen", Value::Null, json!([])),
+            package("testkit", json!([]), json!([])),
+            package("xtask", json!([]), json!([path_dep("codegen", Value::Null)])),
+        ]});
+        let names: Vec<String> = needed_members(&metadata, "top")
+            .expect("members")
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        assert_eq!(names, ["codegen", "types", "diff", "top"]);
+    }
+
+    #[test]
+    fn a_needed_crate_that_cannot_be_published_is_an_error() {
+        let metadata = json!({"packages": [
+            package("top", Value::Null, json!([path_dep("private", Value::Null)])),
+            package("private", json!([]), json!([])),
+        ]});
+        let err = needed_members(&metadata, "top").expect_err("private is needed");
+        assert!(
+            err.to_string().contains("private is needed by top"),
+            "{err}"
+        );
+    }
+
+    /// The real workspace: the conformance tool's needs include the types crate and the code
+    /// generator its build script runs, and nothing publish = false.
+    #[test]
+    fn the_workspace_packages_the_generator_the_types_and_the_tool() {
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .current_dir(root())
+            .output()
+            .expect("cargo metadata");
+        let metadata: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+        let names: Vec<String> = needed_members(&metadata, TOP)
+            .expect("members")
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+        for name in ["openlineage-codegen", "openlineage-types", TOP] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+        assert_eq!(names.last().map(String::as_str), Some(TOP));
+        assert!(!names.iter().any(|n| n == "xtask"));
+    }
+
+    #[test]
+    fn the_snapshot_check_looks_at_every_folder_above() {
+        let scratch = std::env::temp_dir().join(format!("ol-above-{}", std::process::id()));
+        let deep = scratch.join("a/b/c");
+        std::fs::create_dir_all(&deep).expect("scratch");
+        assert_eq!(snapshots_above(&deep), None);
+        std::fs::create_dir_all(scratch.join("a/shared/openlineage-spec")).expect("snapshots");
+        assert_eq!(
+            snapshots_above(&deep),
+            Some(scratch.join("a/shared/openlineage-spec"))
+        );
+        std::fs::remove_dir_all(&scratch).ok();
+    }
+}
