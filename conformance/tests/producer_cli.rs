@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+/// The library's client: reqwest is built without a crypto provider, which it installs.
+fn client() -> reqwest::Client {
+    openlineage_conformance::runner::http_client(Duration::from_secs(10)).expect("HTTP client")
+}
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ol-conformance"))
 }
@@ -80,7 +85,7 @@ fn finish(
 #[tokio::test]
 async fn collect_answers_as_the_reference_server_and_stops_after_max_events() {
     let (child, base, stderr) = collect(&["--max-events", "3"]);
-    let http = reqwest::Client::new();
+    let http = client();
     let post = |path: &str, body: Value| {
         http.post(format!("{base}{path}"))
             .header("content-type", "application/json")
@@ -121,7 +126,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
     let (child, base, stderr) = collect(&["--until-idle", "1"]);
     let mut bad = event(RUN_A, "START", 0);
     bad.as_object_mut().map(|o| o.remove("producer"));
-    let answer = reqwest::Client::new()
+    let answer = client()
         .post(format!("{base}/lineage"))
         .header("content-type", "application/json")
         .body(bad.to_string())
@@ -134,7 +139,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         "rejected as the reference server rejects it"
     );
     // Refused before any event is read: recorded as invalid events all the same.
-    let plain = reqwest::Client::new()
+    let plain = client()
         .post(format!("{base}/lineage"))
         .header("content-type", "text/plain")
         .body(event(RUN_B, "START", 0).to_string())
@@ -142,7 +147,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         .await
         .expect("answer");
     assert_eq!(plain.status(), 415);
-    let not_array = reqwest::Client::new()
+    let not_array = client()
         .post(format!("{base}/lineage/batch"))
         .header("content-type", "application/json")
         .body(event(RUN_B, "START", 0).to_string())
