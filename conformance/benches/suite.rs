@@ -64,7 +64,8 @@ async fn ingest(validate: bool, events: &[String], batch: usize, concurrency: us
     )
     .await
     .expect("server");
-    let client = reqwest::Client::new();
+    let client = openlineage_conformance::runner::http_client(std::time::Duration::from_secs(30))
+        .expect("http client");
     let bodies: Vec<(String, usize)> = if batch <= 1 {
         events.iter().map(|e| (e.clone(), 1)).collect()
     } else {

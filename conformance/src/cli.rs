@@ -9,7 +9,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{EventKind, Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
 use std::time::Duration;
@@ -17,7 +17,8 @@ use std::time::Duration;
 use crate::checks::CHECKS;
 use crate::expectations::Expectations;
 use crate::mutate::{catalogue, Body};
-use crate::runner::{selected, RunOptions};
+use crate::runner::{RunOptions, Selection};
+pub use crate::seed::seeded_runner;
 use crate::server::ServerConfig;
 use crate::Error;
 
@@ -38,7 +39,7 @@ pub enum Command {
     /// Validate events from files (JSON, JSON lines, or `-` for stdin).
     Validate(ValidateArgs),
     /// Replay conformance cases against a server (the embedded reference server by default).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the reference server.
     Serve(ServeArgs),
     /// Receive events from a producer, answering as the reference server does, and check them
@@ -141,7 +142,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
     /// Send gzip-compressed request bodies.
-    #[arg(long)]
+    #[arg(long, overrides_with = "gzip")]
     pub gzip: bool,
     /// Seed for the generated cases (random when not given; always printed).
     #[arg(long)]
@@ -156,10 +157,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub exclude: Vec<String>,
     /// Print the selected checks (id, tier, description) and run nothing.
-    #[arg(long)]
+    #[arg(long, overrides_with = "list")]
     pub list: bool,
     /// Fail on should-tier findings too.
-    #[arg(long)]
+    #[arg(long, overrides_with = "strict")]
     pub strict: bool,
     /// Known failures of this target: lines of `check-id-or-glob = reason`.
     #[arg(long)]
@@ -167,7 +168,8 @@ pub struct RunArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Write the report here instead of stdout.
+    /// Write the report here instead of stdout. With `--format json` or `junit`, the human
+    /// report then goes to stderr.
     #[arg(long)]
     pub output: Option<PathBuf>,
     /// Consecutive timeouts after which the target counts as stalled and the run stops sending.
@@ -177,6 +179,20 @@ pub struct RunArgs {
     /// with other tools; secret header values are redacted.
     #[arg(long, value_name = "FILE")]
     pub save_requests: Option<PathBuf>,
+    /// Seconds all shrinking together may take; failures found are shrunk in parallel.
+    #[arg(long, default_value_t = 60.0)]
+    pub shrink_time: f64,
+    /// Failures shrunk at once (default: --concurrency); 1 shrinks one failure after another.
+    #[arg(long)]
+    pub shrink_jobs: Option<usize>,
+    /// Resend bodies that got no answer (crashed the target) more than twice, e.g. to shrink
+    /// a crash.
+    #[arg(long, overrides_with = "resend_crashes")]
+    pub resend_crashes: bool,
+    /// Where bodies over 64 KiB of failing requests are written for the report's curl
+    /// script to send (default: next to `--output`, else a folder in the temp directory).
+    #[arg(long, value_name = "DIR")]
+    pub bodies_dir: Option<PathBuf>,
 }
 
 /// Arguments of `serve`.
@@ -192,7 +208,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 32 * 1024 * 1024)]
     pub max_body: usize,
     /// Accept every well-formed event without schema validation (to measure its cost).
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_validate")]
     pub no_validate: bool,
 }
 
@@ -369,31 +385,36 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 /// `run`: replays the checks and writes the report; exit 0 pass, 1 fail, 2 unreachable.
 pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
-    let globs = |list: &[String]| {
-        list.iter()
-            .map(|g| {
-                glob::Pattern::new(g).map_err(|e| Error::Usage(format!("bad glob `{g}`: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let (include, exclude) = (globs(&args.include)?, globs(&args.exclude)?);
+    let selection = Selection::new(&args.include, &args.exclude)?;
     if args.list {
-        for c in CHECKS.iter().filter(|c| selected(c.id, &include, &exclude)) {
+        for c in CHECKS.iter().filter(|c| selection.selects(c.id)) {
             writeln!(out, "{}\t{}\t{}", c.id, c.tier, c.description)
                 .map_err(|e| Error::io("cannot write to stdout", e))?;
         }
         return Ok(0);
     }
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        return Err(Error::Usage(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            args.timeout
-        )));
-    }
-    if args.cases == 0 || args.concurrency == 0 || args.stall_after == 0 {
+    let seconds = |name: &str, value: f64| {
+        if value.is_finite() && value > 0.0 {
+            Ok(Duration::from_secs_f64(value))
+        } else {
+            Err(Error::Usage(format!(
+                "--{name} must be a positive number of seconds, not {value}"
+            )))
+        }
+    };
+    let timeout = seconds("timeout", args.timeout)?;
+    let shrink_time = seconds("shrink-time", args.shrink_time)?;
+    if args.cases == 0
+        || args.concurrency == 0
+        || args.stall_after == 0
+        || args.shrink_jobs == Some(0)
+    {
         return Err(Error::Usage(
-            "--cases, --concurrency and --stall-after must be at least 1".into(),
+            "--cases, --concurrency, --stall-after and --shrink-jobs must be at least 1".into(),
         ));
+    }
+    if let Some(t) = &args.target {
+        RunOptions::new(t)?;
     }
     let expectations = args
         .expectations
@@ -417,29 +438,32 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
             (Some(server), base)
         }
     };
-    if !target.starts_with("http://") && !target.starts_with("https://") {
-        return Err(Error::Usage(format!(
-            "--target must be an http or https URL, not `{target}`"
-        )));
-    }
-    let report = crate::runner::run(RunOptions {
-        target,
-        headers: args.headers.clone(),
-        timeout: Duration::from_secs_f64(args.timeout),
-        concurrency: args.concurrency,
-        gzip: args.gzip,
-        seed,
-        cases: args.cases,
-        include,
-        exclude,
-        strict: args.strict,
-        expectations,
-        stall_after: args.stall_after,
-        save_requests: args.save_requests.clone(),
-        progress: true,
-    })
-    .await;
-    let report = match report {
+    let bodies_dir = args.bodies_dir.clone().or_else(|| match &args.output {
+        Some(path) => {
+            let mut name = path.file_name().unwrap_or_default().to_os_string();
+            name.push(".bodies");
+            Some(path.with_file_name(name))
+        }
+        None => Some(std::env::temp_dir().join(format!("ol-conformance-bodies-{seed}"))),
+    });
+    let mut opts = RunOptions::new(&target)?;
+    opts.headers = args.headers.clone();
+    opts.timeout = timeout;
+    opts.concurrency = args.concurrency;
+    opts.gzip = args.gzip;
+    opts.seed = seed;
+    opts.cases = args.cases;
+    opts.selection = selection;
+    opts.strict = args.strict;
+    opts.expectations = expectations;
+    opts.stall_after = args.stall_after;
+    opts.save_requests = args.save_requests.clone();
+    opts.progress = true;
+    opts.shrink_time = shrink_time;
+    opts.shrink_jobs = args.shrink_jobs.unwrap_or(args.concurrency);
+    opts.resend_crashes = args.resend_crashes;
+    opts.bodies_dir = bodies_dir;
+    let report = match crate::runner::run(opts).await {
         Ok(r) => r,
         Err(Error::Unreachable(what)) => {
             eprintln!("ol-conformance: cannot reach the target {what}");
@@ -561,24 +585,6 @@ pub fn lint(args: &LintArgs, out: &mut impl Write) -> Result<u8, Error> {
     let report =
         crate::producer::lint::lint(&args.files, args.report.strict, expectations.as_ref())?;
     write_producer_report(&report, &args.report, out)
-}
-
-/// A proptest runner whose random choices follow `seed` only.
-pub fn seeded_runner(seed: u64) -> TestRunner {
-    // XorShift: cases need to be reproducible, not unpredictable, and ChaCha cost a tenth of
-    // generation time.
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    bytes[8..].copy_from_slice(&(!seed).to_le_bytes());
-    // No failure persistence: the runner is not a test, and cloning it (which proptest does
-    // for every lazily built alternative) would copy a boxed persistence object each time.
-    TestRunner::new_with_rng(
-        Config {
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
-    )
 }
 
 fn sample<T: std::fmt::Debug>(

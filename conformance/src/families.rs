@@ -1,5 +1,8 @@
-//! The check families: what each sends (strategies over the generators) and how each answer
-//! is judged, check by check. The engine in [`crate::runner`] sends the cases and keeps score.
+//! The check families, as data: each names the check it serves, the checks that ride along on
+//! its answers, the endpoint it needs, and its kinds of case. Case `n` of a family is of kind
+//! `n % kinds` (randomness within the kind), so every run covers every kind and a server with
+//! one fixed bug fails the same checks whatever the seed. How answers are judged is in
+//! [`crate::judge`]; the engine in [`crate::runner`] sends the cases and keeps score.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -7,105 +10,58 @@ use std::sync::Arc;
 use openlineage_types::arb::pick::one_of;
 use openlineage_types::arb::text::{text, ASCII_TEXT};
 use openlineage_types::arb::{GenConfig, ValueGen};
-use openlineage_types::{BatchResponse, BatchResponseStatus, EventKind};
+use openlineage_types::EventKind;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
+use crate::checks::id;
+use crate::judge::{self, Judge, Want};
 use crate::mutate::{catalogue, Body, Mutation, Tier as MTier};
 use crate::Error;
 
-/// Which endpoint a request goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
-    /// `POST {base}/lineage`.
-    Single,
-    /// `POST {base}/lineage/batch`.
-    Batch,
-}
+pub use crate::judge::Verdict;
+pub use crate::wire::{Endpoint, Input, Observed, Req};
 
-/// One request to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Req {
-    /// Where it goes.
-    pub endpoint: Endpoint,
-    /// The body, before any gzip.
-    pub body: Vec<u8>,
-    /// The Content-Type header.
-    pub content_type: &'static str,
-}
-
-impl Req {
-    fn single(body: Vec<u8>) -> Self {
-        Req {
-            endpoint: Endpoint::Single,
-            body,
-            content_type: "application/json",
-        }
-    }
-    fn batch(body: Vec<u8>) -> Self {
-        Req {
-            endpoint: Endpoint::Batch,
-            body,
-            content_type: "application/json",
-        }
-    }
-}
-
-/// What one case sends, and what the judge needs to know about it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Input {
-    /// Requests, sent in order.
-    pub requests: Vec<Req>,
-    /// For batches: which positions hold valid events.
-    pub valid: Vec<bool>,
-}
-
-/// What came back for one request.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observed {
-    /// HTTP status, if there was an answer.
-    pub status: Option<u16>,
-    /// Content-Type of the answer.
-    pub content_type: Option<String>,
-    /// The answer body, capped.
-    pub body: Vec<u8>,
-    /// Transport failure (timeout, reset, refused), if any.
-    pub error: Option<String>,
-    /// True when the request timed out.
-    pub timed_out: bool,
-    /// True when the request was not sent because the target had stopped answering.
-    pub skipped: bool,
-}
-
-/// A valid-event variant: check id, family name, and the change made to a valid RunEvent.
-type Variant = (&'static str, &'static str, fn(Value) -> Value);
-
-/// A check's verdict on one case.
-pub(crate) type Verdict = (&'static str, Result<(), String>);
-/// Judges are shared by the send workers, which judge each answer as it arrives.
-pub(crate) type Judge = Arc<dyn Fn(&Input, &[Observed]) -> Vec<Verdict> + Send + Sync>;
-
-/// A family of cases: a strategy for inputs and the checks that judge them.
+/// A family of cases.
 pub struct Family {
-    /// The family's name, for progress output.
+    /// The family's name (it also seeds the family's cases).
     pub name: &'static str,
-    /// The checks this family reports on (besides the transport and 5xx checks).
-    pub checks: Vec<&'static str>,
-    pub(crate) strategy: BoxedStrategy<Input>,
+    /// The check the family exists for; excluding it stops the family's cases being sent.
+    pub check: &'static str,
+    /// Other checks judged on the family's answers.
+    pub riders: Vec<&'static str>,
+    /// Where the family's requests go.
+    pub endpoint: Endpoint,
+    /// Fixed number of cases, for families where more would say nothing new.
+    pub fixed_cases: Option<usize>,
+    /// Whether failures are worth shrinking.
+    pub shrinks: bool,
+    /// The kinds of case, taken in turn.
+    pub(crate) kinds: Vec<BoxedStrategy<Input>>,
     pub(crate) judge: Judge,
 }
 
 impl Family {
-    /// One case is enough: the empty batch is always the same, and one large batch of
-    /// megabytes says what many would.
-    pub(crate) fn single_case(&self) -> bool {
-        matches!(self.name, "empty batch" | "large batches")
+    /// Every check the family reports on (besides the transport and 5xx checks).
+    pub fn checks(&self) -> impl Iterator<Item = &'static str> + '_ {
+        std::iter::once(self.check).chain(self.riders.iter().copied())
     }
 
-    /// Whether failures are worth shrinking. The large batch's size is the point, and each
-    /// step would resend megabytes.
-    pub(crate) fn shrinks(&self) -> bool {
-        self.name != "large batches"
+    /// How many kinds of case the family has.
+    pub fn kind_count(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Cases to send when `cases` per family are asked for: never fewer than the kinds, so
+    /// each kind is covered.
+    pub fn case_count(&self, cases: usize) -> usize {
+        self.fixed_cases
+            .unwrap_or_else(|| cases.max(self.kinds.len()))
+    }
+
+    /// The strategy of case number `case`.
+    pub(crate) fn strategy(&self, case: usize) -> &BoxedStrategy<Input> {
+        &self.kinds[case % self.kinds.len()]
     }
 }
 
@@ -113,27 +69,183 @@ fn body_of(v: &Value) -> Vec<u8> {
     v.to_string().into_bytes()
 }
 
-fn is_2xx(o: &Observed) -> bool {
-    o.status.is_some_and(|s| (200..300).contains(&s))
-}
-
-fn is_4xx(o: &Observed) -> bool {
-    o.status.is_some_and(|s| (400..500).contains(&s))
-}
-
-fn status_text(o: &Observed) -> String {
-    match (o.status, &o.error) {
-        (Some(s), _) => format!("status {s}"),
-        (None, Some(e)) => format!("no answer ({e})"),
-        (None, None) => "no answer".into(),
+/// Removes `_deleted` facet markers: whether a server must take them for every facet is a spec
+/// ambiguity with a check of its own, so no other family may carry one.
+pub fn strip_deleted(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, item| !item.get("_deleted").is_some_and(|d| d == &json!(true)));
+            map.values_mut().for_each(strip_deleted);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_deleted),
+        _ => {}
     }
 }
 
-fn expect(cond: bool, message: impl FnOnce() -> String) -> Result<(), String> {
-    if cond {
-        Ok(())
+/// Puts the edges that have checks of their own into one plain form, so a server with one
+/// such bug fails that check alone, whatever the seed: no `_deleted` markers, eventTime in
+/// milliseconds with `Z`, the pinned core schemaURL, an eventType on every RunEvent, and
+/// lower-case run ids.
+pub fn normalise(v: &mut Value) {
+    strip_deleted(v);
+    if let Some(t) = v.get("eventTime").and_then(Value::as_str) {
+        if t.len() >= 19 && t.is_char_boundary(19) {
+            v["eventTime"] = json!(format!("{}.000Z", &t[..19]));
+        }
+    }
+    let kind = if v.get("run").is_some() {
+        "RunEvent"
+    } else if v.get("dataset").is_some() {
+        "DatasetEvent"
     } else {
-        Err(message())
+        "JobEvent"
+    };
+    if v.get("schemaURL").is_some() {
+        v["schemaURL"] = json!(format!(
+            "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/{kind}"
+        ));
+    }
+    if v.get("run").is_some() && v.get("eventType").is_none() {
+        v["eventType"] = json!("START");
+    }
+    if let Some(id) = v.pointer_mut("/run/runId") {
+        if let Some(lower) = id.as_str().map(str::to_ascii_lowercase) {
+            *id = json!(lower);
+        }
+    }
+}
+
+/// Valid events of `kind`, normalised ([`normalise`]).
+fn clean(gen: &ValueGen, kind: EventKind) -> Result<BoxedStrategy<Value>, Error> {
+    Ok(gen
+        .event_value(kind)?
+        .prop_map(|mut v| {
+            normalise(&mut v);
+            v
+        })
+        .boxed())
+}
+
+/// Every eventType a RunEvent may carry.
+pub const EVENT_TYPES: [&str; 6] = ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"];
+
+/// Every published version of the core schema, with the pointer style of its era.
+const CORE_VERSIONS: [(&str, &str); 9] = [
+    ("1-0-0", "definitions"),
+    ("1-0-1", "definitions"),
+    ("1-0-2", "definitions"),
+    ("1-0-3", "definitions"),
+    ("1-0-4", "definitions"),
+    ("1-0-5", "definitions"),
+    ("2-0-0", "$defs"),
+    ("2-0-1", "$defs"),
+    ("2-0-2", "$defs"),
+];
+
+/// A family of single valid events: each kind changes a clean RunEvent (`base`) its own way.
+fn valid_variants(
+    name: &'static str,
+    check: &'static str,
+    riders: Vec<&'static str>,
+    base: &BoxedStrategy<Value>,
+    kinds: Vec<(String, Change)>,
+) -> Family {
+    let kinds = kinds
+        .into_iter()
+        .map(|(label, make)| {
+            let make = Arc::new(make);
+            base.clone()
+                .prop_map(move |v| Input::one(label.clone(), make(v), vec![true]))
+                .boxed()
+        })
+        .collect();
+    Family {
+        name,
+        check,
+        judge: judge::status(check, Want::Accept, riders.contains(&id::STATUS_200)),
+        riders,
+        endpoint: Endpoint::Single,
+        fixed_cases: None,
+        shrinks: true,
+        kinds,
+    }
+}
+
+type Change = Box<dyn Fn(Value) -> Req + Send + Sync>;
+
+fn change(f: impl Fn(&mut Value) + Send + Sync + 'static) -> Change {
+    Box::new(move |mut v| {
+        f(&mut v);
+        Req::single(body_of(&v))
+    })
+}
+
+/// A lifecycle: (eventType, position in the run's own timeline), in delivery order.
+type Lifecycle = &'static [(&'static str, u32)];
+
+const IN_ORDER: [Lifecycle; 4] = [
+    &[("START", 0), ("RUNNING", 1), ("COMPLETE", 2)],
+    &[("START", 0), ("FAIL", 1)],
+    &[("START", 0), ("OTHER", 1), ("ABORT", 2)],
+    &[
+        ("START", 0),
+        ("RUNNING", 1),
+        ("RUNNING", 2),
+        ("COMPLETE", 3),
+    ],
+];
+const OUT_OF_ORDER: [Lifecycle; 3] = [
+    &[("COMPLETE", 1), ("START", 0)],
+    &[("RUNNING", 1), ("START", 0), ("COMPLETE", 2)],
+    &[("FAIL", 2), ("RUNNING", 1), ("START", 0)],
+];
+const REPEATED: [Lifecycle; 2] = [
+    &[("START", 0), ("START", 0), ("COMPLETE", 1), ("COMPLETE", 1)],
+    &[
+        ("START", 0),
+        ("RUNNING", 1),
+        ("RUNNING", 1),
+        ("FAIL", 2),
+        ("FAIL", 2),
+    ],
+];
+
+fn lifecycle_family(
+    name: &'static str,
+    check: &'static str,
+    base: &BoxedStrategy<Value>,
+    lifecycles: &[Lifecycle],
+) -> Family {
+    let kinds = lifecycles
+        .iter()
+        .map(|&steps| {
+            let label = steps.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" ");
+            base.clone()
+                .prop_map(move |v| Input {
+                    label: label.clone(),
+                    requests: steps
+                        .iter()
+                        .map(|(event_type, at)| {
+                            let mut e = v.clone();
+                            e["eventType"] = json!(event_type);
+                            e["eventTime"] = json!(format!("2024-06-01T12:00:{at:02}.000Z"));
+                            Req::single(body_of(&e))
+                        })
+                        .collect(),
+                    valid: vec![true; steps.len()],
+                })
+                .boxed()
+        })
+        .collect();
+    Family {
+        name,
+        check,
+        riders: vec![],
+        endpoint: Endpoint::Single,
+        fixed_cases: None,
+        shrinks: true,
+        kinds,
+        judge: judge::status(check, Want::Accept, false),
     }
 }
 
@@ -141,250 +253,438 @@ fn expect(cond: bool, message: impl FnOnce() -> String) -> Result<(), String> {
 pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     let small = ValueGen::new(GenConfig::SMALL)?;
     let mut out = Vec::new();
-    let single = |v: Value| Input {
-        requests: vec![Req::single(body_of(&v))],
-        valid: vec![true],
-    };
-    let accepted = |id: &'static str| -> Judge { Arc::new(move |_, o| accept_judge(id, o)) };
-    for (kind, id, name) in [
-        (
-            EventKind::Run,
-            "single.valid.run.accepted",
-            "valid RunEvents",
-        ),
-        (
-            EventKind::Dataset,
-            "single.valid.dataset.accepted",
-            "valid DatasetEvents",
-        ),
-        (
-            EventKind::Job,
-            "single.valid.job.accepted",
-            "valid JobEvents",
-        ),
+    let single = |label: &str, v: &Value| Input::one(label, Req::single(body_of(v)), vec![true]);
+    // Generated valid events of each kind; RunEvents take every eventType in turn.
+    for (kind, check, name) in [
+        (EventKind::Run, id::VALID_RUN, "valid RunEvents"),
+        (EventKind::Dataset, id::VALID_DATASET, "valid DatasetEvents"),
+        (EventKind::Job, id::VALID_JOB, "valid JobEvents"),
     ] {
+        let base = clean(gen, kind)?;
+        let kinds = if kind == EventKind::Run {
+            EVENT_TYPES
+                .iter()
+                .map(|t| {
+                    base.clone()
+                        .prop_map(move |mut v| {
+                            v["eventType"] = json!(t);
+                            single(t, &v)
+                        })
+                        .boxed()
+                })
+                .collect()
+        } else {
+            vec![base.prop_map(move |v| single(name, &v)).boxed()]
+        };
         out.push(Family {
             name,
-            checks: vec![id, "single.valid.status_200"],
-            strategy: gen.event_value(kind)?.prop_map(single).boxed(),
-            judge: accepted(id),
+            check,
+            riders: vec![id::STATUS_200],
+            endpoint: Endpoint::Single,
+            fixed_cases: None,
+            shrinks: true,
+            kinds,
+            judge: judge::status(check, Want::Accept, true),
         });
     }
-    let run = || small.event_value(EventKind::Run);
-    let variants: [Variant; 6] = [
-        (
-            "single.valid.custom_facets.accepted",
-            "custom facets",
-            |mut v| {
-                v["run"]["facets"]["acme_custom"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "anything": {"nested": [1, "two", null]}});
-                v["job"]["facets"]["acme_job"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Job.json", "owner": "team"});
-                v
-            },
-        ),
-        (
-            "single.valid.unknown_fields.accepted",
-            "unknown fields",
-            |mut v| {
+    let run = clean(&small, EventKind::Run)?;
+    let status_200 = || vec![id::STATUS_200];
+    out.push(valid_variants(
+        "custom facets",
+        id::CUSTOM_FACETS,
+        status_200(),
+        &run,
+        vec![("custom run and job facets".into(), change(|v| {
+            v["run"]["facets"]["acme_custom"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "anything": {"nested": [1, "two", null]}});
+            v["job"]["facets"]["acme_job"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Job.json", "owner": "team"});
+        }))],
+    ));
+    out.push(valid_variants(
+        "unknown fields",
+        id::UNKNOWN_FIELDS,
+        status_200(),
+        &run,
+        vec![(
+            "unknown fields".into(),
+            change(|v| {
                 v["x-conformance"] = json!({"note": "unknown top-level field"});
                 v["run"]["x-conformance"] = json!(1);
                 v["job"]["x-conformance"] = json!([true]);
-                v
-            },
-        ),
-        (
-            "single.valid.no_event_type.accepted",
-            "no eventType",
-            |mut v| {
+            }),
+        )],
+    ));
+    out.push(valid_variants(
+        "no eventType",
+        id::NO_EVENT_TYPE,
+        status_200(),
+        &run,
+        vec![(
+            "no eventType".into(),
+            change(|v| {
                 if let Some(o) = v.as_object_mut() {
                     o.remove("eventType");
                 }
-                v
-            },
-        ),
-        (
-            "single.valid.offset_time.accepted",
-            "offset eventTime",
-            |mut v| {
-                v["eventTime"] = json!("2024-06-01T12:34:56.789+05:30");
-                v
-            },
-        ),
-        ("single.valid.uuid_v7.accepted", "UUIDv7 run id", |mut v| {
-            v["run"]["runId"] = json!("0190d5a4-7c6c-7b8e-9f00-3a5c1e2d4b6f");
-            v
-        }),
-        (
-            "single.valid.deleted_facet.accepted",
-            "_deleted facet",
-            |mut v| {
-                v["job"]["facets"]["sql"] = json!({"_producer": "https://example.com/p", "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json", "_deleted": true});
-                v
-            },
-        ),
-    ];
-    for (id, name, f) in variants {
-        out.push(Family {
-            name,
-            checks: vec![id, "single.valid.status_200"],
-            strategy: run()?.prop_map(move |v| single(f(v))).boxed(),
-            judge: accepted(id),
-        });
-    }
-    out.push(Family {
-        name: "duplicate delivery",
-        checks: vec!["single.duplicate_delivery.accepted"],
-        strategy: run()?
-            .prop_map(|v| Input {
-                requests: vec![Req::single(body_of(&v)), Req::single(body_of(&v))],
-                valid: vec![true, true],
+            }),
+        )],
+    ));
+    let times = |list: &[&'static str]| -> Vec<(String, Change)> {
+        list.iter()
+            .map(|&t| {
+                let label = format!("eventTime {t}");
+                (label, change(move |v| v["eventTime"] = json!(t)))
             })
-            .boxed(),
-        judge: Arc::new(|_, o| {
-            vec![(
-                "single.duplicate_delivery.accepted",
-                expect(o.len() == 2 && o.iter().all(is_2xx), || {
-                    format!(
-                        "expected 2xx twice, got {}",
-                        o.iter().map(status_text).collect::<Vec<_>>().join(" then ")
-                    )
-                }),
-            )]
-        }),
-    });
-    out.push(Family {
-        name: "wrong content type",
-        checks: vec!["single.content_type.handled"],
-        strategy: run()?
-            .prop_map(|v| Input {
-                requests: vec![Req {
-                    endpoint: Endpoint::Single,
-                    body: body_of(&v),
-                    content_type: "text/plain",
-                }],
-                valid: vec![true],
-            })
-            .boxed(),
-        judge: Arc::new(|_, o| {
-            vec![(
-                "single.content_type.handled",
-                expect(o[0].status.is_some_and(|s| s < 500), || {
-                    format!(
-                        "expected 2xx or 4xx for text/plain, got {}",
-                        status_text(&o[0])
-                    )
-                }),
-            )]
-        }),
-    });
-    // Invalid events, one family per group of mutations.
-    let mutations = catalogue(gen);
-    let group = |m: &Mutation| -> &'static str {
-        match (m.tier, m.id.split('.').next().unwrap_or("")) {
-            (MTier::Malformed, _) => "single.malformed.rejected",
-            (MTier::Formats, _) => "single.invalid.format.rejected",
-            (MTier::Facets, _) => "single.invalid.facet_schema.rejected",
-            (MTier::Core, "missing") => "single.invalid.missing.rejected",
-            (MTier::Core, "type") if m.id == "type.facet" => "single.invalid.facet_base.rejected",
-            (MTier::Core, "type") => "single.invalid.type.rejected",
-            (MTier::Core, "enum") => "single.invalid.enum.rejected",
-            (MTier::Core, "shape") => "single.invalid.shape.rejected",
-            (MTier::Core, "body") => "single.invalid.body.rejected",
-            (MTier::Core, _) => "single.invalid.facet_base.rejected",
-        }
+            .collect()
     };
-    // One valid-event strategy per kind, shared by every mutation.
+    out.push(valid_variants(
+        "offset eventTime",
+        id::OFFSET_TIME,
+        status_200(),
+        &run,
+        times(&[
+            "2024-06-01T12:34:56.789+05:30",
+            "2024-06-01T12:34:56.789-08:00",
+        ]),
+    ));
+    out.push(valid_variants(
+        "eventTime precision",
+        id::TIME_PRECISION,
+        status_200(),
+        &run,
+        times(&[
+            "2024-06-01T12:34:56Z",
+            "2024-06-01T12:34:56.1Z",
+            "2024-06-01T12:34:56.123456Z",
+            "2024-06-01T12:34:56.123456789Z",
+            "2024-06-01T12:34:56.123456789+02:00",
+        ]),
+    ));
+    out.push(valid_variants(
+        "schemaURL versions",
+        id::SCHEMA_URL,
+        status_200(),
+        &run,
+        CORE_VERSIONS
+            .iter()
+            .map(|&(version, defs)| {
+                let url = format!(
+                    "https://openlineage.io/spec/{version}/OpenLineage.json#/{defs}/RunEvent"
+                );
+                (
+                    format!("schemaURL {version}"),
+                    change(move |v| v["schemaURL"] = json!(url)),
+                )
+            })
+            .collect(),
+    ));
+    // A fresh UUIDv7 per case: a fixed one would make cases depend on each other on servers
+    // that track runs.
+    out.push(Family {
+        name: "UUIDv7 run id",
+        check: id::UUID_V7,
+        riders: status_200(),
+        endpoint: Endpoint::Single,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: vec![(run.clone(), any::<u64>(), any::<[u8; 10]>())
+            .prop_map(|(mut v, ms, random)| {
+                let id = uuid::Builder::from_unix_timestamp_millis(ms >> 16, &random).into_uuid();
+                v["run"]["runId"] = json!(id.to_string());
+                Input::one("UUIDv7", Req::single(body_of(&v)), vec![true])
+            })
+            .boxed()],
+        judge: judge::status(id::UUID_V7, Want::Accept, true),
+    });
+    out.push(lifecycle_family(
+        "lifecycle in order",
+        id::LIFECYCLE_IN_ORDER,
+        &run,
+        &IN_ORDER,
+    ));
+    out.push(lifecycle_family(
+        "lifecycle out of order",
+        id::LIFECYCLE_OUT_OF_ORDER,
+        &run,
+        &OUT_OF_ORDER,
+    ));
+    out.push(lifecycle_family(
+        "duplicate delivery",
+        id::DUPLICATE_DELIVERY,
+        &run,
+        &REPEATED,
+    ));
+    // Request framing real clients vary.
+    let framed = |label: String, f: fn(&mut Req)| -> (String, Change) {
+        (
+            label,
+            Box::new(move |v: Value| {
+                let mut req = Req::single(body_of(&v));
+                f(&mut req);
+                req
+            }),
+        )
+    };
+    out.push(valid_variants(
+        "wrong content type",
+        id::CONTENT_TYPE,
+        vec![],
+        &run,
+        vec![framed("text/plain".into(), |r| {
+            r.content_type = "text/plain"
+        })],
+    ));
+    if let Some(f) = out.last_mut() {
+        f.judge = judge::status(id::CONTENT_TYPE, Want::Below500, false);
+    }
+    out.push(valid_variants(
+        "content type parameters",
+        id::CONTENT_TYPE_PARAMS,
+        vec![],
+        &run,
+        vec![
+            framed("charset=utf-8".into(), |r| {
+                r.content_type = "application/json; charset=utf-8"
+            }),
+            framed("charset=UTF-8 without a space".into(), |r| {
+                r.content_type = "application/json;charset=UTF-8"
+            }),
+            framed("quoted charset".into(), |r| {
+                r.content_type = "application/json; charset=\"utf-8\""
+            }),
+            framed("upper-case media type".into(), |r| {
+                r.content_type = "Application/JSON"
+            }),
+        ],
+    ));
+    out.push(valid_variants(
+        "chunked transfer coding",
+        id::CHUNKED,
+        vec![],
+        &run,
+        vec![
+            framed("one chunk".into(), |r| r.chunked = Some(usize::MAX)),
+            framed("64-byte chunks".into(), |r| r.chunked = Some(64)),
+        ],
+    ));
+    out.push(valid_variants(
+        "content encodings",
+        id::CONTENT_ENCODING,
+        vec![],
+        &run,
+        vec![
+            framed("gzip".into(), |r| r.content_encoding = Some("gzip")),
+            framed("identity".into(), |r| r.content_encoding = Some("identity")),
+        ],
+    ));
+    if let Some(f) = out.last_mut() {
+        f.judge = Arc::new(judge::content_encoding);
+    }
+    // The one home of the `_deleted` ambiguity.
+    out.push(valid_variants(
+        "_deleted facet",
+        id::DELETED_FACET,
+        vec![],
+        &run,
+        vec![
+            ("_deleted job facet".into(), change(|v| {
+                v["job"]["facets"]["sql"] = json!({"_producer": "https://example.com/p", "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json", "_deleted": true});
+            })),
+            ("_deleted run facet".into(), change(|v| {
+                v["run"]["facets"]["nominalTime"] = json!({"_producer": "https://example.com/p", "_schemaURL": "https://openlineage.io/spec/facets/1-0-1/NominalTimeRunFacet.json", "_deleted": true});
+            })),
+        ],
+    ));
+    // Invalid events: one family per check, one kind per mutation.
+    let mutations = catalogue(gen);
     let mut bases = BTreeMap::new();
     for kind in [EventKind::Run, EventKind::Dataset, EventKind::Job] {
-        bases.insert(kind, small.event_value(kind)?);
+        bases.insert(kind, clean(&small, kind)?);
     }
     let mutated = |m: &Mutation| m.strategy_on(bases[&m.base].clone(), &small);
     let mut groups: BTreeMap<&'static str, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
     for m in &mutations {
+        let label = m.id.clone();
         let s = mutated(m)?
-            .prop_map(|mutated| Input {
-                requests: vec![Req::single(mutated.body.to_bytes())],
-                valid: vec![false],
+            .prop_map(move |mutated| {
+                let body = match mutated.body {
+                    Body::Json(mut v) => {
+                        strip_deleted(&mut v);
+                        body_of(&v)
+                    }
+                    raw => raw.to_bytes(),
+                };
+                Input::one(label.clone(), Req::single(body), vec![false])
             })
             .boxed();
-        groups.entry(group(m)).or_default().push(s);
+        groups.entry(m.check).or_default().push(s);
     }
-    for (id, strategies) in groups {
-        let judge: Judge = Arc::new(move |_, o| reject_judge(id, o));
+    for (check, kinds) in groups {
+        let strict =
+            crate::checks::find(check).is_some_and(|c| c.tier == crate::checks::CheckTier::Strict);
+        let riders = if strict {
+            vec![]
+        } else {
+            vec![id::INVALID_STATUS]
+        };
         out.push(Family {
-            name: id,
-            checks: vec![id, "single.invalid.status_code"],
-            strategy: one_of(strategies).boxed(),
-            judge,
+            name: check,
+            check,
+            judge: judge::status(check, Want::Reject, !strict),
+            riders,
+            endpoint: Endpoint::Single,
+            fixed_cases: None,
+            shrinks: true,
+            kinds,
         });
     }
-    // Batches.
-    let valid_event = small.any_event_value()?;
+    batch_families(gen, &small, &mutations, &mutated, &mut out)?;
+    Ok(out)
+}
+
+/// RunEvents in a batch take every eventType in turn.
+fn typed(mut events: Vec<Value>) -> Vec<Value> {
+    for (i, e) in events
+        .iter_mut()
+        .filter(|e| e.get("run").is_some())
+        .enumerate()
+    {
+        e["eventType"] = json!(EVENT_TYPES[i % EVENT_TYPES.len()]);
+    }
+    events
+}
+
+fn batch_families(
+    gen: &ValueGen,
+    small: &ValueGen,
+    mutations: &[Mutation],
+    mutated: &dyn Fn(&Mutation) -> Result<BoxedStrategy<crate::mutate::Mutated>, Error>,
+    out: &mut Vec<Family>,
+) -> Result<(), Error> {
+    let any_valid = small
+        .any_event_value()?
+        .prop_map(|mut v| {
+            normalise(&mut v);
+            v
+        })
+        .boxed();
+    let valid_batch = |label: &'static str, events: BoxedStrategy<Value>, min: usize| {
+        proptest::collection::vec(events, min..=10)
+            .prop_map(move |events| {
+                let events = typed(events);
+                Input::one(
+                    label,
+                    Req::batch(body_of(&Value::Array(events.clone()))),
+                    vec![true; events.len()],
+                )
+            })
+            .boxed()
+    };
     out.push(Family {
         name: "valid batches",
-        checks: vec![
-            "batch.valid.accepted",
-            "batch.valid.status_code",
-            "batch.response.schema",
+        check: id::BATCH_VALID,
+        riders: vec![id::BATCH_STATUS, id::RESPONSE_SCHEMA],
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: vec![
+            valid_batch("every event kind", any_valid.clone(), 6),
+            valid_batch("DatasetEvents", clean(small, EventKind::Dataset)?, 1),
+            valid_batch("JobEvents", clean(small, EventKind::Job)?, 1),
         ],
-        strategy: proptest::collection::vec(valid_event.clone(), 1..=10)
-            .prop_map(|events| Input {
-                valid: vec![true; events.len()],
-                requests: vec![Req::batch(body_of(&Value::Array(events)))],
-            })
-            .boxed(),
-        judge: Arc::new(|input, o| valid_batch_judge("batch.valid.accepted", input, o)),
+        judge: Arc::new(|input, o| judge::valid_batch(id::BATCH_VALID, input, o)),
     });
-    let core_invalid: Vec<BoxedStrategy<Value>> = mutations
-        .iter()
-        .filter(|m| m.tier == MTier::Core)
-        .map(|m| {
-            mutated(m).map(|s| {
-                s.prop_filter_map("JSON body", |mutated| match mutated.body {
-                    Body::Json(v) => Some(v),
-                    Body::Raw(_) => None,
-                })
-                .boxed()
+    // Invalid batch items, one group per core check.
+    let mut invalid: BTreeMap<&'static str, Vec<BoxedStrategy<Value>>> = BTreeMap::new();
+    for m in mutations.iter().filter(|m| m.tier == MTier::Core) {
+        let s = mutated(m)?
+            .prop_filter_map("JSON body", |mutated| match mutated.body {
+                Body::Json(mut v) => {
+                    strip_deleted(&mut v);
+                    Some(v)
+                }
+                Body::Raw(_) => None,
             })
-        })
-        .collect::<Result<_, _>>()?;
-    let invalid_event = one_of(core_invalid).boxed();
-    let item = one_of(vec![
-        valid_event.clone().prop_map(|v| (true, v)).boxed(),
-        invalid_event.prop_map(|v| (false, v)).boxed(),
-    ]);
+            .boxed();
+        invalid.entry(m.check).or_default().push(s);
+    }
+    let mut mixed_kinds = Vec::new();
+    let mut failed_kinds = Vec::new();
+    for (check, strategies) in invalid {
+        let label = check
+            .trim_start_matches("single.invalid.")
+            .trim_end_matches(".rejected");
+        let bad = one_of(strategies).boxed();
+        let item = one_of(vec![
+            any_valid.clone().prop_map(|v| (true, v)).boxed(),
+            bad.clone().prop_map(|v| (false, v)).boxed(),
+        ]);
+        mixed_kinds.push(
+            proptest::collection::vec(item, 2..=12)
+                .prop_filter("a mixed batch has both", |items| {
+                    items.iter().any(|(ok, _)| *ok) && items.iter().any(|(ok, _)| !*ok)
+                })
+                .prop_map(move |items| Input {
+                    label: format!("invalid: {label}"),
+                    valid: items.iter().map(|(ok, _)| *ok).collect(),
+                    requests: vec![Req::batch(body_of(&Value::Array(
+                        items.into_iter().map(|(_, v)| v).collect(),
+                    )))],
+                })
+                .boxed(),
+        );
+        failed_kinds.push(
+            proptest::collection::vec(bad, 1..=6)
+                .prop_map(move |items| {
+                    Input::one(
+                        format!("invalid: {label}"),
+                        Req::batch(body_of(&Value::Array(items.clone()))),
+                        vec![false; items.len()],
+                    )
+                })
+                .boxed(),
+        );
+    }
     out.push(Family {
         name: "mixed batches",
-        checks: vec![
-            "batch.mixed.summary",
-            "batch.mixed.status",
-            "batch.mixed.failed_indices",
-            "batch.mixed.valid_counted",
-            "batch.mixed.retriable",
-            "batch.mixed.answered_200",
-            "batch.response.schema",
+        check: id::MIXED_SUMMARY,
+        riders: vec![
+            id::MIXED_STATUS,
+            id::MIXED_INDICES,
+            id::MIXED_VALID_COUNTED,
+            id::MIXED_RETRIABLE,
+            id::MIXED_200,
+            id::RESPONSE_SCHEMA,
+            id::NOT_RETRIABLE,
         ],
-        strategy: proptest::collection::vec(item, 2..=12)
-            .prop_filter("a mixed batch has both", |items| {
-                items.iter().any(|(ok, _)| *ok) && items.iter().any(|(ok, _)| !*ok)
-            })
-            .prop_map(|items| Input {
-                valid: items.iter().map(|(ok, _)| *ok).collect(),
-                requests: vec![Req::batch(body_of(&Value::Array(
-                    items.into_iter().map(|(_, v)| v).collect(),
-                )))],
-            })
-            .boxed(),
-        judge: Arc::new(mixed_batch_judge),
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: mixed_kinds,
+        judge: Arc::new(judge::mixed_batch),
+    });
+    out.push(Family {
+        name: "all-failed batches",
+        check: id::ALL_FAILED,
+        riders: vec![id::RESPONSE_SCHEMA, id::NOT_RETRIABLE],
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: failed_kinds,
+        judge: Arc::new(judge::all_failed_batch),
     });
     // Hundreds of events and megabytes: 300 typical RunEvents, every fifth carrying a custom
     // facet with about 40 kB of text (as a long SQL query or an embedded document would).
-    // Bulk text keeps the body large without making generation or validation slow.
-    let medium = gen.event_value(EventKind::Run)?;
+    // Bulk text keeps the body large without making generation or validation slow. One case
+    // says what many would, and shrinking would resend megabytes for each step.
+    let medium = clean(gen, EventKind::Run)?;
     let bulk = text(&ASCII_TEXT, 64..=64).prop_map(|fragment| fragment.repeat(640));
     out.push(Family {
         name: "large batches",
-        checks: vec!["batch.large.accepted", "batch.response.schema"],
-        strategy: (proptest::collection::vec(medium, 300..=300), bulk)
+        check: id::LARGE,
+        riders: vec![id::RESPONSE_SCHEMA],
+        endpoint: Endpoint::Batch,
+        fixed_cases: Some(1),
+        shrinks: false,
+        kinds: vec![(proptest::collection::vec(medium, 300..=300), bulk)
             .prop_map(|(mut events, bulk)| {
                 for event in events.iter_mut().step_by(5) {
                     event["job"]["facets"]["conformance_bulk"] = json!({
@@ -393,320 +693,80 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                         "text": bulk,
                     });
                 }
-                events
+                let events = typed(events);
+                Input::one(
+                    "300 RunEvents",
+                    Req::batch(body_of(&Value::Array(events.clone()))),
+                    vec![true; events.len()],
+                )
             })
-            .prop_map(|events| Input {
-                valid: vec![true; events.len()],
-                requests: vec![Req::batch(body_of(&Value::Array(events)))],
-            })
-            .boxed(),
-        judge: Arc::new(|input, o| valid_batch_judge("batch.large.accepted", input, o)),
+            .boxed()],
+        judge: Arc::new(|input, o| judge::valid_batch(id::LARGE, input, o)),
     });
     out.push(Family {
         name: "empty batch",
-        checks: vec!["batch.empty.handled"],
-        strategy: Just(Input {
-            requests: vec![Req::batch(b"[]".to_vec())],
-            valid: vec![],
-        })
-        .boxed(),
-        judge: Arc::new(|_, o| {
-            vec![(
-                "batch.empty.handled",
-                expect(o[0].status.is_some_and(|s| s < 500), || {
-                    format!(
-                        "expected an answer below 500 for [], got {}",
-                        status_text(&o[0])
-                    )
-                }),
-            )]
-        }),
+        check: id::EMPTY,
+        riders: vec![],
+        endpoint: Endpoint::Batch,
+        fixed_cases: Some(1),
+        shrinks: false,
+        kinds: vec![Just(Input::one("[]", Req::batch(b"[]".to_vec()), vec![])).boxed()],
+        judge: judge::status(id::EMPTY, Want::Below500, false),
     });
     out.push(Family {
         name: "non-array batch",
-        checks: vec!["batch.not_array.rejected"],
-        strategy: valid_event
+        check: id::NOT_ARRAY,
+        riders: vec![],
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: vec![any_valid
             .clone()
-            .prop_map(|v| Input {
-                requests: vec![Req::batch(body_of(&v))],
-                valid: vec![],
-            })
-            .boxed(),
-        judge: Arc::new(|_, o| {
-            vec![(
-                "batch.not_array.rejected",
-                expect(is_4xx(&o[0]), || {
-                    format!(
-                        "expected 4xx for an object body, got {}",
-                        status_text(&o[0])
-                    )
-                }),
-            )]
-        }),
+            .prop_map(|v| Input::one("one event object", Req::batch(body_of(&v)), vec![]))
+            .boxed()],
+        judge: judge::status(id::NOT_ARRAY, Want::Reject, false),
     });
+    let cut = |events: Vec<Value>| {
+        let text = Value::Array(events).to_string();
+        text.as_bytes()[..text.len() / 2].to_vec()
+    };
     out.push(Family {
         name: "malformed batch",
-        checks: vec!["batch.malformed.rejected"],
-        strategy: proptest::collection::vec(valid_event, 1..=4)
-            .prop_map(|events| {
-                let text = Value::Array(events).to_string();
-                Input {
-                    requests: vec![Req::batch(text.as_bytes()[..text.len() / 2].to_vec())],
-                    valid: vec![],
-                }
-            })
-            .boxed(),
-        judge: Arc::new(|_, o| {
-            vec![(
-                "batch.malformed.rejected",
-                expect(is_4xx(&o[0]), || {
-                    format!(
-                        "expected 4xx for truncated JSON, got {}",
-                        status_text(&o[0])
+        check: id::BATCH_MALFORMED,
+        riders: vec![],
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: vec![
+            proptest::collection::vec(any_valid.clone(), 1..=4)
+                .prop_map(move |events| Input::one("truncated", Req::batch(cut(events)), vec![]))
+                .boxed(),
+            proptest::collection::vec(any_valid, 1..=4)
+                .prop_map(|events| {
+                    let text = Value::Array(events).to_string();
+                    Input::one(
+                        "content after the array",
+                        Req::batch(format!("{text} trailing").into_bytes()),
+                        vec![],
                     )
-                }),
-            )]
-        }),
+                })
+                .boxed(),
+            Just(Input::one("empty body", Req::batch(Vec::new()), vec![])).boxed(),
+        ],
+        judge: judge::status(id::BATCH_MALFORMED, Want::Reject, false),
     });
-    Ok(out)
-}
-
-fn accept_judge(id: &'static str, o: &[Observed]) -> Vec<Verdict> {
-    let o = &o[0];
-    let mut out = vec![(
-        id,
-        expect(is_2xx(o), || {
-            format!("valid event not accepted: {}", status_text(o))
-        }),
-    )];
-    if is_2xx(o) {
-        out.push((
-            "single.valid.status_200",
-            expect(o.status == Some(200), || {
-                format!("expected 200 for a valid event, got {}", status_text(o))
-            }),
-        ));
-    }
-    out
-}
-
-fn reject_judge(id: &'static str, o: &[Observed]) -> Vec<Verdict> {
-    let o = &o[0];
-    let mut out = vec![(
-        id,
-        expect(is_4xx(o), || {
-            format!("invalid input not rejected with 4xx: {}", status_text(o))
-        }),
-    )];
-    if is_4xx(o) {
-        out.push((
-            "single.invalid.status_code",
-            expect(matches!(o.status, Some(400 | 422)), || {
-                format!("expected 400 or 422, got {}", status_text(o))
-            }),
-        ));
-    }
-    out
-}
-
-/// Parses a 200 batch answer; `Err` says why it breaks the OpenAPI response schema.
-fn batch_response(o: &Observed) -> Result<BatchResponse, String> {
-    let r: BatchResponse = serde_json::from_slice(&o.body)
-        .map_err(|e| format!("200 body is not a valid batch response: {e}"))?;
-    let s = &r.summary;
-    let counts = [
-        Some(s.received),
-        Some(s.successful),
-        Some(s.failed),
-        s.retriable,
-        s.non_retriable,
-    ];
-    if counts.iter().flatten().any(|n| *n < 0) {
-        return Err("summary has a negative count".into());
-    }
-    Ok(r)
-}
-
-fn valid_batch_judge(id: &'static str, input: &Input, o: &[Observed]) -> Vec<Verdict> {
-    let o = &o[0];
-    let n = input.valid.len() as i64;
-    let mut out = Vec::new();
-    if is_2xx(o) && id == "batch.valid.accepted" {
-        out.push((
-            "batch.valid.status_code",
-            expect(matches!(o.status, Some(200 | 204)), || {
-                format!("expected 200 or 204, got {}", status_text(o))
-            }),
-        ));
-    }
-    let verdict = match o.status {
-        Some(204) => Ok(()),
-        Some(200) => match batch_response(o) {
-            Err(e) => {
-                out.push(("batch.response.schema", Err(e.clone())));
-                Err(e)
-            }
-            Ok(r) => {
-                out.push(("batch.response.schema", Ok(())));
-                let s = &r.summary;
-                expect(
-                    r.status == BatchResponseStatus::Success
-                        && s.received == n
-                        && s.successful == n
-                        && s.failed == 0,
-                    || {
-                        format!("{n} valid events: expected success with received = successful = {n}, failed = 0; got status {}, received {}, successful {}, failed {}", r.status, s.received, s.successful, s.failed)
-                    },
-                )
-            }
-        },
-        _ if is_2xx(o) => Ok(()),
-        _ => Err(format!(
-            "all-valid batch of {n} not accepted: {}",
-            status_text(o)
-        )),
-    };
-    out.push((id, verdict));
-    out
-}
-
-fn mixed_batch_judge(input: &Input, o: &[Observed]) -> Vec<Verdict> {
-    let o = &o[0];
-    let n = input.valid.len() as i64;
-    let invalid: Vec<i64> = input
-        .valid
-        .iter()
-        .enumerate()
-        .filter(|(_, ok)| !**ok)
-        .map(|(i, _)| i as i64)
-        .collect();
-    let mut out = vec![(
-        "batch.mixed.answered_200",
-        expect(o.status == Some(200), || {
-            format!(
-                "expected 200 with a body for a batch with invalid events at {invalid:?}, got {}",
-                status_text(o)
-            )
-        }),
-    )];
-    if o.status != Some(200) {
-        return out;
-    }
-    let r = match batch_response(o) {
-        Ok(r) => r,
-        Err(e) => {
-            out.push(("batch.response.schema", Err(e)));
-            return out;
-        }
-    };
-    out.push(("batch.response.schema", Ok(())));
-    let s = &r.summary;
-    let failed_expected = invalid.len() as i64;
-    out.push(("batch.mixed.summary", expect(
-        s.received == n && s.failed == failed_expected && s.successful + s.failed == s.received,
-        || format!("{n} events, {failed_expected} invalid at {invalid:?}: expected received {n}, successful {}, failed {failed_expected}; got received {}, successful {}, failed {}", n - failed_expected, s.received, s.successful, s.failed),
-    )));
-    out.push((
-        "batch.mixed.status",
-        expect(r.status == BatchResponseStatus::PartialSuccess, || {
-            format!("{failed_expected} events failed but status is {}", r.status)
-        }),
-    ));
-    let mut indices: Vec<i64> = r
-        .failed_events
-        .iter()
-        .flatten()
-        .filter_map(|f| f.index)
-        .collect();
-    let listed = r.failed_events.as_ref().map_or(0, Vec::len);
-    indices.sort_unstable();
-    out.push((
-        "batch.mixed.failed_indices",
-        expect(listed == indices.len() && indices == invalid, || {
-            format!(
-                "failed_events indices should be {invalid:?} (0-based), got {:?}",
-                r.failed_events
-                    .iter()
-                    .flatten()
-                    .map(|f| f.index)
-                    .collect::<Vec<_>>()
-            )
-        }),
-    ));
-    let valid_failed: Vec<i64> = indices
-        .iter()
-        .copied()
-        .filter(|i| !invalid.contains(i))
-        .collect();
-    out.push((
-        "batch.mixed.valid_counted",
-        expect(
-            valid_failed.is_empty() && s.successful == n - failed_expected,
-            || {
-                format!(
-                    "valid events reported failed at {valid_failed:?}, successful {} of {} valid",
-                    s.successful,
-                    n - failed_expected
-                )
-            },
-        ),
-    ));
-    if let (Some(a), Some(b)) = (s.retriable, s.non_retriable) {
-        out.push((
-            "batch.mixed.retriable",
-            expect(a + b == s.failed, || {
-                format!("retriable {a} + non_retriable {b} != failed {}", s.failed)
-            }),
-        ));
-    }
-    out
-}
-
-/// Every verdict on one case. A request that timed out or was never sent says nothing about
-/// the family's checks (only `transport.answered` hears of it); a reset or a garbage answer does.
-pub(crate) fn judge_all(judge: &Judge, input: &Input, observed: &[Observed]) -> Vec<Verdict> {
-    let mut out = universal(input, observed);
-    if !observed.iter().any(|o| o.skipped || o.timed_out) {
-        out.extend(judge(input, observed));
-    }
-    out
-}
-
-/// Transport and 5xx checks, applied to every request.
-fn universal(input: &Input, observed: &[Observed]) -> Vec<Verdict> {
-    let mut out = Vec::new();
-    for (req, o) in input.requests.iter().zip(observed) {
-        if o.skipped {
-            continue;
-        }
-        out.push((
-            "transport.answered",
-            expect(o.status.is_some(), || status_text(o)),
-        ));
-        if let Some(status) = o.status {
-            let id = match req.endpoint {
-                Endpoint::Single => "single.no_server_error",
-                Endpoint::Batch => "batch.no_server_error",
-            };
-            out.push((
-                id,
-                expect(status < 500, || format!("server error {status}")),
-            ));
-        }
-    }
-    out
+    Ok(())
 }
 
 /// Every check id a family reports on, for `--list` consistency tests.
 pub fn family_check_ids(families: &[Family]) -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = families
-        .iter()
-        .flat_map(|f| f.checks.iter().copied())
-        .collect();
+    let mut ids: Vec<&'static str> = families.iter().flat_map(Family::checks).collect();
     ids.extend([
-        "transport.answered",
-        "single.no_server_error",
-        "batch.no_server_error",
+        id::TRANSPORT_ANSWERED,
+        id::SINGLE_NO_5XX,
+        id::BATCH_NO_5XX,
+        id::SINGLE_ENDPOINT,
+        id::BATCH_ENDPOINT,
     ]);
     ids.sort_unstable();
     ids.dedup();
@@ -716,19 +776,22 @@ pub fn family_check_ids(families: &[Family]) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::seeded_runner;
+    use crate::seed::seeded_runner;
     use proptest::strategy::ValueTree;
+
+    fn all() -> Vec<Family> {
+        families(&ValueGen::new(GenConfig::MEDIUM).expect("generator")).expect("families")
+    }
 
     #[test]
     fn the_large_batch_has_hundreds_of_events_and_megabytes() {
-        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
-        let all = families(&gen).expect("families");
+        let all = all();
         let family = all
             .iter()
-            .find(|f| f.name == "large batches")
+            .find(|f| f.check == id::LARGE)
             .expect("large batches");
         let input = family
-            .strategy
+            .strategy(0)
             .new_tree(&mut seeded_runner(1))
             .expect("case")
             .current();
@@ -736,5 +799,38 @@ mod tests {
         let events: Vec<Value> = serde_json::from_slice(body).expect("a JSON array");
         assert_eq!(events.len(), 300);
         assert!(body.len() > 1_000_000, "{} bytes", body.len());
+    }
+
+    #[test]
+    fn only_the_ambiguity_family_sends_deleted_markers() {
+        for family in all() {
+            for case in 0..family.case_count(4) {
+                for seed in [1, 3, 42] {
+                    let input = family
+                        .strategy(case)
+                        .new_tree(&mut seeded_runner(seed))
+                        .expect("case")
+                        .current();
+                    let has = input
+                        .requests
+                        .iter()
+                        .any(|r| r.body.windows(10).any(|w| w == b"\"_deleted\""));
+                    assert_eq!(
+                        has,
+                        family.check == id::DELETED_FACET,
+                        "{} case {case} seed {seed}",
+                        family.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_mutation_serves_a_declared_check() {
+        let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
+        for m in catalogue(&gen) {
+            assert!(crate::checks::find(m.check).is_some(), "{}", m.id);
+        }
     }
 }

@@ -10,13 +10,17 @@ pub mod checks;
 pub mod cli;
 pub mod expectations;
 pub mod families;
+pub mod judge;
 pub mod mutate;
 pub mod producer;
 pub mod record;
 pub mod report;
 pub mod runner;
+pub mod seed;
 pub mod server;
 pub mod spec;
+pub mod transport;
+pub mod wire;
 
 /// Everything that can go wrong in the conformance library.
 #[derive(Debug, thiserror::Error)]

@@ -108,6 +108,10 @@ enum BodyOp {
     InvalidUtf8,
     DuplicateKey,
     DeepNesting,
+    /// The event followed by more text.
+    Append(&'static str),
+    /// The event twice, back to back.
+    Concatenate,
 }
 
 /// One named violation.
@@ -125,6 +129,8 @@ pub struct Mutation {
     pub base: EventKind,
     /// JSON pointer of the mutated value, where there is one.
     pub pointer: Option<String>,
+    /// The conformance check whose cases carry this mutation.
+    pub check: &'static str,
     op: Op,
 }
 
@@ -177,8 +183,10 @@ impl Mutation {
             }
             Op::AddDataset | Op::Body(_) => Some(String::new()),
         };
+        let id = id.into();
         Mutation {
-            id: id.into(),
+            check: serves(tier, &id),
+            id,
             tier,
             description: description.into(),
             clause: clause.into(),
@@ -355,11 +363,34 @@ fn body_op(op: &BodyOp, event: Value) -> Body {
             let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             Body::Raw(format!("{{\"x-deep\":{nested},{}", &text[1..]).into_bytes())
         }
+        BodyOp::Append(suffix) => Body::Raw(format!("{text}{suffix}").into_bytes()),
+        BodyOp::Concatenate => Body::Raw(format!("{text}{text}").into_bytes()),
     }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The check a mutation serves: by tier, and for the core tier by what the mutation breaks.
+fn serves(tier: Tier, id: &str) -> &'static str {
+    use crate::checks::id;
+    match tier {
+        Tier::Malformed if id == "malformed.duplicate_keys" => id::DUPLICATE_KEYS,
+        Tier::Malformed => id::MALFORMED,
+        Tier::Formats => id::INVALID_FORMAT,
+        Tier::Facets => id::FACET_SCHEMA,
+        Tier::Core => match id.split('.').next().unwrap_or_default() {
+            "missing" => id::INVALID_MISSING,
+            "type" if id == "type.facet" => id::INVALID_FACET_BASE,
+            "type" => id::INVALID_TYPE,
+            "enum" => id::INVALID_ENUM,
+            "shape" => id::INVALID_SHAPE,
+            "body" => id::INVALID_BODY,
+            // `facet.missing._producer` and the like: the base every facet shares.
+            _ => id::INVALID_FACET_BASE,
+        },
+    }
 }
 
 const CLAUSE_CORE: &str = "OpenLineage.json (core schema 2-0-2)";
@@ -864,6 +895,22 @@ fn hand_written() -> Vec<Mutation> {
             "an unknown field nested 100000 arrays deep",
             "RFC 8259 section 9 (nesting limits)",
             Op::Body(BodyOp::DeepNesting),
+        ),
+        m(
+            "malformed.trailing_content",
+            Malformed,
+            Run,
+            "text after the event's closing brace",
+            "RFC 8259 section 2 (JSON-text = ws value ws)",
+            Op::Body(BodyOp::Append(" trailing")),
+        ),
+        m(
+            "malformed.concatenated",
+            Malformed,
+            Run,
+            "two events back to back in one body",
+            "RFC 8259 section 2 (JSON-text = ws value ws)",
+            Op::Body(BodyOp::Concatenate),
         ),
     ]
 }

@@ -11,7 +11,8 @@ use base64::Engine;
 
 use crate::checks::{Check, CheckTier};
 use crate::expectations::Expectations;
-use crate::families::{Observed, Req};
+use crate::wire::{Observed, Req};
+use crate::Error;
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,21 +61,25 @@ fn is_secret(name: &str) -> bool {
     )
 }
 
-/// The headers a request goes out with, secret values redacted.
+/// `headers` with secret values redacted.
+pub fn redacted(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let v = if is_secret(k) {
+                "<redacted>".to_string()
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// The headers a request goes out with (user headers replacing the runner's own of the same
+/// name), secret values redacted.
 pub fn shown_headers(req: &Req, headers: &[(String, String)], gzip: bool) -> Vec<(String, String)> {
-    let mut shown = vec![("content-type".to_string(), req.content_type.to_string())];
-    if gzip {
-        shown.push(("content-encoding".into(), "gzip".into()));
-    }
-    for (k, v) in headers {
-        let v = if is_secret(k) {
-            "<redacted>".to_string()
-        } else {
-            v.clone()
-        };
-        shown.push((k.clone(), v));
-    }
-    shown
+    redacted(&req.headers(headers, gzip))
 }
 
 impl Exchange {
@@ -106,6 +111,11 @@ impl Exchange {
             (None, Some(e)) => format!("no answer: {e}"),
             (None, None) => "no answer".into(),
         };
+        let line = if o.status.is_some() && o.body.is_empty() {
+            format!("{line}, empty body")
+        } else {
+            line
+        };
         Exchange {
             line,
             headers: o
@@ -119,19 +129,48 @@ impl Exchange {
     }
 }
 
-/// The first (shrunk) violation of a check.
+/// One request exactly as it went on the wire, for reproductions.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WireRequest {
+    /// The full URL.
+    pub url: String,
+    /// Every header, unredacted (the curl line reads secret ones from the environment).
+    pub headers: Vec<(String, String)>,
+    /// The body as sent (compressed when it was).
+    pub body: Vec<u8>,
+}
+
+/// One distinct (shrunk) violation of a check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failure {
-    /// The violated expectation.
+    /// The violated expectation, in plain words.
     pub message: String,
-    /// How many shrinking steps the case went through.
+    /// What sets this failure apart from the check's others: the class of each answer and
+    /// the kind of case.
+    pub signature: String,
+    /// Simplifications that kept the failure (successful shrink steps).
     pub shrink_steps: usize,
+    /// Requests sent while shrinking.
+    pub shrink_attempts: usize,
+    /// True when shrinking ran to the end: no simpler input the tree offers still fails.
+    pub minimal: bool,
+    /// Why the input was not shrunk, or shrinking stopped early.
+    pub shrink_note: Option<String>,
     /// The request that shows it.
     pub request: Option<Exchange>,
     /// What came back.
     pub response: Option<Exchange>,
-    /// A `curl` command that sends the same request.
+    /// For a check that depends on earlier requests: every request of the case, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sequence: Vec<Exchange>,
+    /// A shell script of `curl` commands that sends the same requests, in order.
     pub curl: Option<String>,
+    /// Files holding bodies too large to show inline, which the `curl` script sends.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub body_files: Vec<String>,
+    /// The requests as sent, for the reproduction.
+    #[serde(skip)]
+    pub wire: Vec<WireRequest>,
 }
 
 impl Failure {
@@ -139,11 +178,65 @@ impl Failure {
     pub fn message_only(message: String) -> Self {
         Failure {
             message,
+            signature: String::new(),
             shrink_steps: 0,
+            shrink_attempts: 0,
+            minimal: false,
+            shrink_note: None,
             request: None,
             response: None,
+            sequence: Vec::new(),
             curl: None,
+            body_files: Vec::new(),
+            wire: Vec::new(),
         }
+    }
+
+    /// The failure with its `curl` script made from [`Failure::wire`] and [`Failure::body_files`].
+    pub fn with_curl(mut self) -> Self {
+        if self.wire.is_empty() {
+            return self;
+        }
+        let lines: Vec<String> = self
+            .wire
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let file = self.body_files.get(i).filter(|f| !f.is_empty());
+                curl(&w.url, &w.headers, &w.body, file.map(std::path::Path::new))
+            })
+            .collect();
+        self.curl = Some(lines.join("\n"));
+        self
+    }
+
+    /// Writes bodies over 64 KiB to `dir` (when given), so the report stays small and the
+    /// `curl` script sends them from there; `check` and `k` name the files.
+    pub fn with_body_files(
+        mut self,
+        dir: Option<&std::path::Path>,
+        check: &str,
+        k: usize,
+    ) -> Result<Self, Error> {
+        let Some(dir) = dir else { return Ok(self) };
+        if self.wire.iter().all(|w| w.body.len() <= INLINE_BODY) {
+            return Ok(self);
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        let mut files = Vec::new();
+        for (i, w) in self.wire.iter().enumerate() {
+            if w.body.len() <= INLINE_BODY {
+                files.push(String::new());
+                continue;
+            }
+            let path = dir.join(format!("{check}-{k}-{i}.body"));
+            std::fs::write(&path, &w.body)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+            files.push(path.display().to_string());
+        }
+        self.body_files = files;
+        Ok(self.with_curl())
     }
 }
 
@@ -162,10 +255,16 @@ pub struct CheckResult {
     pub outcome: Outcome,
     /// How many verdicts it got.
     pub observations: usize,
-    /// The first violation, shrunk.
+    /// The first violation, shrunk (the first of `failures`).
     pub failure: Option<Failure>,
+    /// Each distinct violation, shrunk, earliest first; at most a handful.
+    pub failures: Vec<Failure>,
+    /// How many distinct violations there were, shown or not.
+    pub distinct_failures: usize,
     /// The expectations file's reason, when it lists this check.
     pub expectation: Option<String>,
+    /// Why a check with outcome `notrun` did not run.
+    pub not_run_reason: Option<String>,
 }
 
 impl CheckResult {
@@ -192,8 +291,11 @@ impl CheckResult {
             clause: check.clause.to_string(),
             outcome,
             observations,
+            distinct_failures: usize::from(failure.is_some()),
+            failures: failure.iter().cloned().collect(),
             failure,
             expectation,
+            not_run_reason: None,
         }
     }
 }
@@ -221,6 +323,8 @@ pub struct Report {
     pub stalled: Option<String>,
     /// Expectation globs that match no check.
     pub stale_expectations: Vec<String>,
+    /// Where bodies too large for the report were written, if anywhere.
+    pub bodies_dir: Option<String>,
     /// One entry per selected check.
     pub results: Vec<CheckResult>,
 }
@@ -294,52 +398,63 @@ impl Report {
                 r.description
             );
         }
-        for r in self.results.iter().filter(|r| r.failure.is_some()) {
-            let Some(f) = &r.failure else { continue };
+        for r in self.results.iter().filter(|r| !r.failures.is_empty()) {
             let _ = writeln!(
                 out,
-                "\n{} [{}] {}\n  {}",
+                "\n{} [{}]{}{}",
                 r.id,
                 r.tier,
                 if r.outcome == Outcome::XFail {
-                    "(expected failure)"
+                    " (expected failure)"
                 } else {
                     ""
                 },
-                f.message
-            );
-            if let Some(req) = &f.request {
-                let _ = writeln!(
-                    out,
-                    "  request: {} ({} bytes)\n    {}",
-                    req.line,
-                    req.body_bytes,
-                    one_line(&req.body, 300)
-                );
-            }
-            if let Some(resp) = &f.response {
-                let _ = writeln!(
-                    out,
-                    "  response: {}\n    {}",
-                    resp.line,
-                    one_line(&resp.body, 300)
-                );
-            }
-            if let Some(curl) = &f.curl {
-                if curl.len() <= 2000 && !curl.contains('\n') {
-                    let _ = writeln!(out, "  reproduce: {curl}");
+                if r.distinct_failures > 1 {
+                    format!(
+                        ": {} distinct failures{}",
+                        r.distinct_failures,
+                        if r.distinct_failures > r.failures.len() {
+                            format!(", the first {} shown", r.failures.len())
+                        } else {
+                            String::new()
+                        }
+                    )
                 } else {
-                    // Cut short it would not run; say where the whole command is.
+                    String::new()
+                }
+            );
+            for (n, f) in r.failures.iter().enumerate() {
+                if r.failures.len() > 1 {
+                    let _ = writeln!(out, "  ({}) {}", n + 1, f.signature);
+                }
+                human_failure(&mut out, f);
+            }
+        }
+        for r in &self.results {
+            match (r.outcome, &r.not_run_reason) {
+                (Outcome::NotRun, Some(reason))
+                    if r.expectation.is_none() || !reason.is_empty() =>
+                {
+                    let _ = writeln!(out, "\n{}: {reason}", r.id);
+                }
+                (Outcome::XPass, _) => {
                     let _ = writeln!(
                         out,
-                        "  reproduce: {} ({} bytes in all; `--format json` has the whole command)",
-                        one_line(curl, 200),
-                        curl.len()
+                        "\n{}: XPASS: the expectations file lists it as failing ({}), but it passed; remove the entry",
+                        r.id,
+                        r.expectation.as_deref().unwrap_or("")
                     );
                 }
+                _ => {}
             }
-            if f.shrink_steps > 0 {
-                let _ = writeln!(out, "  (shrunk in {} steps)", f.shrink_steps);
+        }
+        if let Some(dir) = &self.bodies_dir {
+            if self
+                .results
+                .iter()
+                .any(|r| r.failures.iter().any(|f| !f.body_files.is_empty()))
+            {
+                let _ = writeln!(out, "\nbodies too large to show are in {dir}");
             }
         }
         if let Some(s) = &self.stalled {
@@ -429,6 +544,70 @@ impl Report {
     }
 }
 
+fn human_failure(out: &mut String, f: &Failure) {
+    let _ = writeln!(out, "  {}", f.message);
+    for (i, req) in f.sequence.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  request {} of {}: {} ({} bytes)\n    {}",
+            i + 1,
+            f.sequence.len(),
+            req.line,
+            req.body_bytes,
+            one_line(&req.body, 200)
+        );
+    }
+    if let (Some(req), true) = (&f.request, f.sequence.is_empty()) {
+        let _ = writeln!(
+            out,
+            "  request: {} ({} bytes)\n    {}",
+            req.line,
+            req.body_bytes,
+            one_line(&req.body, 300)
+        );
+    }
+    if let Some(resp) = &f.response {
+        let _ = writeln!(out, "  response: {}", resp.line);
+        if !resp.body.is_empty() {
+            let _ = writeln!(out, "    {}", one_line(&resp.body, 300));
+        }
+    }
+    if let Some(curl) = &f.curl {
+        if curl.len() <= 4000 && !curl.contains("<<") {
+            let _ = writeln!(out, "  reproduce:");
+            for line in curl.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        } else {
+            // Cut short it would not run; say where the whole script is.
+            let _ = writeln!(
+                out,
+                "  reproduce: {} ({} bytes in all; `--format json` has the whole script)",
+                one_line(curl, 200),
+                curl.len()
+            );
+        }
+    }
+    for file in f.body_files.iter().filter(|f| !f.is_empty()) {
+        let _ = writeln!(out, "  body: {file}");
+    }
+    let shrink = match (&f.shrink_note, f.minimal) {
+        (_, true) => Some(format!(
+            "shrunk to a minimal case in {} steps ({} requests)",
+            f.shrink_steps, f.shrink_attempts
+        )),
+        (Some(note), false) if f.shrink_attempts > 0 => Some(format!(
+            "shrunk in {} steps ({} requests), not minimal: {note}",
+            f.shrink_steps, f.shrink_attempts
+        )),
+        (Some(note), false) => Some(note.clone()),
+        (None, false) => None,
+    };
+    if let Some(s) = shrink {
+        let _ = writeln!(out, "  ({s})");
+    }
+}
+
 fn details(f: &Failure) -> String {
     let mut s = f.message.clone();
     if let Some(r) = &f.request {
@@ -466,19 +645,18 @@ fn xml(s: &str) -> String {
 /// argument over 128 KiB, so bigger bodies come through a here-document.
 const INLINE_BODY: usize = 64 * 1024;
 
-/// A shell command that sends `req` to `url` with curl, byte for byte (secret headers are read
-/// from the environment). Small text bodies are inline; small binary ones come from `printf`
-/// with octal escapes (POSIX, so `sh` runs it too); large ones from a base64 here-document.
-pub fn curl(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> String {
+/// A shell command that sends `body` to `url` with `headers` exactly as given, with curl
+/// (secret header values are read from the environment, as `$OL_<NAME>`). Small text bodies
+/// are inline; small binary ones (gzip, bad UTF-8) come from `printf` with octal escapes (POSIX,
+/// so `sh` runs it too); large ones from `file` when given, else from a base64 here-document.
+pub fn curl(
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    file: Option<&std::path::Path>,
+) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut parts = vec![
-        "curl -sS -i -X POST".to_string(),
-        quote(url),
-        format!(
-            "-H {}",
-            quote(&format!("Content-Type: {}", req.content_type))
-        ),
-    ];
+    let mut parts = vec!["curl -sS -i -X POST".to_string(), quote(url)];
     for (k, v) in headers {
         if is_secret(k) {
             let var = format!("OL_{}", k.to_ascii_uppercase().replace('-', "_"));
@@ -488,29 +666,29 @@ pub fn curl(url: &str, req: &Req, headers: &[(String, String)], gzip: bool) -> S
         }
     }
     let curl = parts.join(" ");
-    // The runner gzips on the way out; the reproduction sends the plain body.
-    let note = if gzip {
-        " # sent gzip-compressed by the runner"
-    } else {
-        ""
-    };
-    match std::str::from_utf8(&req.body) {
+    if let Some(file) = file {
+        return format!(
+            "{curl} --data-binary @{}",
+            quote(&file.display().to_string())
+        );
+    }
+    match std::str::from_utf8(body) {
         Ok(text) if text.len() <= INLINE_BODY => {
-            format!("{curl} --data-binary {}{note}", quote(text))
+            format!("{curl} --data-binary {}", quote(text))
         }
-        _ if req.body.len() <= INLINE_BODY / 4 => {
-            let escaped: String = req.body.iter().map(|b| format!("\\{b:03o}")).collect();
-            format!("printf '{escaped}' | {curl} --data-binary @-{note}")
+        _ if body.len() <= INLINE_BODY / 4 => {
+            let escaped: String = body.iter().map(|b| format!("\\{b:03o}")).collect();
+            format!("printf '{escaped}' | {curl} --data-binary @-")
         }
         _ => {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(&req.body);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(body);
             let lines: Vec<&str> = encoded
                 .as_bytes()
                 .chunks(76)
                 .filter_map(|c| std::str::from_utf8(c).ok())
                 .collect();
             format!(
-                "base64 -d <<'OL_BODY' | {curl} --data-binary @-{note}\n{}\nOL_BODY",
+                "base64 -d <<'OL_BODY' | {curl} --data-binary @-\n{}\nOL_BODY",
                 lines.join("\n")
             )
         }

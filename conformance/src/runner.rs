@@ -1,32 +1,84 @@
-//! The engine: generates each family's cases on background threads, sends them, judges the
-//! answers per check as they arrive, and shrinks each failure to a minimal input with a `curl`
-//! line that reproduces it.
+//! The engine: checks that each endpoint exists, generates each family's cases on background
+//! threads, sends them ([`crate::transport`]), judges the answers per check as they arrive
+//! ([`crate::judge`]), groups each check's failures by signature, and shrinks the distinct ones
+//! in parallel, within a time limit, to inputs with a `curl` script that reproduces them.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openlineage_types::arb::{GenConfig, ValueGen};
 use proptest::strategy::{Strategy, ValueTree};
+use serde_json::{json, Value};
 
-use crate::checks::CHECKS;
-use crate::cli::seeded_runner;
+use crate::checks::{endpoint_of, id, CHECKS};
 use crate::expectations::Expectations;
-use crate::families::{
-    families, judge_all, Endpoint, Family, Input, Judge, Observed, Req, Verdict,
-};
-use crate::record::{Recorder, SavedRequest};
-use crate::report::shown_headers;
+use crate::families::{families, Family};
+use crate::judge::{judge_all, Verdict};
 use crate::report::{CheckResult, Exchange, Failure, Outcome, Report};
+use crate::seed::{case_seed, mix, seeded_runner};
+pub use crate::transport::http_client;
+use crate::transport::{preflight, Sender, CRASH_RESENDS};
+use crate::wire::{Endpoint, Input, Observed, Req};
 use crate::Error;
 
-/// Options for a run.
+/// Which checks a run selects: include and exclude globs over check ids.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    include: Vec<glob::Pattern>,
+    exclude: Vec<glob::Pattern>,
+}
+
+impl Selection {
+    /// A selection from glob texts; `Err` names a bad glob.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, Error> {
+        let globs = |list: &[String]| {
+            list.iter()
+                .map(|g| {
+                    glob::Pattern::new(g).map_err(|e| Error::Usage(format!("bad glob `{g}`: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(Selection {
+            include: globs(include)?,
+            exclude: globs(exclude)?,
+        })
+    }
+
+    /// Whether check `id` is selected.
+    pub fn selects(&self, id: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|p| p.matches(id)))
+            && !self.excludes(id)
+    }
+
+    /// Whether check `id` is explicitly excluded.
+    pub fn excludes(&self, id: &str) -> bool {
+        self.exclude.iter().any(|p| p.matches(id))
+    }
+
+    /// Whether a family's cases are sent: one of its checks is selected and the check it exists
+    /// for is not excluded (excluding a check stops its cases, riders or not).
+    pub fn sends(&self, family: &Family) -> bool {
+        !self.excludes(family.check) && family.checks().any(|c| self.selects(c))
+    }
+}
+
+/// Whether a check id is selected by the include and exclude globs.
+pub fn selected(id: &str, include: &[glob::Pattern], exclude: &[glob::Pattern]) -> bool {
+    Selection {
+        include: include.to_vec(),
+        exclude: exclude.to_vec(),
+    }
+    .selects(id)
+}
+
+/// Options for a run, checked: build them with [`RunOptions::new`].
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// API base URL, e.g. `http://127.0.0.1:5000/api/v1`.
-    pub target: String,
-    /// Extra headers on every request.
+    pub target: reqwest::Url,
+    /// Extra headers on every request; each replaces the runner's header of the same name.
     pub headers: Vec<(String, String)>,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -36,236 +88,65 @@ pub struct RunOptions {
     pub gzip: bool,
     /// Seed for every generated case.
     pub seed: u64,
-    /// Generated cases per family.
+    /// Generated cases per family (at least one per kind of case is always sent).
     pub cases: usize,
-    /// Check id globs to run (all when empty).
-    pub include: Vec<glob::Pattern>,
-    /// Check id globs to skip.
-    pub exclude: Vec<glob::Pattern>,
+    /// Which checks run.
+    pub selection: Selection,
     /// Should-tier failures fail the run.
     pub strict: bool,
     /// Known failures of this target.
     pub expectations: Option<Expectations>,
-    /// Consecutive timeouts after which the target counts as stalled.
+    /// Consecutive requests with no answer after which the target counts as stalled.
     pub stall_after: usize,
     /// Show a progress bar on stderr.
     pub progress: bool,
     /// Save every request sent here, as JSON lines ([`crate::record`]).
-    pub save_requests: Option<std::path::PathBuf>,
+    pub save_requests: Option<PathBuf>,
+    /// Wall time all shrinking together may take.
+    pub shrink_time: Duration,
+    /// Failures shrunk at once (each shrinks one request at a time).
+    pub shrink_jobs: usize,
+    /// Resend bodies that crashed the target (no answer) more than [`CRASH_RESENDS`] times.
+    pub resend_crashes: bool,
+    /// Where failure bodies too large to show inline are written, for `curl --data-binary @file`.
+    pub bodies_dir: Option<PathBuf>,
 }
 
-const BODY_CAP: usize = 1024 * 1024;
-const SHRINK_BUDGET: usize = 48;
-
-/// Whether a check id is selected by the include and exclude globs.
-pub fn selected(id: &str, include: &[glob::Pattern], exclude: &[glob::Pattern]) -> bool {
-    (include.is_empty() || include.iter().any(|p| p.matches(id)))
-        && !exclude.iter().any(|p| p.matches(id))
-}
-
-/// The HTTP client for a run, able to reach `https://` targets.
-///
-/// reqwest is built without a TLS crypto provider of its own (see the workspace manifest), so
-/// this installs ring as the process default first; a provider some other code installed wins.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, Error> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))
-}
-
-/// Sends requests and tracks whether the target has stalled.
-#[derive(Clone)]
-pub struct Sender {
-    client: reqwest::Client,
-    opts: Arc<RunOptions>,
-    consecutive_timeouts: Arc<AtomicUsize>,
-    stalled: Arc<AtomicBool>,
-    sent: Arc<AtomicUsize>,
-    recorder: Option<Arc<Recorder>>,
-    /// The single and batch endpoints, parsed once rather than per request.
-    urls: Arc<(reqwest::Url, reqwest::Url)>,
-}
-
-impl Sender {
-    fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
-        let client = http_client(opts.timeout)?;
-        let recorder = match &opts.save_requests {
-            Some(path) => Some(Arc::new(Recorder::create(path)?)),
-            None => None,
-        };
-        let base = opts.target.trim_end_matches('/');
-        let parse = |url: String| {
-            reqwest::Url::parse(&url)
-                .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
-        };
-        let urls = Arc::new((
-            parse(format!("{base}/lineage"))?,
-            parse(format!("{base}/lineage/batch"))?,
-        ));
-        Ok(Sender {
-            client,
-            recorder,
-            urls,
-            opts,
-            consecutive_timeouts: Arc::new(AtomicUsize::new(0)),
-            stalled: Arc::new(AtomicBool::new(false)),
-            sent: Arc::new(AtomicUsize::new(0)),
+impl RunOptions {
+    /// Options with the defaults the command line uses; `Err` when `target` is not an http(s) URL.
+    pub fn new(target: &str) -> Result<Self, Error> {
+        let url = reqwest::Url::parse(target)
+            .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::Usage(format!(
+                "--target must be an http or https URL, not `{target}`"
+            )));
+        }
+        Ok(RunOptions {
+            target: url,
+            headers: vec![],
+            timeout: Duration::from_secs(10),
+            concurrency: 8,
+            gzip: false,
+            seed: 0,
+            cases: 16,
+            selection: Selection::default(),
+            strict: false,
+            expectations: None,
+            stall_after: 3,
+            progress: false,
+            save_requests: None,
+            shrink_time: Duration::from_secs(60),
+            shrink_jobs: 8,
+            resend_crashes: false,
+            bodies_dir: None,
         })
     }
-
-    fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
-        match endpoint {
-            Endpoint::Single => &self.urls.0,
-            Endpoint::Batch => &self.urls.1,
-        }
-    }
-
-    async fn send(&self, req: &Req) -> Observed {
-        if self.stalled.load(Ordering::Relaxed) {
-            return Observed {
-                skipped: true,
-                error: Some("not sent: the target had stopped answering".into()),
-                ..Observed::default()
-            };
-        }
-        self.sent.fetch_add(1, Ordering::Relaxed);
-        let url = self.url(req.endpoint);
-        let mut builder = self
-            .client
-            .post(url.clone())
-            .header("content-type", req.content_type);
-        for (name, value) in &self.opts.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let body = if self.opts.gzip {
-            builder = builder.header("content-encoding", "gzip");
-            gzip(&req.body)
-        } else {
-            req.body.clone()
-        };
-        if let Some(recorder) = &self.recorder {
-            let headers = shown_headers(req, &self.opts.headers, self.opts.gzip);
-            recorder.record(&SavedRequest::new(url.as_str(), headers, &body));
-        }
-        let observed = match builder.body(body).send().await {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                let content_type = resp
-                    .headers()
-                    .get("content-type")
-                    .and_then(|v| v.to_str().ok())
-                    .map(String::from);
-                let mut body = Vec::new();
-                let mut error = None;
-                let mut timed_out = false;
-                loop {
-                    match resp.chunk().await {
-                        Ok(Some(chunk)) => {
-                            let room = BODY_CAP.saturating_sub(body.len());
-                            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                            if room < chunk.len() {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            timed_out = e.is_timeout();
-                            error = Some(format!("answer cut off: {e}"));
-                            break;
-                        }
-                    }
-                }
-                Observed {
-                    status: Some(status),
-                    content_type,
-                    body,
-                    error,
-                    timed_out,
-                    skipped: false,
-                }
-            }
-            Err(e) => Observed {
-                error: Some(describe(&e)),
-                timed_out: e.is_timeout(),
-                ..Observed::default()
-            },
-        };
-        if observed.timed_out {
-            let n = self.consecutive_timeouts.fetch_add(1, Ordering::Relaxed) + 1;
-            if n >= self.opts.stall_after {
-                self.stalled.store(true, Ordering::Relaxed);
-            }
-        } else {
-            self.consecutive_timeouts.store(0, Ordering::Relaxed);
-        }
-        observed
-    }
-
-    async fn send_input(&self, input: &Input) -> Vec<Observed> {
-        let mut out = Vec::with_capacity(input.requests.len());
-        for req in &input.requests {
-            out.push(self.send(req).await);
-        }
-        out
-    }
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
-    }
-    if e.is_timeout() {
-        format!("timed out ({text})")
-    } else {
-        text
-    }
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    // Writing into a Vec cannot fail.
-    let _ = enc.write_all(bytes);
-    enc.finish().unwrap_or_default()
-}
-
-/// Checks that something listens at the target; `Err` means the run cannot start. A target that
-/// accepts connections but answers garbage is not unreachable: the run reports it as findings.
-pub async fn preflight(opts: &RunOptions) -> Result<(), Error> {
-    let url = reqwest::Url::parse(&opts.target)
-        .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))?;
-    let addrs = url
-        .socket_addrs(|| None)
-        .map_err(|e| Error::Unreachable(format!("{}: {e}", opts.target)))?;
-    let mut last = String::from("no address");
-    for addr in addrs {
-        match tokio::time::timeout(opts.timeout, tokio::net::TcpStream::connect(addr)).await {
-            Ok(Ok(_)) => return Ok(()),
-            Ok(Err(e)) => last = format!("{addr}: {e}"),
-            Err(_) => last = format!("{addr}: no connection within {:?}", opts.timeout),
-        }
-    }
-    Err(Error::Unreachable(format!("{} ({last})", opts.target)))
-}
-
-/// Mixes the run seed with a family name and a case number. Each case can then be made again on
-/// its own (to shrink it) and on any thread, and selecting checks does not change other cases.
-pub fn case_seed(seed: u64, family: &str, case: usize) -> u64 {
-    // FNV-1a over the name, then the splitmix64 finaliser to spread the bits.
-    let name = family.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    let mut z = seed ^ name.rotate_left(17) ^ (case as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+const SHRINK_BUDGET: usize = 48;
+/// Distinct failures of one check shown (and shrunk) in the report.
+pub const SHOWN_FAILURES: usize = 6;
 
 /// The value tree of one case, made from its own seed.
 fn case_tree(
@@ -274,7 +155,7 @@ fn case_tree(
     case: usize,
 ) -> Result<Box<dyn ValueTree<Value = Input>>, Error> {
     family
-        .strategy
+        .strategy(case)
         .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
         .map_err(|e| Error::Usage(format!("cannot generate cases for {}: {e}", family.name)))
 }
@@ -368,7 +249,7 @@ impl Queue {
     }
 }
 
-/// The first failing case of one check, in plan order, kept for shrinking and the report.
+/// The first failing case of one signature of one check, in plan order.
 struct Candidate {
     at: Planned,
     input: Input,
@@ -376,14 +257,21 @@ struct Candidate {
     message: String,
 }
 
-/// What the answers so far say: how often each check was observed, and each check's first
-/// failing case.
+/// What tells two failures of one check apart: the class of each answer (`2xx`, `5xx`,
+/// `reset`, ...) and the kind of case (a mutation id, an event type, a framing).
+fn signature(input: &Input, observed: &[Observed]) -> String {
+    let classes: Vec<String> = observed.iter().map(Observed::class).collect();
+    format!("{} for {}", classes.join(" then "), input.label)
+}
+
+/// What the answers so far say: how often each check was observed, and the first failing case
+/// of each distinct failure of each check.
 #[derive(Default)]
 struct Tally {
     /// Cases answered and judged.
     cases: usize,
     observations: BTreeMap<&'static str, usize>,
-    candidates: BTreeMap<&'static str, Candidate>,
+    failures: BTreeMap<&'static str, BTreeMap<String, Candidate>>,
 }
 
 impl Tally {
@@ -392,15 +280,21 @@ impl Tally {
         for (check, verdict) in verdicts {
             *self.observations.entry(check).or_default() += 1;
             let Err(message) = verdict else { continue };
-            let earlier = |c: &Candidate| case.at.position < c.at.position;
-            if self.candidates.get(check).is_none_or(earlier) {
-                let candidate = Candidate {
-                    at: case.at,
-                    input: case.input.clone(),
-                    observed: observed.to_vec(),
-                    message,
-                };
-                self.candidates.insert(check, candidate);
+            let sig = signature(&case.input, observed);
+            let slot = self.failures.entry(check).or_default();
+            if slot
+                .get(&sig)
+                .is_none_or(|c| case.at.position < c.at.position)
+            {
+                slot.insert(
+                    sig,
+                    Candidate {
+                        at: case.at,
+                        input: case.input.clone(),
+                        observed: observed.to_vec(),
+                        message,
+                    },
+                );
             }
         }
     }
@@ -422,7 +316,7 @@ fn complete(judged: usize, planned: usize, stalled: bool) -> Result<(), Error> {
 async fn send_all(
     sender: &Sender,
     chunks: Chunks,
-    judges: Vec<Judge>,
+    judges: Vec<crate::judge::Judge>,
     progress: &indicatif::ProgressBar,
 ) -> Result<Tally, Error> {
     let queue = Arc::new(Queue(tokio::sync::Mutex::new((chunks, VecDeque::new()))));
@@ -434,7 +328,7 @@ async fn send_all(
             (sender.clone(), queue.clone(), judges.clone(), tally.clone());
         let progress = progress.clone();
         workers.spawn(async move {
-            while !sender.stalled.load(Ordering::Relaxed) {
+            while !sender.stalled() {
                 let Some(case) = queue.next().await? else {
                     break;
                 };
@@ -458,23 +352,100 @@ async fn send_all(
         .ok_or_else(|| Error::Internal("the tally is still shared after the run".into()))
 }
 
+/// A fixed, minimal valid RunEvent with a run id of its own, to see whether an endpoint exists.
+fn probe_event(seed: u64, n: u64) -> Value {
+    json!({
+        "eventType": "START",
+        "eventTime": "2024-06-01T12:00:00.000Z",
+        "producer": "https://github.com/openlineage-rs/ol-conformance",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": crate::wire::uuid_from(mix(seed ^ 0x0b5e_55ed), n)},
+        "job": {"namespace": "ol-conformance", "name": "endpoint-probe"},
+    })
+}
+
+/// How one endpoint answered the probe.
+struct Probe {
+    input: Input,
+    observed: Observed,
+    /// Why the endpoint counts as missing, if it does.
+    missing: Option<String>,
+}
+
+async fn probe(sender: &Sender, endpoint: Endpoint, seed: u64) -> Probe {
+    let req = match endpoint {
+        Endpoint::Single => Req::single(probe_event(seed, 0).to_string().into_bytes()),
+        Endpoint::Batch => Req::batch(json!([probe_event(seed, 1)]).to_string().into_bytes()),
+    };
+    let input = Input::one("endpoint probe", req, vec![true]);
+    let observed = sender.send_input(&input).await.pop().unwrap_or_default();
+    let url = sender.url(endpoint);
+    let missing = match observed.status {
+        Some(s @ (404 | 405 | 501)) => Some(format!(
+            "POST {url} answered {s} to a valid {}: the target has no {} there",
+            match endpoint {
+                Endpoint::Single => "event",
+                Endpoint::Batch => "batch",
+            },
+            endpoint.noun()
+        )),
+        Some(200)
+            if endpoint == Endpoint::Batch
+                && observed.body.iter().all(u8::is_ascii_whitespace) =>
+        {
+            Some(format!(
+                "POST {url} answered 200 with an empty body to a valid batch, as a server without a batch endpoint does: a batch answer says what became of each event (or is a 204)"
+            ))
+        }
+        _ => None,
+    };
+    Probe {
+        input,
+        observed,
+        missing,
+    }
+}
+
+/// How shrinking one failure went.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shrunk {
+    /// Simplifications that kept the failure.
+    steps: usize,
+    /// Requests sent while shrinking.
+    attempts: usize,
+    /// Why shrinking stopped before the input was minimal, if it did.
+    stopped: Option<&'static str>,
+}
+
 /// Runs the selected checks against the target and builds the report.
 pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let started = Instant::now();
     preflight(&opts).await?;
     let gen = ValueGen::new(GenConfig::MEDIUM)?;
     let families = families(&gen)?;
+    let opts = Arc::new(opts);
+    let sender = Sender::new(opts.clone())?;
+    let sel = &opts.selection;
+    // Each endpoint the selected families need is probed once; a missing one stops its
+    // families rather than failing (or passing) each of them on a 404.
+    let mut probes: BTreeMap<Endpoint, Probe> = BTreeMap::new();
+    for endpoint in [Endpoint::Single, Endpoint::Batch] {
+        let presence = presence_check(endpoint);
+        let needed = families
+            .iter()
+            .any(|f| f.endpoint == endpoint && sel.sends(f))
+            || sel.selects(presence);
+        if needed {
+            probes.insert(endpoint, probe(&sender, endpoint, opts.seed).await);
+        }
+    }
+    let missing = |e: Endpoint| probes.get(&e).is_some_and(|p| p.missing.is_some());
     let mut plan: Vec<Planned> = Vec::new();
     for (family, f) in families.iter().enumerate() {
-        if !f
-            .checks
-            .iter()
-            .any(|c| selected(c, &opts.include, &opts.exclude))
-        {
+        if !sel.sends(f) || missing(f.endpoint) {
             continue;
         }
-        let count = if f.single_case() { 1 } else { opts.cases };
-        for case in 0..count {
+        for case in 0..f.case_count(opts.cases) {
             let position = plan.len();
             plan.push(Planned {
                 family,
@@ -483,71 +454,109 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
             });
         }
     }
-    let opts = Arc::new(opts);
-    let sender = Sender::new(opts.clone())?;
     let planned = plan.len();
     let progress = crate::report::progress_bar(opts.progress, planned);
     let chunks = generate(plan, opts.seed, generator_threads())?;
     let judges = families.iter().map(|f| f.judge.clone()).collect();
     let Tally {
         cases,
-        observations,
-        candidates,
+        mut observations,
+        failures,
     } = send_all(&sender, chunks, judges, &progress).await?;
     // Only a stall stops sending early; fewer cases otherwise means a generator thread died,
     // and a report on part of the plan must not pass for a whole one.
-    complete(cases, planned, sender.stalled.load(Ordering::Relaxed))?;
+    complete(cases, planned, sender.stalled())?;
     progress.finish_and_clear();
-    let mut failures: BTreeMap<&'static str, Failure> = BTreeMap::new();
-    for (id, c) in candidates {
-        let family = &families[c.at.family];
-        let failure = if sender.stalled.load(Ordering::Relaxed)
-            || id == "transport.answered"
-            || !family.shrinks()
-        {
-            failure(&sender, &c.input, &c.observed, c.message, 0)
-        } else {
-            match case_tree(family, opts.seed, c.at.case) {
-                // The case is made again from its seed; it must be the one that was sent.
-                Ok(mut tree) if tree.current() == c.input => {
-                    shrink(
-                        &sender,
-                        family,
-                        &mut tree,
-                        id,
-                        &c.input,
-                        &c.observed,
-                        c.message,
-                    )
-                    .await
-                }
-                _ => failure(&sender, &c.input, &c.observed, c.message, 0),
-            }
-        };
-        failures.insert(id, failure);
+    let shrinker = Shrinker {
+        sender: &sender,
+        families: &families,
+        deadline: Instant::now() + opts.shrink_time,
+        permits: tokio::sync::Semaphore::new(opts.shrink_jobs.max(1)),
+    };
+    let mut reported: BTreeMap<&'static str, (Vec<Failure>, usize)> = BTreeMap::new();
+    let mut jobs = Vec::new();
+    // Unselected checks (riders of a selected family) are neither shrunk nor reported.
+    for (check, by_signature) in failures.into_iter().filter(|(c, _)| sel.selects(c)) {
+        let distinct = by_signature.len();
+        let mut shown: Vec<(String, Candidate)> = by_signature.into_iter().collect();
+        shown.sort_by_key(|(_, c)| c.at.position);
+        shown.truncate(SHOWN_FAILURES);
+        reported.insert(check, (Vec::new(), distinct));
+        for (k, (sig, c)) in shown.into_iter().enumerate() {
+            jobs.push((check, k, sig, c));
+        }
     }
-    let stalled = sender.stalled.load(Ordering::Relaxed).then(|| {
-        format!("the target stopped answering after {} consecutive timeouts; later requests were not sent", opts.stall_after)
+    // Failures shrink side by side (`shrink_jobs` at once, one request in flight each): against
+    // a slow target, shrinking one failure after another would take the sum of their times.
+    let done = futures_util::future::join_all(jobs.into_iter().map(|(check, k, sig, c)| {
+        let s = &shrinker;
+        async move { (check, k, s.shrink(check, sig, c).await) }
+    }))
+    .await;
+    for (check, k, failure) in done {
+        let failure = failure.with_body_files(opts.bodies_dir.as_deref(), check, k)?;
+        if let Some((list, _)) = reported.get_mut(check) {
+            list.push(failure);
+        }
+    }
+    // Endpoint presence, from the probes.
+    for (endpoint, p) in &probes {
+        let check = presence_check(*endpoint);
+        *observations.entry(check).or_default() += 1;
+        if let Some(reason) = &p.missing {
+            let mut f = shrinker.failure(
+                &p.input,
+                std::slice::from_ref(&p.observed),
+                reason.clone(),
+                Shrunk::default(),
+            );
+            f.minimal = true;
+            f.signature = format!("{} for endpoint probe", p.observed.class());
+            reported.insert(check, (vec![f], 1));
+        }
+    }
+    let both_missing = missing(Endpoint::Single) && missing(Endpoint::Batch);
+    if both_missing {
+        if let Some((list, _)) = reported.get_mut(id::SINGLE_ENDPOINT) {
+            for f in list {
+                f.message = format!("{}; the batch endpoint is missing too, so --target is probably wrong: it should be the API base, e.g. http://host:5000/api/v1", f.message);
+            }
+        }
+        reported.remove(id::BATCH_ENDPOINT);
+        observations.remove(id::BATCH_ENDPOINT);
+    }
+    let stalled = sender.stalled().then(|| {
+        format!("the target stopped answering after {} consecutive requests without an answer; later requests were not sent", opts.stall_after)
     });
     if let Some(s) = &stalled {
-        failures
-            .entry("transport.answered")
-            .or_insert_with(|| Failure::message_only(s.clone()));
+        reported
+            .entry(id::TRANSPORT_ANSWERED)
+            .or_insert_with(|| (vec![Failure::message_only(s.clone())], 1));
     }
     let results = CHECKS
         .iter()
-        .filter(|c| selected(c.id, &opts.include, &opts.exclude))
+        .filter(|c| sel.selects(c.id))
         .map(|c| {
-            let failure = failures.remove(c.id);
+            let (failures, distinct) = reported.remove(c.id).unwrap_or_default();
             let seen = observations.get(c.id).copied().unwrap_or(0);
             let expectation = opts.expectations.as_ref().and_then(|e| e.reason_for(c.id));
-            let outcome = match (&failure, seen, &expectation) {
-                (Some(_), _, Some(_)) => Outcome::XFail,
-                (Some(_), _, None) => Outcome::Fail,
-                (None, 0, _) => Outcome::NotRun,
-                (None, _, Some(_)) => Outcome::XPass,
-                (None, _, None) => Outcome::Pass,
+            let outcome = match (failures.is_empty(), seen, &expectation) {
+                (false, _, Some(_)) => Outcome::XFail,
+                (false, _, None) => Outcome::Fail,
+                (true, 0, _) => Outcome::NotRun,
+                (true, _, Some(_)) => Outcome::XPass,
+                (true, _, None) => Outcome::Pass,
             };
+            let not_run_reason = (outcome == Outcome::NotRun).then(|| {
+                not_run_reason(
+                    c.id,
+                    &families,
+                    sel,
+                    &probes,
+                    both_missing,
+                    stalled.is_some(),
+                )
+            });
             CheckResult {
                 id: c.id.to_string(),
                 tier: c.tier,
@@ -555,8 +564,11 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
                 clause: c.clause.to_string(),
                 outcome,
                 observations: seen,
-                failure,
+                failure: failures.first().cloned(),
+                distinct_failures: distinct,
+                failures,
                 expectation,
+                not_run_reason,
             }
         })
         .collect();
@@ -570,84 +582,292 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         .unwrap_or_default();
     Ok(Report {
         schema_version: 1,
-        target: opts.target.clone(),
+        target: opts.target.as_str().trim_end_matches('/').to_string(),
         seed: opts.seed,
         cases: opts.cases,
         cases_run: cases,
         strict: opts.strict,
-        requests: sender.sent.load(Ordering::Relaxed),
+        requests: sender.sent(),
         duration_ms: started.elapsed().as_millis() as u64,
         stalled,
         stale_expectations: stale,
+        bodies_dir: opts.bodies_dir.as_ref().map(|d| d.display().to_string()),
         results,
     })
 }
 
-/// Shrinks a failing case while the check keeps failing, within a request budget.
-async fn shrink(
-    sender: &Sender,
-    family: &Family,
-    tree: &mut Box<dyn ValueTree<Value = Input>>,
-    id: &'static str,
-    input: &Input,
-    observed: &[Observed],
-    message: String,
-) -> Failure {
-    let mut best = (input.clone(), observed.to_vec(), message);
-    let mut steps = 0;
-    // proptest's own shrink loop: simplify after a failure, complicate after a pass, and test
-    // every value the tree moves to.
-    let mut more = tree.simplify();
-    while more && steps < SHRINK_BUDGET && !sender.stalled.load(Ordering::Relaxed) {
-        steps += 1;
-        let candidate = tree.current();
-        let obs = sender.send_input(&candidate).await;
-        let still = judge_all(&family.judge, &candidate, &obs)
-            .into_iter()
-            .find(|(c, v)| *c == id && v.is_err());
-        more = match still {
-            Some((_, Err(m))) => {
-                best = (candidate, obs, m);
-                tree.simplify()
-            }
-            _ => tree.complicate(),
-        };
+fn presence_check(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Single => id::SINGLE_ENDPOINT,
+        Endpoint::Batch => id::BATCH_ENDPOINT,
     }
-    failure(sender, &best.0, &best.1, best.2, steps)
 }
 
-fn failure(
-    sender: &Sender,
-    input: &Input,
-    observed: &[Observed],
-    message: String,
-    steps: usize,
-) -> Failure {
-    // Report the request the check is about: the last one that got a problem, else the last.
-    let index = observed
-        .iter()
-        .rposition(|o| o.error.is_some() || o.status.is_some_and(|s| s >= 300))
-        .unwrap_or(observed.len().saturating_sub(1));
-    let req = &input.requests[index.min(input.requests.len().saturating_sub(1))];
-    let o = observed.get(index).cloned().unwrap_or_default();
-    let url = sender.url(req.endpoint).as_str();
-    Failure {
-        message,
-        shrink_steps: steps,
-        request: Some(Exchange::request(
-            url,
-            req,
-            &sender.opts.headers,
-            sender.opts.gzip,
-        )),
-        response: Some(Exchange::response(&o)),
-        curl: Some(crate::report::curl(
-            url,
-            req,
-            &sender.opts.headers,
-            sender.opts.gzip,
-        )),
+/// Why a selected check got no verdict.
+fn not_run_reason(
+    check: &str,
+    families: &[Family],
+    sel: &Selection,
+    probes: &BTreeMap<Endpoint, Probe>,
+    both_missing: bool,
+    stalled: bool,
+) -> String {
+    if check == id::BATCH_ENDPOINT && both_missing {
+        return format!(
+            "not checked: the single-event endpoint is missing too (see {})",
+            id::SINGLE_ENDPOINT
+        );
     }
+    if let Some(endpoint) = endpoint_of(check) {
+        if probes.get(&endpoint).is_some_and(|p| p.missing.is_some()) {
+            return format!(
+                "not run: the target has no {} (see {})",
+                endpoint.noun(),
+                presence_check(endpoint)
+            );
+        }
+    }
+    let own: Vec<&Family> = families
+        .iter()
+        .filter(|f| f.checks().any(|c| c == check))
+        .collect();
+    if !own.is_empty() && own.iter().all(|f| !sel.sends(f)) {
+        let primaries: Vec<&str> = own.iter().map(|f| f.check).collect();
+        return format!(
+            "not run: its cases ride on {}, which are excluded",
+            primaries.join(", ")
+        );
+    }
+    if stalled {
+        return "not run: the target stopped answering first".into();
+    }
+    "not run: no case reached it (each got no answer or a 5xx, reported by transport.answered or no_server_error, or its condition never arose)".into()
+}
+
+/// Shrinks failures, each on its own sequence of requests, several at once.
+struct Shrinker<'a> {
+    sender: &'a Sender,
+    families: &'a [Family],
+    deadline: Instant,
+    permits: tokio::sync::Semaphore,
+}
+
+impl Shrinker<'_> {
+    async fn shrink(&self, check: &'static str, sig: String, c: Candidate) -> Failure {
+        let family = &self.families[c.at.family];
+        let opts = &self.sender.opts;
+        let skip = if check == id::TRANSPORT_ANSWERED {
+            Some("a transport failure is not shrunk: each attempt could crash the target again")
+        } else if !family.shrinks {
+            Some("this case is not shrunk: its size or shape is the point")
+        } else if self.sender.stalled() {
+            Some("not shrunk: the target had stopped answering")
+        } else {
+            None
+        };
+        let mut f = match skip {
+            Some(why) => self.failure(
+                &c.input,
+                &c.observed,
+                c.message,
+                Shrunk {
+                    stopped: Some(why),
+                    ..Shrunk::default()
+                },
+            ),
+            None => match case_tree(family, opts.seed, c.at.case) {
+                // The case is made again from its seed; it must be the one that was sent.
+                Ok(mut tree) if tree.current() == c.input => {
+                    let Ok(_permit) = self.permits.acquire().await else {
+                        return self.failure(&c.input, &c.observed, c.message, Shrunk::default());
+                    };
+                    let seed = case_seed(opts.seed, family.name, c.at.case);
+                    let (input, observed, message, shrunk) = self
+                        .shrink_tree(family, &mut tree, check, &sig, c, seed)
+                        .await;
+                    self.failure(&input, &observed, message, shrunk)
+                }
+                _ => self.failure(
+                    &c.input,
+                    &c.observed,
+                    c.message,
+                    Shrunk {
+                        stopped: Some("not shrunk: the case could not be made again from its seed"),
+                        ..Shrunk::default()
+                    },
+                ),
+            },
+        };
+        f.signature = sig;
+        f
+    }
+
+    /// Whether `input` still fails `check` with signature `sig`: the failure message, if so.
+    fn still_fails(
+        family: &Family,
+        check: &str,
+        sig: &str,
+        input: &Input,
+        observed: &[Observed],
+    ) -> Option<String> {
+        if signature(input, observed) != sig {
+            return None;
+        }
+        judge_all(&family.judge, input, observed)
+            .into_iter()
+            .find_map(|(c, v)| (c == check).then_some(v).and_then(Result::err))
+    }
+
+    /// proptest's own shrink loop: simplify after a failure, complicate after a pass, and test
+    /// every value the tree moves to, with fresh run ids each time.
+    async fn shrink_tree(
+        &self,
+        family: &Family,
+        tree: &mut Box<dyn ValueTree<Value = Input>>,
+        check: &'static str,
+        sig: &str,
+        c: Candidate,
+        seed: u64,
+    ) -> (Input, Vec<Observed>, String, Shrunk) {
+        let sender = self.sender;
+        let mut best = (c.input, c.observed, c.message);
+        let mut shrunk = Shrunk::default();
+        let mut crashes = 0;
+        let mut more = tree.simplify();
+        while more {
+            if shrunk.attempts >= SHRINK_BUDGET {
+                shrunk.stopped = Some("stopped at the budget of 48 requests");
+                break;
+            }
+            if Instant::now() >= self.deadline {
+                shrunk.stopped = Some("stopped at the shrinking time limit (--shrink-time)");
+                break;
+            }
+            if sender.stalled() {
+                shrunk.stopped = Some("stopped: the target had stopped answering");
+                break;
+            }
+            if crashes >= CRASH_RESENDS && !sender.opts.resend_crashes {
+                shrunk.stopped =
+                    Some("stopped: the target crashed while shrinking (--resend-crashes goes on)");
+                break;
+            }
+            shrunk.attempts += 1;
+            let candidate = tree
+                .current()
+                .with_fresh_run_ids(mix(seed ^ shrunk.attempts as u64));
+            let obs = sender.send_input(&candidate).await;
+            if obs.iter().any(|o| o.status.is_none() && !o.skipped) {
+                crashes += 1;
+            }
+            more = match Self::still_fails(family, check, sig, &candidate, &obs) {
+                Some(m) => {
+                    shrunk.steps += 1;
+                    best = (candidate, obs, m);
+                    tree.simplify()
+                }
+                None => tree.complicate(),
+            };
+        }
+        if crashes > 0 && shrunk.stopped.is_none() {
+            // A crash says nothing about whether the simpler input fails the check.
+            shrunk.stopped =
+                Some("the target crashed on simpler inputs, which could not be judged");
+        }
+        let may_resend = crashes < CRASH_RESENDS || sender.opts.resend_crashes;
+        // Unknown `x-` fields rarely matter; drop them when the failure stays without them.
+        if let Some(bare) = without_x_fields(&best.0).filter(|_| may_resend) {
+            if shrunk.stopped.is_none() || shrunk.stopped.is_some_and(|s| s.contains("budget")) {
+                shrunk.attempts += 1;
+                let obs = sender.send_input(&bare).await;
+                if let Some(m) = Self::still_fails(family, check, sig, &bare, &obs) {
+                    shrunk.steps += 1;
+                    best = (bare, obs, m);
+                }
+            }
+        }
+        (best.0, best.1, best.2, shrunk)
+    }
+
+    fn failure(
+        &self,
+        input: &Input,
+        observed: &[Observed],
+        message: String,
+        shrunk: Shrunk,
+    ) -> Failure {
+        let sender = self.sender;
+        let opts = &sender.opts;
+        // Report the request the check is about: the last one that got a problem, else the last.
+        let index = observed
+            .iter()
+            .rposition(|o| o.error.is_some() || o.status.is_some_and(|s| s >= 300))
+            .unwrap_or(observed.len().saturating_sub(1))
+            .min(input.requests.len().saturating_sub(1));
+        let exchange = |r: &Req| {
+            Exchange::request(sender.url(r.endpoint).as_str(), r, &opts.headers, opts.gzip)
+        };
+        let req = &input.requests[index];
+        let o = observed.get(index).cloned().unwrap_or_default();
+        let earlier: Vec<Exchange> = if input.requests.len() > 1 {
+            input.requests.iter().map(exchange).collect()
+        } else {
+            Vec::new()
+        };
+        Failure {
+            message,
+            signature: String::new(),
+            shrink_steps: shrunk.steps,
+            shrink_attempts: shrunk.attempts,
+            minimal: shrunk.stopped.is_none() && shrunk.attempts > 0,
+            shrink_note: shrunk.stopped.map(String::from),
+            request: Some(exchange(req)),
+            response: Some(Exchange::response(&o)),
+            sequence: earlier,
+            curl: None,
+            body_files: Vec::new(),
+            wire: input
+                .requests
+                .iter()
+                .map(|r| crate::report::WireRequest {
+                    url: sender.url(r.endpoint).to_string(),
+                    headers: r.headers(&opts.headers, opts.gzip),
+                    body: r.wire_body(opts.gzip),
+                })
+                .collect(),
+        }
+        .with_curl()
+    }
+}
+
+/// The case with every `x-` field of its JSON bodies removed; `None` when there were none.
+fn without_x_fields(input: &Input) -> Option<Input> {
+    fn strip(v: &mut Value) -> bool {
+        match v {
+            Value::Object(map) => {
+                let before = map.len();
+                map.retain(|k, _| !k.starts_with("x-"));
+                let mut changed = map.len() != before;
+                for item in map.values_mut() {
+                    changed |= strip(item);
+                }
+                changed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |c, i| strip(i) | c),
+            _ => false,
+        }
+    }
+    let mut out = input.clone();
+    let mut changed = false;
+    for req in &mut out.requests {
+        if let Ok(mut v) = serde_json::from_slice::<Value>(&req.body) {
+            if strip(&mut v) {
+                req.body = v.to_string().into_bytes();
+                changed = true;
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 #[cfg(test)]
@@ -730,15 +950,29 @@ mod tests {
     }
 
     #[test]
-    fn case_seeds_differ_by_family_case_and_run_seed() {
-        let seeds = [
-            case_seed(1, "valid batches", 0),
-            case_seed(1, "valid batches", 1),
-            case_seed(1, "mixed batches", 0),
-            case_seed(2, "valid batches", 0),
-        ];
-        let distinct: std::collections::BTreeSet<u64> = seeds.into_iter().collect();
-        assert_eq!(distinct.len(), seeds.len());
-        assert_eq!(case_seed(1, "valid batches", 0), seeds[0]);
+    fn excluding_a_check_stops_its_family_even_when_riders_are_selected() {
+        let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
+        let all = families(&gen).expect("families");
+        let malformed = all
+            .iter()
+            .find(|f| f.check == id::MALFORMED)
+            .expect("family");
+        let sel = Selection::new(&[], &["single.malformed.*".into()]).expect("globs");
+        assert!(sel.selects(id::INVALID_STATUS));
+        assert!(!sel.sends(malformed));
+        let riders_only = Selection::new(&[id::INVALID_STATUS.into()], &[]).expect("globs");
+        assert!(riders_only.sends(malformed));
+    }
+
+    #[test]
+    fn x_fields_are_dropped_at_every_level() {
+        let input = Input::one(
+            "x",
+            Req::single(br#"{"x-a":1,"run":{"x-b":[{"x-c":2}],"runId":"r"}}"#.to_vec()),
+            vec![true],
+        );
+        let bare = without_x_fields(&input).expect("changed");
+        assert_eq!(bare.requests[0].body, br#"{"run":{"runId":"r"}}"#.to_vec());
+        assert!(without_x_fields(&bare).is_none());
     }
 }

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
-use openlineage_conformance::families::{Endpoint, Req};
 use openlineage_conformance::report::curl;
+use openlineage_conformance::wire::{gzip, Req};
 
 type Seen = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
 
@@ -64,47 +64,100 @@ fn bodies() -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// Runs a curl script as a user would: saved to a file and run with `sh`. (`sh -c` would pass
+/// a whole here-document as one argument, which is what it avoids.)
+async fn run_script(name: &str, script: &str) {
+    // One file per script: the tests run in parallel in one process.
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let path = std::env::temp_dir().join(format!("ol-curl-{}-{slug}.sh", std::process::id()));
+    std::fs::write(&path, script).expect("script written");
+    let out = tokio::process::Command::new("sh")
+        .arg(&path)
+        .env("OL_AUTHORIZATION", "Bearer s3cret")
+        .output()
+        .await
+        .expect("sh runs (curl and base64 must be installed)");
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_curl_line_sends_exactly_the_request() {
     let (url, seen) = recorder().await;
-    let headers = vec![
+    let user = vec![
         ("Authorization".to_string(), "Bearer s3cret".to_string()),
         ("X-Trace".to_string(), "a'b".to_string()),
     ];
+    let dir = std::env::temp_dir().join(format!("ol-curl-bodies-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
     for (name, body) in bodies() {
-        let req = Req {
-            endpoint: Endpoint::Single,
-            body: body.clone(),
-            content_type: "application/json",
-        };
-        let line = curl(&url, &req, &headers, false);
-        assert!(
-            !line.contains("s3cret"),
-            "{name}: the secret stays in the environment"
-        );
-        // As a user would run it: pasted into a shell, or saved and run with `sh`. (`sh -c`
-        // would pass the whole here-document as one argument, which is what it avoids.)
-        let script = std::env::temp_dir().join(format!("ol-curl-{}.sh", std::process::id()));
-        std::fs::write(&script, &line).expect("script written");
-        let out = tokio::process::Command::new("sh")
-            .arg(&script)
-            .env("OL_AUTHORIZATION", "Bearer s3cret")
-            .output()
-            .await
-            .expect("sh runs (curl and base64 must be installed)");
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let (got_headers, got_body) = seen
-            .lock()
-            .expect("log")
-            .pop()
-            .unwrap_or_else(|| panic!("{name}: nothing arrived"));
-        assert_eq!(got_body, body, "{name}: body differs");
-        assert_eq!(got_headers["content-type"], "application/json", "{name}");
-        assert_eq!(got_headers["authorization"], "Bearer s3cret", "{name}");
-        assert_eq!(got_headers["x-trace"], "a'b", "{name}");
+        for gzipped in [false, true] {
+            let req = Req::single(body.clone());
+            let headers = req.headers(&user, gzipped);
+            let wire = req.wire_body(gzipped);
+            let file = dir.join("body.bin");
+            std::fs::write(&file, &wire).expect("body file");
+            for from_file in [None, Some(file.as_path())] {
+                let line = curl(&url, &headers, &wire, from_file);
+                let name = format!("{name}, gzip {gzipped}, file {}", from_file.is_some());
+                assert!(
+                    !line.contains("s3cret"),
+                    "{name}: the secret stays in the environment"
+                );
+                run_script(&name, &line).await;
+                let (got_headers, got_body) = seen
+                    .lock()
+                    .expect("log")
+                    .pop()
+                    .unwrap_or_else(|| panic!("{name}: nothing arrived"));
+                assert_eq!(got_body, wire, "{name}: body differs");
+                assert_eq!(got_headers["content-type"], "application/json", "{name}");
+                assert_eq!(got_headers["authorization"], "Bearer s3cret", "{name}");
+                assert_eq!(got_headers["x-trace"], "a'b", "{name}");
+                if gzipped {
+                    assert_eq!(got_headers["content-encoding"], "gzip", "{name}");
+                    assert_eq!(wire, gzip(&body), "{name}: gzip is deterministic");
+                }
+            }
+        }
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_requests_reproduce_chunked_and_user_headers_replace() {
+    let (url, seen) = recorder().await;
+    let mut req = Req::single(br#"{"a":1}"#.to_vec());
+    req.chunked = Some(2);
+    let user = vec![(
+        "Content-Type".to_string(),
+        "application/json; charset=utf-8".to_string(),
+    )];
+    let headers = req.headers(&user, false);
+    let line = curl(&url, &headers, &req.body, None);
+    assert_eq!(
+        line.to_ascii_lowercase().matches("content-type").count(),
+        1,
+        "{line}"
+    );
+    run_script("chunked", &line).await;
+    let (got_headers, got_body) = seen.lock().expect("log").pop().expect("arrived");
+    assert_eq!(got_body, req.body);
+    assert_eq!(got_headers["transfer-encoding"], "chunked");
+    assert!(got_headers.get("content-length").is_none());
+    assert_eq!(
+        got_headers.get_all("content-type").iter().count(),
+        1,
+        "{got_headers:?}"
+    );
+    assert_eq!(
+        got_headers["content-type"],
+        "application/json; charset=utf-8"
+    );
 }

@@ -271,3 +271,9 @@ fn checks_lists_the_producer_table() {
     );
     assert!(!text.contains("`single.no_server_error`"));
 }
+
+/// An HTTP client as the runner builds one (reqwest has no TLS provider of its own here).
+fn client() -> reqwest::Client {
+    openlineage_conformance::runner::http_client(std::time::Duration::from_secs(30))
+        .expect("http client")
+}

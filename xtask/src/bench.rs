@@ -191,6 +191,19 @@ pub fn run(quick: bool) -> Result<i32> {
             });
         }
     }
+    const SHRINK: &str = "ol-conformance run against a 50 ms/request target with failing checks: failures shrunk side by side vs one after another, as before (wall s)";
+    match slow_target_runs(&root, quick) {
+        Ok((parallel, sequential)) => rows.push(row(SHRINK, parallel, sequential, "s")),
+        Err(e) => {
+            eprintln!("slow-target comparison unavailable: {e:#}");
+            rows.push(Row {
+                name: SHRINK,
+                ours: "n/a".into(),
+                theirs: format!("unavailable ({e})"),
+                ratio: "n/a".into(),
+            });
+        }
+    }
     if !quick {
         let types = build_time(&root, &["-p", "openlineage-types"], "bench-build-types")?;
         let workspace = build_time(&root, &["--workspace"], "bench-build-workspace")?;
@@ -370,6 +383,91 @@ fn runner_vs_wrk(root: &Path, quick: bool) -> Result<RunnerRates> {
         replay,
         fixed,
     })
+}
+
+/// A deliberately slow target: every answer takes 50 ms; a JSON object is accepted and anything
+/// else refused, so the invalid-event checks fail with several distinct failures each.
+const SLOW_SERVER_PY: &str = r#"# Slow target for cargo xtask bench: 50 ms per answer, accepts any JSON object.
+import json, sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        time.sleep(0.05)
+        try:
+            ok = isinstance(json.loads(body), dict)
+        except ValueError:
+            ok = False
+        self.send_response(200 if ok else 400)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"#;
+
+/// Wall seconds of one run against the slow target with failures shrunk side by side (the
+/// default), and with `--shrink-jobs 1` (one after another, as the runner did before).
+fn slow_target_runs(root: &Path, quick: bool) -> Result<(f64, f64)> {
+    let profile = if quick { "debug" } else { "release" };
+    let bin = root.join("target").join(profile).join("ol-conformance");
+    let script = root.join("target/bench-slow-server.py");
+    std::fs::write(&script, SLOW_SERVER_PY)
+        .with_context(|| format!("cannot write {}", script.display()))?;
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server(
+        Command::new("python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start python3")?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&listen).is_err() {
+        if Instant::now() > deadline {
+            bail!("the slow server did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let base = format!("http://{listen}/api/v1");
+    let run = |jobs: &str| -> Result<f64> {
+        let started = Instant::now();
+        let out = Command::new(&bin)
+            .args(["run", "--target", &base, "--seed", "1", "--cases", "4"])
+            .args([
+                "--format",
+                "json",
+                "--shrink-jobs",
+                jobs,
+                "--shrink-time",
+                "600",
+            ])
+            .args(["--include", "single.invalid.type.rejected"])
+            .args(["--include", "single.invalid.enum.rejected"])
+            .args(["--include", "single.invalid.shape.rejected"])
+            .args(["--include", "single.invalid.body.rejected"])
+            .stderr(Stdio::null())
+            .output()?;
+        let report: Value = serde_json::from_slice(&out.stdout).context("runner JSON report")?;
+        let failing = report["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["outcome"] == "fail")
+            .count();
+        if failing < 3 {
+            bail!("expected several failing checks against the slow target, got {failing}");
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let parallel = run("8")?;
+    let sequential = run("1")?;
+    Ok((parallel, sequential))
 }
 
 /// A wrk script that replays a data file of requests in order, round robin on each thread.

@@ -55,6 +55,7 @@ impl ProducerReport {
             duration_ms: elapsed.as_millis() as u64,
             stalled: None,
             stale_expectations: stale,
+            bodies_dir: None,
             results,
         };
         ProducerReport { report, summary }

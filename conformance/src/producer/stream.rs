@@ -183,11 +183,8 @@ impl Stream {
             Some(f) => f.more += 1,
             None => {
                 let failure = Failure {
-                    message,
-                    shrink_steps: 0,
                     request: (!body.is_empty()).then(|| Exchange::event(source.to_string(), body)),
-                    response: None,
-                    curl: None,
+                    ..Failure::message_only(message)
                 };
                 self.findings.insert(id, Finding { failure, more: 0 });
             }

@@ -1,0 +1,301 @@
+//! What the runner sends and what comes back: requests ([`Req`]), cases ([`Input`]) and
+//! answers ([`Observed`]), with the exact headers a request goes out with.
+
+use serde_json::Value;
+
+/// Which endpoint a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    /// `POST {base}/lineage`.
+    Single,
+    /// `POST {base}/lineage/batch`.
+    Batch,
+}
+
+impl Endpoint {
+    /// The endpoint's path below the API base.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Single => "/lineage",
+            Endpoint::Batch => "/lineage/batch",
+        }
+    }
+
+    /// What the endpoint is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Endpoint::Single => "single-event endpoint",
+            Endpoint::Batch => "batch endpoint",
+        }
+    }
+}
+
+/// One request to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Req {
+    /// Where it goes.
+    pub endpoint: Endpoint,
+    /// The body, before any content coding.
+    pub body: Vec<u8>,
+    /// The Content-Type header.
+    pub content_type: &'static str,
+    /// The content coding this request uses whatever `--gzip` says (`gzip` or `identity`);
+    /// `None` follows `--gzip`.
+    pub content_encoding: Option<&'static str>,
+    /// Send the body with chunked transfer coding, in pieces of this many bytes, rather than
+    /// with a Content-Length.
+    pub chunked: Option<usize>,
+}
+
+impl Req {
+    /// A JSON request to `endpoint`.
+    pub fn json(endpoint: Endpoint, body: Vec<u8>) -> Self {
+        Req {
+            endpoint,
+            body,
+            content_type: "application/json",
+            content_encoding: None,
+            chunked: None,
+        }
+    }
+
+    /// A JSON request to `POST /lineage`.
+    pub fn single(body: Vec<u8>) -> Self {
+        Req::json(Endpoint::Single, body)
+    }
+
+    /// A JSON request to `POST /lineage/batch`.
+    pub fn batch(body: Vec<u8>) -> Self {
+        Req::json(Endpoint::Batch, body)
+    }
+
+    /// Whether the body goes out gzip-compressed, given `--gzip`.
+    pub fn gzipped(&self, gzip: bool) -> bool {
+        match self.content_encoding {
+            Some(coding) => coding == "gzip",
+            None => gzip,
+        }
+    }
+
+    /// The headers this request goes out with, unredacted, in order: the runner's own, each
+    /// replaced by a user header of the same name (compared without case), then the rest of
+    /// the user's headers.
+    pub fn headers(&self, user: &[(String, String)], gzip: bool) -> Vec<(String, String)> {
+        let mut own = vec![("content-type".to_string(), self.content_type.to_string())];
+        match self.content_encoding {
+            Some(coding) => own.push(("content-encoding".into(), coding.into())),
+            None if gzip => own.push(("content-encoding".into(), "gzip".into())),
+            None => {}
+        }
+        if self.chunked.is_some() {
+            own.push(("transfer-encoding".into(), "chunked".into()));
+        }
+        let mut out: Vec<(String, String)> = own
+            .into_iter()
+            .filter(|(name, _)| !user.iter().any(|(u, _)| u.eq_ignore_ascii_case(name)))
+            .collect();
+        out.extend(user.iter().cloned());
+        out
+    }
+
+    /// The body as it goes on the wire (gzip-compressed when it is).
+    pub fn wire_body(&self, gzip: bool) -> Vec<u8> {
+        if self.gzipped(gzip) {
+            crate::wire::gzip(&self.body)
+        } else {
+            self.body.clone()
+        }
+    }
+}
+
+/// Compresses `bytes` with gzip; the same input always gives the same bytes (no timestamp).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// What one case sends, and what the judge needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Which kind of case this is within its family (a mutation id, an event type, a framing),
+    /// part of each failure's signature.
+    pub label: String,
+    /// Requests, sent in order.
+    pub requests: Vec<Req>,
+    /// For batches: which positions hold valid events.
+    pub valid: Vec<bool>,
+}
+
+impl Input {
+    /// A case of one request.
+    pub fn one(label: impl Into<String>, req: Req, valid: Vec<bool>) -> Self {
+        Input {
+            label: label.into(),
+            requests: vec![req],
+            valid,
+        }
+    }
+
+    /// The same case with fresh run ids: every UUID at `/run/runId` of each JSON body (and of
+    /// each event of a batch) is replaced by one derived from `salt`, the same old id always
+    /// by the same new one, so repeated events stay repeated. Shrinking sends a case many
+    /// times; fresh ids keep each attempt independent of the last on servers that track runs.
+    pub fn with_fresh_run_ids(&self, salt: u64) -> Input {
+        let mut map: Vec<(String, String)> = Vec::new();
+        let mut out = self.clone();
+        for req in &mut out.requests {
+            let Ok(mut value) = serde_json::from_slice::<Value>(&req.body) else {
+                continue;
+            };
+            let mut changed = false;
+            let events: Vec<&mut Value> = match &mut value {
+                Value::Array(items) => items.iter_mut().collect(),
+                other => vec![other],
+            };
+            for event in events {
+                let Some(id) = event.pointer_mut("/run/runId") else {
+                    continue;
+                };
+                let Some(old) = id.as_str().filter(|s| is_uuid(s)).map(String::from) else {
+                    continue;
+                };
+                let new = match map.iter().find(|(o, _)| *o == old) {
+                    Some((_, n)) => n.clone(),
+                    None => {
+                        let n = uuid_from(salt, map.len() as u64);
+                        map.push((old, n.clone()));
+                        n
+                    }
+                };
+                *id = Value::String(new);
+                changed = true;
+            }
+            if changed {
+                req.body = value.to_string().into_bytes();
+            }
+        }
+        out
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A version-4 UUID made from `salt` and `n` (deterministic, not random).
+pub fn uuid_from(salt: u64, n: u64) -> String {
+    let hi = crate::seed::mix(salt ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let lo = crate::seed::mix(hi ^ 0x5851_f42d_4c95_7f2d);
+    let bits = (u128::from(hi) << 64) | u128::from(lo);
+    uuid::Builder::from_random_bytes(bits.to_be_bytes())
+        .into_uuid()
+        .to_string()
+}
+
+/// What came back for one request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// HTTP status, if there was an answer.
+    pub status: Option<u16>,
+    /// Content-Type of the answer.
+    pub content_type: Option<String>,
+    /// The answer body, capped.
+    pub body: Vec<u8>,
+    /// Transport failure (timeout, reset, refused), if any.
+    pub error: Option<String>,
+    /// True when the request timed out.
+    pub timed_out: bool,
+    /// True when the request was not sent (the target had stopped answering, or the same body
+    /// had already crashed it).
+    pub skipped: bool,
+}
+
+impl Observed {
+    /// True for a 2xx answer.
+    pub fn is_2xx(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// True for a 4xx answer.
+    pub fn is_4xx(&self) -> bool {
+        self.status.is_some_and(|s| (400..500).contains(&s))
+    }
+
+    /// The answer in a few plain words: `status 400`, `no answer (connection reset)`.
+    pub fn describe(&self) -> String {
+        match (self.status, &self.error) {
+            (Some(s), None) => format!("status {s}"),
+            (Some(s), Some(e)) => format!("status {s}, then {e}"),
+            (None, Some(e)) => format!("no answer ({e})"),
+            (None, None) => "no answer".into(),
+        }
+    }
+
+    /// The class of the answer, for failure signatures: `2xx`, `4xx`, `5xx`, or the kind of
+    /// transport failure.
+    pub fn class(&self) -> String {
+        match (self.status, &self.error) {
+            (Some(s), _) => format!("{}xx", s / 100),
+            (None, _) if self.timed_out => "timeout".into(),
+            (None, Some(e)) if e.contains("reset") => "reset".into(),
+            (None, Some(e)) if e.contains("closed") || e.contains("incomplete") => {
+                "connection closed".into()
+            }
+            (None, _) => "no answer".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_headers_replace_the_runners_own_of_the_same_name() {
+        let req = Req::single(b"{}".to_vec());
+        let user = vec![(
+            "content-type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        )];
+        let headers = req.headers(&user, true);
+        let types: Vec<_> = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .collect();
+        assert_eq!(types.len(), 1, "{headers:?}");
+        assert_eq!(types[0].1, "application/json; charset=utf-8");
+        assert!(headers
+            .iter()
+            .any(|(n, v)| n == "content-encoding" && v == "gzip"));
+    }
+
+    #[test]
+    fn fresh_run_ids_keep_repeats_repeated_and_leave_non_uuids_alone() {
+        let a = "01234567-89ab-4cde-8f01-23456789abcd";
+        let body = |id: &str| format!("{{\"run\":{{\"runId\":\"{id}\"}}}}").into_bytes();
+        let input = Input {
+            label: "x".into(),
+            requests: vec![
+                Req::single(body(a)),
+                Req::single(body(a)),
+                Req::single(body("not-a-uuid")),
+            ],
+            valid: vec![true, true, false],
+        };
+        let fresh = input.with_fresh_run_ids(7);
+        assert_ne!(fresh.requests[0].body, input.requests[0].body);
+        assert_eq!(fresh.requests[0].body, fresh.requests[1].body);
+        assert_eq!(fresh.requests[2].body, input.requests[2].body);
+        assert_ne!(
+            fresh.requests[0].body,
+            input.with_fresh_run_ids(8).requests[0].body
+        );
+    }
+}
