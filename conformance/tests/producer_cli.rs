@@ -8,11 +8,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-/// The library's client: reqwest is built without a crypto provider, which it installs.
-fn client() -> reqwest::Client {
-    openlineage_conformance::runner::http_client(Duration::from_secs(10)).expect("HTTP client")
-}
-
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ol-conformance"))
 }
