@@ -42,6 +42,7 @@
 
 #[cfg(feature = "proptest")]
 pub mod arb;
+#[cfg(openlineage_batch)]
 mod batch;
 mod builder;
 mod de;

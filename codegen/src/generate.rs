@@ -34,6 +34,8 @@ pub struct Generated {
     pub catalogue: Vec<FacetEntry>,
     /// Every file read, relative to the snapshot (for `rerun-if-changed`).
     pub inputs: Vec<String>,
+    /// Whether the batch types were generated (snapshots before 1.40.0 have no batch endpoint).
+    pub batch: bool,
 }
 
 /// Facts taken from the OpenAPI document.
@@ -109,6 +111,7 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
         code: prettyplease::unparse(&syntax),
         catalogue,
         inputs,
+        batch: openapi.batch_response.is_some(),
     })
 }
 
