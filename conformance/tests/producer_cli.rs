@@ -29,6 +29,11 @@ fn event(run: &str, event_type: &str, second: u32) -> Value {
     })
 }
 
+/// The project's HTTP client (reqwest is built without a TLS provider of its own).
+fn client() -> reqwest::Client {
+    openlineage_conformance::runner::http_client(Duration::from_secs(10)).expect("client")
+}
+
 const RUN_A: &str = "0190b3d4-7a1e-7c3a-9d2e-1f00000000aa";
 const RUN_B: &str = "0190b3d4-7a1e-7c3a-9d2e-1f00000000bb";
 
@@ -265,10 +270,4 @@ fn checks_lists_the_producer_table() {
         "{text}"
     );
     assert!(!text.contains("`single.no_server_error`"));
-}
-
-/// An HTTP client as the runner builds one (reqwest has no TLS provider of its own here).
-fn client() -> reqwest::Client {
-    openlineage_conformance::runner::http_client(std::time::Duration::from_secs(30))
-        .expect("http client")
 }
