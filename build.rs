@@ -49,6 +49,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", spec_dir.join(input).display());
     }
     std::fs::write(out.join("openlineage.rs"), generated.code)?;
+    // The hand-written batch helpers need the batch types, which older snapshots lack.
+    println!("cargo::rustc-check-cfg=cfg(openlineage_batch)");
+    if generated.batch {
+        println!("cargo:rustc-cfg=openlineage_batch");
+    }
     // Module docs are inner attributes, which `include!` does not accept.
     let facet_kind: String = openlineage_codegen::FACET_KIND_SOURCE
         .lines()

@@ -17,6 +17,10 @@ use crate::{Error, Event, FacetKind, FACETS};
 pub mod pick;
 pub mod text;
 
+/// Local references into the bundled definitions ([`ValueGen::resolved`] takes schemas that
+/// use them): `local_ref("RunEvent")` is `#/$defs/RunEvent`.
+pub use crate::facet_kind::{local_ref, ref_target};
+
 use pick::{maybe, maybe_weighted, one_of, weighted};
 use text::{text as chars, ASCII_TEXT, HOST, LOWER, PRINTABLE, SEGMENT, WORD};
 
@@ -65,16 +69,6 @@ impl GenConfig {
         max_depth: 4,
         extensions: true,
     };
-
-    /// The preset named `small`, `medium` or `large`.
-    pub fn named(name: &str) -> Option<GenConfig> {
-        match name {
-            "small" => Some(Self::SMALL),
-            "medium" => Some(Self::MEDIUM),
-            "large" => Some(Self::LARGE),
-            _ => None,
-        }
-    }
 }
 
 impl Default for GenConfig {
@@ -138,11 +132,6 @@ impl ValueGen {
         at.clone()
     }
 
-    /// The definition name of a generated Rust type (`SqlJobFacet` is `SQLJobFacet`).
-    pub fn def_name(&self, rust_type: &str) -> String {
-        def_name(rust_type, &self.defs)
-    }
-
     /// The configuration in use.
     pub fn config(&self) -> GenConfig {
         self.cfg
@@ -150,15 +139,12 @@ impl ValueGen {
 
     /// Values valid against the definition `def` (e.g. `SchemaDatasetFacet`).
     pub fn def(&self, def: &str) -> Result<Strat, Error> {
-        self.schema(
-            &json!({ "$ref": format!("#/$defs/{def}") }),
-            &mut Vec::new(),
-        )
+        self.schema(&json!({ "$ref": local_ref(def) }), &mut Vec::new())
     }
 
     /// A payload for one facet of the registry, valid against its facet schema.
     pub fn facet(&self, info: &crate::FacetInfo) -> Result<Strat, Error> {
-        self.def(&def_name(info.rust_type, &self.defs))
+        self.def(info.def)
     }
 
     /// A facet map of `kind`: some known facets, and (with extensions) custom facets and, where
@@ -170,15 +156,12 @@ impl ValueGen {
     fn facets_at(&self, kind: FacetKind, stack: &mut Vec<String>) -> Result<Strat, Error> {
         let mut entries: Vec<(String, Strat)> = Vec::new();
         for info in FACETS.iter().filter(|f| f.kind == kind) {
-            let s = self.schema(
-                &json!({ "$ref": format!("#/$defs/{}", def_name(info.rust_type, &self.defs)) }),
-                stack,
-            )?;
+            let s = self.schema(&json!({ "$ref": local_ref(info.def) }), stack)?;
             entries.push((info.key.to_string(), s));
         }
         let known: BTreeSet<&str> = kind.keys().iter().copied().collect();
         if self.cfg.extensions {
-            let base = self.base_facet(kind);
+            let base = self.base_facet();
             let custom = (ident(), base.clone())
                 .prop_filter_map("custom key must not be a known facet", {
                     let known = known.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
@@ -222,7 +205,7 @@ impl ValueGen {
     }
 
     /// `_producer` and `_schemaURL` plus (with extensions) a few unknown fields.
-    fn base_facet(&self, _kind: FacetKind) -> Strat {
+    fn base_facet(&self) -> Strat {
         (uri(), uri(), self.extra_fields())
             .prop_map(|(producer, schema_url, extra)| {
                 let mut m = extra;
@@ -297,8 +280,7 @@ impl ValueGen {
     }
 
     fn resolve(&self, reference: &str) -> Result<(String, &Value), Error> {
-        let name = reference
-            .strip_prefix("#/$defs/")
+        let name = ref_target(reference)
             .ok_or_else(|| Error::Schema(format!("unsupported reference {reference}")))?;
         let schema = self
             .defs
@@ -544,12 +526,6 @@ fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String,
                 .collect::<Vec<_>>()
         })
         .boxed()
-}
-
-/// The definition name of a Rust type name (they differ only in case, e.g. `SQLJobFacet`).
-fn def_name(rust_type: &str, defs: &Map<String, Value>) -> String {
-    crate::registry::definition(defs, rust_type)
-        .map_or_else(|| rust_type.to_string(), |(name, _)| name.clone())
 }
 
 /// A lowercase ASCII letter followed by up to `max` characters of `rest`.

@@ -7,6 +7,7 @@
 use uuid::Uuid;
 
 use crate::event::now_event_time;
+use crate::facet_kind::local_ref;
 use crate::{
     DatasetFacets, FacetOf, InputDataset, InputDatasetFacets, Job, JobFacets, OutputDataset,
     OutputDatasetFacets, Run, RunEvent, RunEventType, RunFacets, StaticDataset,
@@ -15,7 +16,10 @@ use crate::{
 
 /// The `schemaURL` of an event definition in the pinned core schema.
 pub fn schema_url(def: &str) -> String {
-    format!("https://openlineage.io/spec/{CORE_SCHEMA_VERSION}/OpenLineage.json#/$defs/{def}")
+    format!(
+        "https://openlineage.io/spec/{CORE_SCHEMA_VERSION}/OpenLineage.json{}",
+        local_ref(def)
+    )
 }
 
 impl Job {

@@ -47,6 +47,23 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in the order of the spec's `oneOf`.
+    pub const ALL: [EventKind; 3] = [EventKind::Run, EventKind::Dataset, EventKind::Job];
+
+    /// The kinds whose structure an object with these keys matches, as the spec's `oneOf`
+    /// tells them apart by `required` and `not`: `run` + `job` is a RunEvent, `job` without
+    /// `run` a JobEvent, `dataset` without both a DatasetEvent. `dataset` + `job` without `run`
+    /// matches two kinds, and an object with none of the keys matches none.
+    pub fn from_keys(run: bool, job: bool, dataset: bool) -> &'static [EventKind] {
+        match (run, job, dataset) {
+            (true, true, _) => &[EventKind::Run],
+            (false, true, true) => &[EventKind::Dataset, EventKind::Job],
+            (false, true, false) => &[EventKind::Job],
+            (_, false, true) => &[EventKind::Dataset],
+            (_, false, false) => &[],
+        }
+    }
+
     /// The schema definition name, e.g. `RunEvent`.
     pub fn def_name(self) -> &'static str {
         match self {
@@ -104,17 +121,15 @@ impl Event {
             }
             Err(e) => return Err(Error::Json(e)),
         };
-        match (shape.run.0, shape.job.0, shape.dataset.0) {
-            (true, true, _) => Ok(EventKind::Run),
-            (false, true, true) => Err(Error::Shape(
+        match EventKind::from_keys(shape.run.0, shape.job.0, shape.dataset.0) {
+            [kind] => Ok(*kind),
+            [_, _, ..] => Err(Error::Shape(
                 "`dataset` and `job` without `run` match both DatasetEvent and JobEvent".into(),
             )),
-            (false, true, false) => Ok(EventKind::Job),
-            (_, false, true) => Ok(EventKind::Dataset),
-            (true, false, false) => Err(Error::Shape(
+            [] if shape.run.0 => Err(Error::Shape(
                 "missing field `job`: a RunEvent needs both `run` and `job`".into(),
             )),
-            (false, false, false) => Err(Error::Shape(
+            [] => Err(Error::Shape(
                 "expected `run` and `job` (RunEvent), `job` (JobEvent) or `dataset` (DatasetEvent); found none".into(),
             )),
         }
@@ -148,12 +163,6 @@ impl Event {
             "lossy parse of {text}"
         );
         Ok(event)
-    }
-
-    /// Parses with the careful path only; tests compare it with [`Event::from_json`].
-    #[doc(hidden)]
-    pub fn from_json_reference(text: &str) -> Result<Self, Error> {
-        Self::from_json_careful(text)
     }
 
     fn parse_kind(kind: EventKind, text: &str) -> Result<Self, Error> {
@@ -328,7 +337,8 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
         .collect()
 }
 
-fn json_value_name(value: &Value) -> &'static str {
+/// A word for a JSON value's type, for error messages.
+pub(crate) fn json_value_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

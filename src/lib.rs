@@ -7,21 +7,42 @@
 //! event gives back the same JSON. [`Event`] dispatches the three event kinds by structure, as the
 //! spec's `oneOf` does.
 //!
+//! **Producers** build a facet in one expression from its required fields (`SqlJobFacet::new`,
+//! optional ones with `with_*`); its `_schemaURL` is the type's own `SCHEMA_URL`, and
+//! [`RunEventBuilder::build`] gives every facet the event's producer.
+//!
 //! ```
-//! use openlineage_types::{Event, RunEvent, RunEventType};
+//! use openlineage_types::{Event, OutputDataset, RunEvent, RunEventType, SchemaDatasetFacet, SqlJobFacet};
 //!
 //! let event = RunEvent::builder("https://example.com/my-producer", "my-namespace", "my-job")
 //!     .event_type(RunEventType::Start)
+//!     .job_facet(SqlJobFacet::new("SELECT * FROM orders"))
 //!     .input("postgres://db:5432", "public.orders")
+//!     .output_dataset(OutputDataset::new("s3://bucket", "out").with_facet(SchemaDatasetFacet::new()))
 //!     .build();
 //! let json = serde_json::to_string(&event).unwrap();
 //! let back = Event::from_json(&json).unwrap();
 //! assert_eq!(back, Event::Run(event));
 //! ```
+//!
+//! **Consumers** read facets by type ([`Job::facet`], [`RunFacets::get`]) and the event's fields
+//! through [`Event`]'s accessors ([`Event::run_id`], [`Event::job`], [`Event::inputs`], ...).
+//!
+//! **Collectors** parse and validate in one call, [`Event::parse_validated`] (and
+//! [`BatchRequest::parse_validated`] with [`BatchResponse::from_results`] for batches); an
+//! [`Error`] lists every violation with its JSON pointer ([`Error::violations`]) and
+//! [`Error::rejection`] is a ready answer body. [`Tier`] says which tier a server should use
+//! (`Formats`) and why.
+//!
+//! **Names**: spec definitions keep their names; types typify makes up for inline schemas are
+//! named by one rule: the parent facet's stem (`ParentRunFacet` gives `Parent`), then the
+//! property, singular for array items and map values, with shared words written once
+//! (`ParentRun`, `ParentJob`, `ColumnLineageField`, `RunEventType`).
 #![deny(missing_docs)]
 
 #[cfg(feature = "proptest")]
 pub mod arb;
+#[cfg(openlineage_batch)]
 mod batch;
 mod builder;
 mod de;

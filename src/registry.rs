@@ -8,6 +8,55 @@ use serde_json::{Map, Value};
 pub use crate::facet_kind::FacetKind;
 
 impl FacetKind {
+    /// Where maps of this kind sit in an event of `event` kind, as JSON pointers with `*` for
+    /// every item of an array (`/inputs/*/inputFacets`). The one place that says so: the
+    /// validator, the example corpus and the tests all ask here.
+    pub fn sites(self, event: crate::EventKind) -> &'static [&'static str] {
+        use crate::EventKind as E;
+        match (self, event) {
+            (FacetKind::Run, E::Run) => &["/run/facets"],
+            (FacetKind::Job, E::Run | E::Job) => &["/job/facets"],
+            (FacetKind::Dataset, E::Run | E::Job) => &["/inputs/*/facets", "/outputs/*/facets"],
+            (FacetKind::Dataset, E::Dataset) => &["/dataset/facets"],
+            (FacetKind::InputDataset, E::Run | E::Job) => &["/inputs/*/inputFacets"],
+            (FacetKind::OutputDataset, E::Run | E::Job) => &["/outputs/*/outputFacets"],
+            _ => &[],
+        }
+    }
+
+    /// The facet maps of this kind present in `event` (whatever its kind), with their pointers.
+    pub fn maps_in(self, event: &Value) -> Vec<(String, &Value)> {
+        let mut sites: Vec<&str> = crate::EventKind::ALL
+            .iter()
+            .flat_map(|e| self.sites(*e).iter().copied())
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        let mut out = Vec::new();
+        for site in sites {
+            let path: Vec<String> = site.split('/').skip(1).map(str::to_string).collect();
+            resolve(event, &path, String::new(), &mut out);
+        }
+        out
+    }
+
+    /// The kind of the facet map at `pointer` in an event, if one sits there.
+    pub fn of_pointer(pointer: &str) -> Option<FacetKind> {
+        let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+        FacetKind::ALL.into_iter().find(|kind| {
+            crate::EventKind::ALL.iter().any(|e| {
+                kind.sites(*e).iter().any(|site| {
+                    let pattern: Vec<&str> = site.split('/').skip(1).collect();
+                    pattern.len() == segments.len()
+                        && pattern
+                            .iter()
+                            .zip(&segments)
+                            .all(|(p, s)| p == s || (*p == "*" && s.parse::<usize>().is_ok()))
+                })
+            })
+        })
+    }
+
     /// The keys with a typed field in this kind's container.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
@@ -27,8 +76,10 @@ pub struct FacetInfo {
     pub key: &'static str,
     /// Which container holds it.
     pub kind: FacetKind,
-    /// Name of the generated Rust type, e.g. `ColumnLineageDatasetFacet`.
+    /// Name of the generated Rust type, e.g. `SqlJobFacet`.
     pub rust_type: &'static str,
+    /// Name of the facet's definition in its schema file, e.g. `SQLJobFacet`.
+    pub def: &'static str,
     /// `$id` of the facet's schema file.
     pub schema_id: &'static str,
     /// SchemaVer of the facet, e.g. `1-2-0`.
@@ -66,7 +117,7 @@ fn nested_map_table() -> BTreeMap<&'static str, Vec<NestedFacetMap>> {
     let defs: Map<String, Value> = serde_json::from_str(crate::BUNDLED_DEFS).unwrap_or_default();
     let mut table = BTreeMap::new();
     for info in crate::FACETS {
-        let Some((name, def)) = definition(&defs, info.rust_type) else {
+        let Some(def) = defs.get(info.def) else {
             continue;
         };
         let mut found = Vec::new();
@@ -74,21 +125,12 @@ fn nested_map_table() -> BTreeMap<&'static str, Vec<NestedFacetMap>> {
             &defs,
             def,
             &mut Vec::new(),
-            &mut vec![name.clone()],
+            &mut vec![info.def.to_string()],
             &mut found,
         );
         table.insert(info.rust_type, found);
     }
     table
-}
-
-/// The bundled definition of a generated Rust type. Their names differ only in case
-/// (`SqlJobFacet` is `SQLJobFacet`).
-pub(crate) fn definition<'a>(
-    defs: &'a Map<String, Value>,
-    rust_type: &str,
-) -> Option<(&'a String, &'a Value)> {
-    defs.iter().find(|(k, _)| k.eq_ignore_ascii_case(rust_type))
 }
 
 /// Records where facet maps sit in `schema`, following local references (each at most once
@@ -113,7 +155,7 @@ fn find_sites(
     if let Some(name) = schema
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .and_then(crate::facet_kind::ref_target)
     {
         if let Some(target) = defs.get(name).filter(|_| !seen.iter().any(|s| s == name)) {
             seen.push(name.to_string());
@@ -148,6 +190,33 @@ fn find_sites(
     }
 }
 
+/// The values at `path` under `value` (`*` matches every array item), with their pointers.
+pub(crate) fn resolve<'a>(
+    value: &'a Value,
+    path: &[String],
+    pointer: String,
+    out: &mut Vec<(String, &'a Value)>,
+) {
+    let Some((head, rest)) = path.split_first() else {
+        out.push((pointer, value));
+        return;
+    };
+    match (head.as_str(), value) {
+        ("*", Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                resolve(item, rest, format!("{pointer}/{i}"), out);
+            }
+        }
+        (name, Value::Object(map)) => {
+            if let Some(child) = map.get(name) {
+                let segment = name.replace('~', "~0").replace('/', "~1");
+                resolve(child, rest, format!("{pointer}/{segment}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Looks a facet up by container kind and key.
 pub fn facet(kind: FacetKind, key: &str) -> Option<&'static FacetInfo> {
     crate::FACETS
@@ -158,6 +227,32 @@ pub fn facet(kind: FacetKind, key: &str) -> Option<&'static FacetInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facet_map_sites_are_found_and_recognised() {
+        let event = serde_json::json!({"run": {"facets": {}}, "job": {},
+            "inputs": [{"facets": {}, "inputFacets": {}}, {"inputFacets": {}}]});
+        let pointers = |kind: FacetKind| -> Vec<String> {
+            kind.maps_in(&event).into_iter().map(|(p, _)| p).collect()
+        };
+        assert_eq!(pointers(FacetKind::Run), ["/run/facets"]);
+        assert!(pointers(FacetKind::Job).is_empty());
+        assert_eq!(pointers(FacetKind::Dataset), ["/inputs/0/facets"]);
+        assert_eq!(
+            pointers(FacetKind::InputDataset),
+            ["/inputs/0/inputFacets", "/inputs/1/inputFacets"]
+        );
+        assert_eq!(
+            FacetKind::of_pointer("/outputs/12/outputFacets"),
+            Some(FacetKind::OutputDataset)
+        );
+        assert_eq!(
+            FacetKind::of_pointer("/dataset/facets"),
+            Some(FacetKind::Dataset)
+        );
+        assert_eq!(FacetKind::of_pointer("/outputs/x/outputFacets"), None);
+        assert_eq!(FacetKind::of_pointer("/run"), None);
+    }
 
     #[test]
     fn the_parent_facet_forwards_run_and_job_facets_and_others_forward_none() {

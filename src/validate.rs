@@ -12,11 +12,13 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use jsonschema::{Draft, Registry};
+
+use crate::facet_kind::{local_ref, ref_target};
 use serde_json::{json, Value};
 
 use crate::{
-    BatchRequest, DatasetEvent, Error, Event, FacetKind, JobEvent, RunEvent, Tier, Violation,
-    CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES,
+    BatchRequest, DatasetEvent, Error, Event, EventKind, FacetKind, JobEvent, RunEvent, Tier,
+    Violation, CORE_SCHEMA_ID, FACETS, SCHEMA_SOURCES,
 };
 
 /// Compiled validators for the pinned spec.
@@ -38,8 +40,6 @@ impl fmt::Debug for Validator {
             .finish()
     }
 }
-
-const EVENT_DEFS: [&str; 3] = ["RunEvent", "DatasetEvent", "JobEvent"];
 
 impl Validator {
     /// Compiles validators for every schema of the pinned spec.
@@ -70,8 +70,8 @@ impl Validator {
                 .map_err(|e| schema_err(&e))
         };
         let mut events = BTreeMap::new();
-        for def in EVENT_DEFS {
-            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{def}") });
+        for def in EventKind::ALL.map(EventKind::def_name) {
+            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(def)) });
             events.insert(def, (build(&schema, false)?, build(&schema, true)?));
         }
         let mut facets = BTreeMap::new();
@@ -85,7 +85,7 @@ impl Validator {
                 .get(info.file)
                 .and_then(|schema| schema.pointer(&format!("/properties/{}/$ref", info.key)))
                 .and_then(Value::as_str)
-                .filter(|r| r.starts_with("#/$defs/"))
+                .filter(|r| ref_target(r).is_some())
                 .ok_or_else(|| {
                     Error::Schema(format!(
                         "{} does not map `{}` to a local definition",
@@ -100,7 +100,8 @@ impl Validator {
         }
         let mut bases = BTreeMap::new();
         for kind in FacetKind::ALL {
-            let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}#/$defs/{}", kind.base_def()) });
+            let schema =
+                json!({ "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(kind.base_def())) });
             bases.insert(kind, (build(&schema, false)?, build(&schema, true)?));
         }
         Ok(Validator {
@@ -132,22 +133,26 @@ impl Validator {
                 "",
                 "type",
                 "",
-                format!("an event must be a JSON object, found {}", type_name(value)),
+                format!(
+                    "an event must be a JSON object, found {}",
+                    crate::event::json_value_name(value)
+                ),
             )];
         };
         let has = |k: &str| object.contains_key(k);
-        let candidates: &[&str] = match (has("run"), has("job"), has("dataset")) {
-            (true, true, _) => &["RunEvent"],
-            (false, true, true) => &["DatasetEvent", "JobEvent"],
-            (false, true, false) => &["JobEvent"],
-            (_, false, true) => &["DatasetEvent"],
-            // No branch can match; RunEvent's errors name what is missing most usefully.
-            _ => &["RunEvent"],
-        };
+        let candidates: &[EventKind] =
+            match EventKind::from_keys(has("run"), has("job"), has("dataset")) {
+                // No branch can match; RunEvent's errors name what is missing most usefully.
+                [] => &[EventKind::Run],
+                kinds => kinds,
+            };
         let with_formats = tier >= Tier::Formats;
         let mut results: Vec<(&str, Vec<Violation>)> = candidates
             .iter()
-            .map(|def| (*def, self.check_event(def, value, with_formats)))
+            .map(|kind| {
+                let def = kind.def_name();
+                (def, self.check_event(def, value, with_formats))
+            })
             .collect();
         let mut out = match results.as_slice() {
             [(_, errors)] => errors.clone(),
@@ -190,7 +195,7 @@ impl Validator {
             // facet fails the whole map, and the message would quote all of it; each facet is
             // checked on its own instead, and reported at its key.
             if let (Some(kind), Some(Value::Object(map))) =
-                (facet_map_kind(pointer), value.pointer(pointer))
+                (FacetKind::of_pointer(pointer), value.pointer(pointer))
             {
                 if let Some((core, formats)) = self.bases.get(&kind) {
                     let base = if with_formats { formats } else { core };
@@ -203,7 +208,11 @@ impl Validator {
                                 tier_of(keyword),
                                 &format!("{at}{}", e.instance_path().as_str()),
                                 keyword,
-                                &format!("/$defs/{}{}", kind.base_def(), e.schema_path().as_str()),
+                                &format!(
+                                    "{}{}",
+                                    local_ref(kind.base_def()).trim_start_matches('#'),
+                                    e.schema_path().as_str()
+                                ),
                                 e.to_string(),
                             )
                         }));
@@ -231,37 +240,14 @@ impl Validator {
     /// the event's facet maps and the maps nested in facets ([`crate::FacetInfo::nested_maps`]).
     fn check_facets(&self, event: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
-        let mut maps: Vec<(String, FacetKind, Option<&Value>)> = vec![
-            (
-                "/run/facets".into(),
-                FacetKind::Run,
-                event.pointer("/run/facets"),
-            ),
-            (
-                "/job/facets".into(),
-                FacetKind::Job,
-                event.pointer("/job/facets"),
-            ),
-            (
-                "/dataset/facets".into(),
-                FacetKind::Dataset,
-                event.pointer("/dataset/facets"),
-            ),
-        ];
-        for (list, own, own_kind) in [
-            ("inputs", "inputFacets", FacetKind::InputDataset),
-            ("outputs", "outputFacets", FacetKind::OutputDataset),
-        ] {
-            let datasets = event.get(list).and_then(Value::as_array);
-            for (i, ds) in datasets.into_iter().flatten().enumerate() {
-                maps.push((
-                    format!("/{list}/{i}/facets"),
-                    FacetKind::Dataset,
-                    ds.get("facets"),
-                ));
-                maps.push((format!("/{list}/{i}/{own}"), own_kind, ds.get(own)));
-            }
-        }
+        let mut maps: Vec<(String, FacetKind, Option<&Value>)> = FacetKind::ALL
+            .into_iter()
+            .flat_map(|kind| {
+                kind.maps_in(event)
+                    .into_iter()
+                    .map(move |(pointer, map)| (pointer, kind, Some(map)))
+            })
+            .collect();
         // Facet maps found inside facets are appended and checked in turn.
         let mut next = 0;
         while let Some((pointer, kind, map)) = maps.get(next).cloned() {
@@ -279,7 +265,7 @@ impl Validator {
                 // Facets forwarded inside this one (the parent facet's) are checked in turn.
                 for nested in info.nested_maps() {
                     let mut found = Vec::new();
-                    resolve(payload, &nested.path, at.clone(), &mut found);
+                    crate::registry::resolve(payload, &nested.path, at.clone(), &mut found);
                     maps.extend(found.into_iter().map(|(p, v)| (p, nested.kind, Some(v))));
                 }
                 let Some((validator, def)) = self.facets.get(&(info.file, info.key)) else {
@@ -312,50 +298,11 @@ impl Validator {
     }
 }
 
-/// The values at `path` under `value` (`*` matches every array item), with their pointers.
-fn resolve<'a>(
-    value: &'a Value,
-    path: &[String],
-    pointer: String,
-    out: &mut Vec<(String, &'a Value)>,
-) {
-    let Some((head, rest)) = path.split_first() else {
-        out.push((pointer, value));
-        return;
-    };
-    match (head.as_str(), value) {
-        ("*", Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                resolve(item, rest, format!("{pointer}/{i}"), out);
-            }
-        }
-        (name, Value::Object(map)) => {
-            if let Some(child) = map.get(name) {
-                resolve(child, rest, format!("{pointer}/{}", escape(name)), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 fn tier_of(keyword: &str) -> Tier {
     if keyword == "format" {
         Tier::Formats
     } else {
         Tier::Core
-    }
-}
-
-/// The kind of facets the map at `pointer` of an event holds, if it is one of its facet maps.
-fn facet_map_kind(pointer: &str) -> Option<FacetKind> {
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-    match segments.as_slice() {
-        ["run", "facets"] => Some(FacetKind::Run),
-        ["job", "facets"] => Some(FacetKind::Job),
-        ["dataset", "facets"] | ["inputs" | "outputs", _, "facets"] => Some(FacetKind::Dataset),
-        ["inputs", _, "inputFacets"] => Some(FacetKind::InputDataset),
-        ["outputs", _, "outputFacets"] => Some(FacetKind::OutputDataset),
-        _ => None,
     }
 }
 
@@ -377,17 +324,6 @@ fn violation(
         keyword: keyword.to_string(),
         schema_path: schema_path.to_string(),
         message,
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use openlineage_codegen::spec::{example_files, read_json};
 use openlineage_types::{
-    DatasetFacets, Event, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets, RunFacets,
-    FACETS,
+    DatasetFacets, Event, EventKind, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
+    RunFacets, FACETS,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -208,6 +208,16 @@ fn deleted_markers_are_kept_and_recognised() {
     assert!(sql.is_deleted());
 }
 
+/// The careful parse, through the public API: the kind by structure, then the kind's own
+/// `Deserialize`, which buffers each facet so one that does not fit is kept raw.
+fn careful(text: &str) -> Result<Event, Box<dyn std::error::Error>> {
+    Ok(match Event::kind_of(text)? {
+        EventKind::Run => Event::Run(serde_json::from_str(text)?),
+        EventKind::Dataset => Event::Dataset(serde_json::from_str(text)?),
+        EventKind::Job => Event::Job(serde_json::from_str(text)?),
+    })
+}
+
 #[test]
 fn fast_and_careful_parsers_agree() {
     let mut texts = common::corpus::events(&common::spec_dir(), 200).expect("corpus");
@@ -227,7 +237,7 @@ fn fast_and_careful_parsers_agree() {
     );
     for text in texts {
         let fast = Event::from_json(&text).map_err(|e| e.to_string());
-        let careful = Event::from_json_reference(&text).map_err(|e| e.to_string());
+        let careful = careful(&text).map_err(|e| e.to_string());
         assert_eq!(
             fast.is_ok(),
             careful.is_ok(),

@@ -30,7 +30,7 @@ pub struct Bundle {
     pub origin: BTreeMap<String, String>,
 }
 
-const LOCAL_PREFIX: &str = "#/$defs/";
+pub use crate::facet_kind::{local_ref, ref_target, LOCAL_PREFIX};
 
 /// Bundles `core` and `facets` into one set of definitions.
 pub fn bundle(core: &SchemaFile, facets: &[SchemaFile]) -> Result<Bundle> {
@@ -107,16 +107,6 @@ fn localise_refs(schema: &mut Value, core_id: &str, location: &str) -> Result<()
         _ => {}
     }
     Ok(())
-}
-
-/// Name of the definition a local `$ref` points to.
-pub fn ref_target(reference: &str) -> Option<&str> {
-    reference.strip_prefix(LOCAL_PREFIX)
-}
-
-/// A local reference to the definition `name`.
-pub fn local_ref(name: &str) -> String {
-    format!("{LOCAL_PREFIX}{name}")
 }
 
 fn check_refs_resolve(bundle: &Bundle) -> Result<()> {

@@ -1,4 +1,5 @@
-//! The five facet containers of an event. The code generator compiles this file as a module and
+//! The five facet containers of an event, and local schema references (`#/$defs/Name`), spelled
+//! and read one way. The code generator compiles this file as a module and
 //! the types crate compiles the copy its build script writes from [`crate::FACET_KIND_SOURCE`],
 //! so the two cannot disagree about kinds and their names, and each package builds on its own.
 
@@ -75,8 +76,8 @@ impl FacetKind {
             let target = s
                 .get("additionalProperties")?
                 .get("$ref")?
-                .as_str()?
-                .strip_prefix("#/$defs/")?;
+                .as_str()
+                .and_then(ref_target)?;
             Self::from_base_def(target)
         };
         map_of(schema).or_else(|| match schema.get("anyOf")?.as_array()?.as_slice() {
@@ -84,4 +85,17 @@ impl FacetKind {
             _ => None,
         })
     }
+}
+
+/// What a reference to a definition of the same document starts with.
+pub const LOCAL_PREFIX: &str = "#/$defs/";
+
+/// Name of the definition a local `$ref` points to.
+pub fn ref_target(reference: &str) -> Option<&str> {
+    reference.strip_prefix(LOCAL_PREFIX)
+}
+
+/// A local reference to the definition `name`.
+pub fn local_ref(name: &str) -> String {
+    format!("{LOCAL_PREFIX}{name}")
 }

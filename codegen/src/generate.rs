@@ -34,6 +34,8 @@ pub struct Generated {
     pub catalogue: Vec<FacetEntry>,
     /// Every file read, relative to the snapshot (for `rerun-if-changed`).
     pub inputs: Vec<String>,
+    /// Whether the batch types were generated (snapshots before 1.40.0 have no batch endpoint).
+    pub batch: bool,
 }
 
 /// Facts taken from the OpenAPI document.
@@ -109,6 +111,7 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
         code: prettyplease::unparse(&syntax),
         catalogue,
         inputs,
+        batch: openapi.batch_response.is_some(),
     })
 }
 
@@ -387,7 +390,11 @@ fn containers(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStrea
             let name = field_name(&e.key);
             let key = &e.key;
             let ty = format_ident!("{}", rust_type_name(&e.def));
-            let mut doc = format!("`{key}`: `{}` ({}).", e.def, e.schema_id);
+            let mut doc = format!(
+                "`{key}`: [`{}`], schema <{}>.",
+                rust_type_name(&e.def),
+                e.schema_id
+            );
             if let Some(d) = description(defs, &e.def) {
                 doc = format!("{doc}\n\n{d}");
             }
@@ -414,6 +421,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
         let key = &e.key;
         let kind = format_ident!("{}", e.kind.variant());
         let rust_type = rust_type_name(&e.def);
+        let def = &e.def;
         let schema_id = &e.schema_id;
         let version = &e.version;
         let file = &e.file;
@@ -423,6 +431,7 @@ fn registry(catalogue: &[FacetEntry], defs: &Map<String, Value>) -> TokenStream 
                 key: #key,
                 kind: crate::FacetKind::#kind,
                 rust_type: #rust_type,
+                def: #def,
                 schema_id: #schema_id,
                 version: #version,
                 file: #file,

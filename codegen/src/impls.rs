@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{Fields, Item, ItemStruct, Type};
 
-use crate::streaming::{is_option, serde_key};
+use crate::streaming::{is_option, serde_field, SerdeField};
 use crate::{Error, Result};
 
 /// What the constructors are generated from.
@@ -68,8 +68,8 @@ fn constructor(s: &ItemStruct, required: &[String], url: Option<&String>) -> Res
         let Some(ident) = f.ident.clone() else {
             continue;
         };
-        let (key, flatten) =
-            serde_key(f, &ident).map_err(|e| Error::Syntax(format!("{name}.{ident}: {e}")))?;
+        let SerdeField { key, flatten, .. } =
+            serde_field(f, &ident).map_err(|e| Error::Syntax(format!("{name}.{ident}: {e}")))?;
         if flatten {
             extra = Some(ident);
         } else {

@@ -113,7 +113,7 @@ fn flatten_node(
     depth: usize,
 ) -> Result<()> {
     let err = |message: String| Error::Schema {
-        location: format!("#/$defs/{def_name}"),
+        location: local_ref(def_name),
         message,
     };
     if depth > 16 {
@@ -366,7 +366,9 @@ pub fn autolink(text: &str) -> String {
             .unwrap_or(from.len());
         // A sentence's full stop or comma after the URL is not part of it.
         let url = from[..end].trim_end_matches(['.', ',', ';', ':']);
-        let quoted = matches!(before.chars().last(), Some('<' | '`' | '(' | '"' | '\''));
+        // A Markdown link target follows `](`; a parenthesis alone is prose.
+        let quoted =
+            matches!(before.chars().last(), Some('<' | '`' | '"' | '\'')) || before.ends_with("](");
         if quoted {
             out.push_str(url);
         } else {
@@ -524,8 +526,8 @@ mod tests {
     #[test]
     fn docs_get_autolinks_and_examples() {
         assert_eq!(
-            autolink("see https://a.b/c. Or <https://x.y>, `http://q`"),
-            "see <https://a.b/c>. Or <https://x.y>, `http://q`"
+            autolink("see https://a.b/c. Or <https://x.y>, `http://q` (https://r) [s](https://s)"),
+            "see <https://a.b/c>. Or <https://x.y>, `http://q` (<https://r>) [s](https://s)"
         );
         let mut d = defs(json!({"X": {"properties": {
             "q": {"type": "string", "description": "The query", "example": "SELECT 1"},

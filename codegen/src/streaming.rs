@@ -76,29 +76,12 @@ fn plan(s: &ItemStruct) -> Result<Option<(Vec<FieldPlan>, Unknown)>> {
         let Some(ident) = field.ident.clone() else {
             return Ok(None);
         };
-        let mut key = ident.to_string().trim_start_matches("r#").to_string();
-        let mut flatten = false;
-        let mut has_default = false;
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
-            attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("rename") {
-                    key = meta.value()?.parse::<syn::LitStr>()?.value();
-                } else if meta.path.is_ident("flatten") {
-                    flatten = true;
-                } else if meta.path.is_ident("default") {
-                    if meta.input.peek(Token![=]) {
-                        return Err(meta.error("`default = path` is not supported"));
-                    }
-                    has_default = true;
-                } else if meta.path.is_ident("skip_serializing_if") {
-                    meta.value()?.parse::<syn::LitStr>()?;
-                } else {
-                    return Err(meta.error("unsupported serde attribute"));
-                }
-                Ok(())
-            })
+        let SerdeField {
+            key,
+            flatten,
+            default: has_default,
+        } = serde_field(field, &ident)
             .map_err(|e| Error::Syntax(format!("{}.{ident}: {e}", s.ident)))?;
-        }
         if flatten {
             if extra.replace(ident.clone()).is_some() {
                 return Ok(None);
@@ -121,24 +104,44 @@ fn plan(s: &ItemStruct) -> Result<Option<(Vec<FieldPlan>, Unknown)>> {
     })
 }
 
-/// The JSON key of a struct field (its `#[serde(rename)]`, else its name) and whether it is
-/// the flattened `extra` map.
-pub(crate) fn serde_key(field: &syn::Field, ident: &syn::Ident) -> syn::Result<(String, bool)> {
-    let mut key = ident.to_string().trim_start_matches("r#").to_string();
-    let mut flatten = false;
+/// What a struct field's `#[serde(...)]` attributes say.
+pub(crate) struct SerdeField {
+    /// The JSON key: its `rename`, else the field's name.
+    pub key: String,
+    /// The flattened `extra` map.
+    pub flatten: bool,
+    /// Missing means `Default::default()`.
+    pub default: bool,
+}
+
+/// Reads a field's serde attributes; any the generator does not know is an error, so a new
+/// typify attribute cannot be silently mishandled.
+pub(crate) fn serde_field(field: &syn::Field, ident: &syn::Ident) -> syn::Result<SerdeField> {
+    let mut out = SerdeField {
+        key: ident.to_string().trim_start_matches("r#").to_string(),
+        flatten: false,
+        default: false,
+    };
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
-                key = meta.value()?.parse::<syn::LitStr>()?.value();
+                out.key = meta.value()?.parse::<syn::LitStr>()?.value();
             } else if meta.path.is_ident("flatten") {
-                flatten = true;
-            } else if meta.input.peek(Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
+                out.flatten = true;
+            } else if meta.path.is_ident("default") {
+                if meta.input.peek(Token![=]) {
+                    return Err(meta.error("`default = path` is not supported"));
+                }
+                out.default = true;
+            } else if meta.path.is_ident("skip_serializing_if") {
+                meta.value()?.parse::<syn::LitStr>()?;
+            } else {
+                return Err(meta.error("unsupported serde attribute"));
             }
             Ok(())
         })?;
     }
-    Ok((key, flatten))
+    Ok(out)
 }
 
 pub(crate) fn is_option(ty: &Type) -> bool {

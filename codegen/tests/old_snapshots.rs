@@ -18,15 +18,19 @@ fn snapshot(tag: &str) -> PathBuf {
 
 #[test]
 fn a_snapshot_without_a_batch_endpoint_generates_without_batch_types() {
-    let dir = snapshot("1.22.0");
-    let facts = openapi_facts(&dir.join("OpenLineage.yml")).expect("OpenAPI facts");
-    assert!(facts.batch_response.is_none());
-    let generated = generate(&dir, "1.22.0").expect("types for 1.22.0");
-    assert!(generated.code.contains("pub struct RunEvent"));
-    assert!(
-        !generated.code.contains("BatchResponse"),
-        "batch types left out"
-    );
+    // 1.13.0 is the oldest release whose facets all extend the 2-0-2 core.
+    for tag in ["1.13.0", "1.22.0"] {
+        let dir = snapshot(tag);
+        let facts = openapi_facts(&dir.join("OpenLineage.yml")).expect("OpenAPI facts");
+        assert!(facts.batch_response.is_none(), "{tag}");
+        let generated = generate(&dir, tag).expect("types");
+        assert!(generated.code.contains("pub struct RunEvent"), "{tag}");
+        assert!(
+            !generated.code.contains("BatchResponse"),
+            "{tag}: batch types left out"
+        );
+        assert!(!generated.batch, "{tag}");
+    }
 }
 
 #[test]
@@ -34,4 +38,6 @@ fn a_snapshot_with_a_batch_endpoint_keeps_the_batch_types() {
     let dir = snapshot("1.40.0");
     let facts = openapi_facts(&dir.join("OpenLineage.yml")).expect("OpenAPI facts");
     assert!(facts.batch_response.is_some());
+    let generated = generate(&dir, "1.40.0").expect("types");
+    assert!(generated.batch && generated.code.contains("pub struct BatchResponse"));
 }

@@ -98,3 +98,25 @@ fn generated_slice_matches_snapshot() {
     let slice = prettyplease::unparse(&slice_file);
     insta::assert_snapshot!("generated_slice", slice);
 }
+
+#[test]
+fn generated_docs_carry_the_schema_examples_and_link_their_urls() {
+    let code = &generated().code;
+    assert!(
+        code.contains("Example: `SELECT * FROM foo`"),
+        "SQLJobFacet.query"
+    );
+    assert!(
+        code.contains("Example: `my-scheduler-namespace`"),
+        "ParentJob.namespace"
+    );
+    assert!(code.matches("Example: ").count() >= 50);
+    assert!(code.contains("(<https://tools.ietf.org/html/rfc6901>)"));
+    // The embedded schema text keeps its URLs as they are; the docs must not (CI's
+    // `RUSTDOCFLAGS="-D warnings" cargo doc` checks every other form).
+    let bare = code
+        .lines()
+        .filter(|l| !l.contains("BUNDLED_DEFS"))
+        .find(|l| l.contains(" (https://"));
+    assert_eq!(bare, None, "a bare URL is left in the docs");
+}

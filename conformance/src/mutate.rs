@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use openlineage_types::arb::{required_fields, ValueGen};
+use openlineage_types::arb::{local_ref, required_fields, ValueGen};
 use openlineage_types::{EventKind, FacetInfo, FacetKind, FACETS};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -408,12 +408,12 @@ pub fn catalogue(gen: &ValueGen) -> Vec<Mutation> {
 /// `missing.<Event>.<path>.<field>`: each required field of each core object, for each event.
 fn missing_required(gen: &ValueGen) -> Vec<Mutation> {
     let mut out = Vec::new();
-    for kind in [EventKind::Run, EventKind::Dataset, EventKind::Job] {
+    for kind in EventKind::ALL {
         let def = kind.def_name();
         let mut found = Vec::new();
         walk_required(
             gen,
-            &json!({"$ref": format!("#/$defs/{def}")}),
+            &json!({"$ref": local_ref(def)}),
             &mut Vec::new(),
             &mut found,
             0,
@@ -515,8 +515,7 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
 /// The fields a facet's own schema requires, beyond the `_producer` and `_schemaURL` every
 /// facet carries.
 fn own_required_fields(gen: &ValueGen, info: &FacetInfo) -> Vec<String> {
-    let schema =
-        gen.resolved(&json!({"$ref": format!("#/$defs/{}", gen.def_name(info.rust_type))}));
+    let schema = gen.resolved(&json!({"$ref": local_ref(info.def)}));
     schema
         .as_object()
         .into_iter()

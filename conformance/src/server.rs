@@ -17,7 +17,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use openlineage_types::{BatchRequest, Event, Tier, Validator};
+use openlineage_types::{BatchRequest, BatchResponse, Event, Tier};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
@@ -206,45 +206,20 @@ fn decode(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>
     }
 }
 
-/// Why one event is refused, if it is: (reason, violations as JSON).
-fn refusal(
-    cfg: &ServerConfig,
-    event: Result<Event, openlineage_types::Error>,
-) -> Option<(String, Value)> {
-    let event = match event {
-        Ok(e) => e,
-        Err(e) => return Some((e.to_string(), json!([]))),
-    };
-    if !cfg.validate {
-        return None;
-    }
-    let violations = Validator::global().validate_value(&event.to_value(), Tier::Facets);
-    if violations.is_empty() {
-        return None;
-    }
-    let summary = violations
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
-    Some((
-        summary,
-        serde_json::to_value(&violations).unwrap_or_default(),
-    ))
-}
-
 /// The reference answer to `POST /lineage` with (decoded) `body`: status and JSON body.
 pub fn answer_single(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Option<Value>) {
-    match refusal(cfg, Event::from_slice(body)) {
-        None => (StatusCode::OK, None),
-        Some((reason, violations)) => {
+    let event = if cfg.validate {
+        Event::parse_validated(body, Tier::Facets)
+    } else {
+        Event::from_slice(body)
+    };
+    match event {
+        Ok(_) => (StatusCode::OK, None),
+        Err(e) => {
             if cfg.log {
-                eprintln!("rejected event: {reason}");
+                eprintln!("rejected event: {e}");
             }
-            (
-                StatusCode::BAD_REQUEST,
-                Some(json!({"error": reason, "violations": violations})),
-            )
+            (StatusCode::BAD_REQUEST, Some(json!(e.rejection())))
         }
     }
 }
@@ -252,45 +227,24 @@ pub fn answer_single(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Option<Val
 /// The reference answer to `POST /lineage/batch` with (decoded) `body`: 400 for a body that is
 /// not an array of JSON values, else 200 with the summary and every failed index.
 pub fn answer_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value) {
-    let events = match BatchRequest::parse_each(body) {
-        Ok(events) => events,
-        Err(e) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                json!({"error": e.to_string(), "violations": []}),
-            )
-        }
-    };
-    let received = events.len();
-    let mut failed_events = Vec::new();
-    for (index, event) in events.into_iter().enumerate() {
-        if let Some((reason, _)) = refusal(cfg, event) {
-            if cfg.log {
-                eprintln!("rejected batch event {index}: {reason}");
-            }
-            failed_events.push(json!({"index": index, "reason": reason, "retriable": false}));
-        }
-    }
-    let failed = failed_events.len();
-    let status = if failed == 0 {
-        "success"
+    let results = if cfg.validate {
+        BatchRequest::parse_validated(body, Tier::Facets)
     } else {
-        "partial_success"
+        BatchRequest::parse_each(body)
     };
-    (
-        StatusCode::OK,
-        json!({
-            "status": status,
-            "summary": {
-                "received": received,
-                "successful": received - failed,
-                "failed": failed,
-                "retriable": 0,
-                "non_retriable": failed,
-            },
-            "failed_events": failed_events,
-        }),
-    )
+    match results {
+        Ok(results) => {
+            if cfg.log {
+                for (index, e) in results.iter().enumerate() {
+                    if let Err(e) = e {
+                        eprintln!("rejected batch event {index}: {e}");
+                    }
+                }
+            }
+            (StatusCode::OK, json!(BatchResponse::from_results(&results)))
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, json!(e.rejection())),
+    }
 }
 
 async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

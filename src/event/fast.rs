@@ -11,7 +11,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::Deserializer;
 use serde_json::{Map, Value};
 
-use super::Event;
+use super::{Event, EventKind};
 use crate::de::{next_extra, next_field, Key};
 use crate::{
     DatasetEvent, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventType,
@@ -56,8 +56,9 @@ impl AnyEvent {
             mut extra,
         } = self;
         let (event_time, producer, schema_url) = (event_time?, producer?, schema_url?);
-        match (run, job, dataset) {
-            (Some(run), Some(job), dataset) => {
+        let kinds = EventKind::from_keys(run.is_some(), job.is_some(), dataset.is_some());
+        match (kinds, run, job, dataset) {
+            ([EventKind::Run], Some(run), Some(job), dataset) => {
                 let event_type = match event_type {
                     None => None,
                     Some(v) => Some(serde_json::from_value::<RunEventType>(v).ok()?),
@@ -77,7 +78,7 @@ impl AnyEvent {
                     extra,
                 }))
             }
-            (None, Some(job), None) => {
+            ([EventKind::Job], None, Some(job), None) => {
                 if let Some(v) = event_type {
                     extra.insert("eventType".into(), v);
                 }
@@ -91,7 +92,7 @@ impl AnyEvent {
                     extra,
                 }))
             }
-            (run, None, Some(dataset)) => {
+            ([EventKind::Dataset], run, None, Some(dataset)) => {
                 if let Some(v) = event_type {
                     extra.insert("eventType".into(), v);
                 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use openlineage_codegen::spec::Pin;
-use openlineage_types::FacetKind;
+use openlineage_types::{EventKind, FacetKind};
 
 #[allow(dead_code)]
 #[path = "../support/corpus.rs"]
@@ -36,13 +36,13 @@ pub fn base_event() -> Value {
 #[allow(dead_code)]
 pub fn event_with(kind: FacetKind, facets: &Value) -> Value {
     let mut event = base_event();
-    let slot = match kind {
-        FacetKind::Run => &mut event["run"]["facets"],
-        FacetKind::Job => &mut event["job"]["facets"],
-        FacetKind::Dataset => &mut event["inputs"][0]["facets"],
-        FacetKind::InputDataset => &mut event["inputs"][0]["inputFacets"],
-        FacetKind::OutputDataset => &mut event["outputs"][0]["outputFacets"],
-    };
-    *slot = facets.clone();
+    // The first place the kind sits in a RunEvent, with the first dataset for `*`.
+    let site = kind.sites(EventKind::Run)[0].replace('*', "0");
+    let (parent, key) = site.rsplit_once('/').expect("a pointer");
+    event
+        .pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .expect("the base event has every container")
+        .insert(key.to_string(), facets.clone());
     event
 }

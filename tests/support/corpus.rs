@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use openlineage_types::{FacetKind, FACETS};
+use openlineage_types::{schema_url, EventKind, FacetKind, FACETS};
 
 /// One example facet map from the snapshot with the kinds its facet can appear under.
 fn examples(spec_dir: &Path) -> std::io::Result<Vec<(Vec<FacetKind>, Value)>> {
@@ -41,20 +41,24 @@ pub fn events(spec_dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
     let examples = examples(spec_dir)?;
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
-        let base = json!({
+        let kind = match i % 5 {
+            3 => EventKind::Job,
+            4 => EventKind::Dataset,
+            _ => EventKind::Run,
+        };
+        let mut event = json!({
             "eventTime": format!("2024-01-01T00:00:{:02}.{:03}Z", i % 60, i % 1000),
             "producer": "https://github.com/OpenLineage/OpenLineage/tree/1.52.0/integration/spark",
-            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "schemaURL": schema_url(kind.def_name()),
         });
-        let mut event = base;
         let ds = |n: usize| json!({"namespace": "postgres://db:5432", "name": format!("public.table_{n}")});
-        match i % 5 {
-            3 => {
+        match kind {
+            EventKind::Job => {
                 event["job"] = json!({"namespace": "scheduler", "name": format!("job_{i}")});
                 event["outputs"] = json!([ds(i)]);
             }
-            4 => event["dataset"] = ds(i),
-            _ => {
+            EventKind::Dataset => event["dataset"] = ds(i),
+            EventKind::Run => {
                 event["eventType"] = json!(["START", "RUNNING", "COMPLETE"][i % 3]);
                 event["run"] = json!({"runId": format!("0190d5a4-7c6c-7b8e-9f00-{i:012x}")});
                 event["job"] = json!({"namespace": "scheduler", "name": format!("job_{i}")});
@@ -65,29 +69,22 @@ pub fn events(spec_dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
         // Attach four examples, each where its kind may go in this kind of event.
         for j in 0..4 {
             let (kinds, facets) = &examples[(i * 4 + j) % examples.len()];
-            for kind in kinds {
-                let slot = match (kind, i % 5) {
-                    (FacetKind::Run, 0..=2) => Some(&mut event["run"]["facets"]),
-                    (FacetKind::Job, 0..=3) => Some(&mut event["job"]["facets"]),
-                    (FacetKind::Dataset, 4) => Some(&mut event["dataset"]["facets"]),
-                    (FacetKind::Dataset, _) => Some(&mut event["outputs"][0]["facets"]),
-                    (FacetKind::InputDataset, 0..=2) => {
-                        Some(&mut event["inputs"][0]["inputFacets"])
-                    }
-                    (FacetKind::OutputDataset, 0..=3) => {
-                        Some(&mut event["outputs"][0]["outputFacets"])
-                    }
-                    _ => None,
+            for facet_kind in kinds {
+                // The last place the kind sits in this event (outputs before inputs), with the
+                // first dataset for `*`.
+                let Some(site) = facet_kind.sites(kind).last() else {
+                    continue;
                 };
-                if let Some(slot) = slot {
-                    if slot.is_null() {
-                        *slot = json!({});
-                    }
-                    for (k, v) in facets.as_object().into_iter().flatten() {
-                        slot[k] = v.clone();
-                    }
-                    break;
+                let site = site.replace('*', "0");
+                let (parent, key) = site.rsplit_once('/').unwrap_or_default();
+                let Some(parent) = event.pointer_mut(parent).and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let slot = parent.entry(key).or_insert_with(|| json!({}));
+                for (k, v) in facets.as_object().into_iter().flatten() {
+                    slot[k] = v.clone();
                 }
+                break;
             }
         }
         out.push(event.to_string());

@@ -3,7 +3,8 @@
 //! In-process rows come from the `suite` bench of the conformance crate (one JSON line); the
 //! Python peer runs in a virtualenv under `target/`; the runner is compared with `wrk` on the
 //! same reference server and payload; build times are whole `cargo build`s in scratch target
-//! folders. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
+//! folders, the first-build row the README's run command from a clean release build to its
+//! report. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -205,6 +206,7 @@ pub fn run(quick: bool) -> Result<i32> {
         }
     }
     if !quick {
+        rows.push(first_build_row(&root)?);
         let types = build_time(&root, &["-p", "openlineage-types"], "bench-build-types")?;
         let workspace = build_time(&root, &["--workspace"], "bench-build-workspace")?;
         rows.push(Row {
@@ -566,6 +568,67 @@ fn wrk(script: &Path, url: &str, duration: &str, data: Option<&Path>) -> Result<
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .with_context(|| format!("wrk printed no Requests/sec: {text}"))
+}
+
+/// `bench --first-build`: only the first-build row, for re-measuring it on a quiet machine.
+pub fn first_build() -> Result<i32> {
+    let r = first_build_row(&root())?;
+    println!("| {} | {} | {} | {} |", r.name, r.ours, r.theirs, r.ratio);
+    Ok(0)
+}
+
+fn first_build_row(root: &Path) -> Result<Row> {
+    let first = first_run_time(root)?;
+    Ok(Row {
+        name: "first build: clean release build of ol-conformance, then its first report (s) vs the 3-minute goal",
+        ours: format!("{:.1} s (build {:.1} s)", first.total, first.build),
+        theirs: format!("{FIRST_RUN_GOAL:.1} s"),
+        ratio: format!("{:.2}x", first.total / FIRST_RUN_GOAL),
+    })
+}
+
+/// The goal for a first build and run on a 2-core machine, in seconds.
+const FIRST_RUN_GOAL: f64 = 180.0;
+
+struct FirstRun {
+    build: f64,
+    total: f64,
+}
+
+/// The README's run command on a fresh target folder: a clean release build of ol-conformance,
+/// then `run` with no arguments until its report. Crates are already downloaded.
+fn first_run_time(root: &Path) -> Result<FirstRun> {
+    let dir = "bench-build-release";
+    let target = root.join("target").join(dir);
+    let _ = std::fs::remove_dir_all(&target);
+    let started = Instant::now();
+    run_cmd(
+        cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "openlineage-conformance",
+                "--target-dir",
+            ])
+            .arg(&target),
+    )?;
+    let build = started.elapsed().as_secs_f64();
+    let bin = target.join("release/ol-conformance");
+    let out = Command::new(&bin)
+        .arg("run")
+        .stderr(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    let total = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&target);
+    if !out.status.success() {
+        bail!(
+            "the first run failed: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    Ok(FirstRun { build, total })
 }
 
 /// Seconds for a clean debug build in a scratch target folder.

@@ -32,7 +32,9 @@ commands:
                                also builds a downstream crate and cargo-installs ol-conformance
                                from the packages in a folder with no spec snapshot
   ci                           run .ci/run locally
-  bench [--quick]              benchmarks against peers, one table of ratios";
+  bench [--quick]              benchmarks against peers, one table of ratios
+  bench --first-build          only the first-build row: a clean release build of
+                               ol-conformance in a scratch target folder, then its first run";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -77,6 +79,7 @@ fn main() -> Result<()> {
             0
         }
         ["ci", ..] => tasks::ci()?,
+        ["bench", ..] if flag("--first-build") => bench::first_build()?,
         ["bench", ..] => bench::run(flag("--quick"))?,
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");

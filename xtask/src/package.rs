@@ -157,6 +157,8 @@ fn clean_checkout(root: &Path) -> Result<()> {
 
 /// What `package` made: the `.crate` files, in dependency order.
 pub struct Packaged {
+    /// The target folder the verification builds are in.
+    pub target: PathBuf,
     /// The packaged crates, dependencies first.
     pub members: Vec<Member>,
     /// The `.crate` file of each member.
@@ -164,9 +166,47 @@ pub struct Packaged {
 }
 
 /// The scratch target folder shared by cargo's package verification, the downstream build and
-/// the install, so third-party crates compile once.
-fn check_target(root: &Path) -> PathBuf {
-    root.join("target/package-check")
+/// the install, so third-party crates compile once: `target/package-check/<key>`, where the key
+/// changes with the checkout's content. Cargo unpacks the packages it verifies into its registry
+/// cache by version and never unpacks a version again, as if they were published, so a folder
+/// (and with it the overlay registry's path) reused after a change would verify stale code.
+/// Folders of other keys are removed.
+fn check_target(root: &Path) -> Result<PathBuf> {
+    let git = |args: &[&str]| -> Result<Vec<u8>> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .context("cannot run git")?;
+        if !out.status.success() {
+            bail!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(out.stdout)
+    };
+    let mut state = git(&["rev-parse", "HEAD"])?;
+    state.extend(git(&["diff", "HEAD"])?);
+    state.extend(git(&["status", "--porcelain"])?);
+    let key = format!("{:016x}", fnv1a(&state));
+    let parent = root.join("target/package-check");
+    if let Ok(entries) = std::fs::read_dir(&parent) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy() != key {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    Ok(parent.join(key))
+}
+
+/// A 64-bit FNV-1a hash: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// `package`: stages the spec and runs `cargo package` (which verifies every crate by building
@@ -191,7 +231,7 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     }
     let staged = stage(&root)?;
     eprintln!("staged the pinned spec in {}", staged.display());
-    let target = check_target(&root);
+    let target = check_target(&root)?;
     let mut cmd = cargo();
     cmd.arg("package");
     for m in &members {
@@ -201,17 +241,25 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     // checkout itself was checked above.
     cmd.arg("--allow-dirty");
     run(cmd.env("CARGO_TARGET_DIR", &target))?;
-    let crates: Vec<PathBuf> = members
-        .iter()
-        .map(|m| target.join("package").join(format!("{}.crate", m.stem())))
-        .collect();
-    for c in &crates {
-        if !c.is_file() {
-            bail!("cargo package did not write {}", c.display());
-        }
-        println!("{}", c.display());
+    // The .crate files are copied out of the keyed folder to one that does not move.
+    let out_dir = root.join("target/packages");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut crates = Vec::new();
+    for m in &members {
+        let name = format!("{}.crate", m.stem());
+        let (made, kept) = (target.join("package").join(&name), out_dir.join(&name));
+        std::fs::copy(&made, &kept)
+            .with_context(|| format!("cargo package did not write {}", made.display()))?;
+        println!("{}", kept.display());
+        crates.push(kept);
     }
-    Ok(Packaged { members, crates })
+    Ok(Packaged {
+        target,
+        members,
+        crates,
+    })
 }
 
 /// Unpacks a `.crate` (a gzipped tar holding one `name-version/` folder) into `dir`.
@@ -231,54 +279,23 @@ fn snapshots_above(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// A crate depending on the packaged types: builds a RunEvent and generated events of every
-/// kind, and checks that each parses, writes back to the same JSON value and validates.
-const DOWNSTREAM_MAIN: &str = r#"//! A downstream crate built against the packaged openlineage-types.
-use openlineage_types::arb::{GenConfig, ValueGen};
-use openlineage_types::{Event, RunEvent, RunEventEventType, Tier, SPEC_TAG};
-use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+/// The downstream crate's program: the types crate's `downstream_roundtrip` example, so that
+/// the workspace's own builds keep it compiling.
+const DOWNSTREAM_MAIN: &str = include_str!("../../examples/downstream_roundtrip.rs");
 
-fn main() {
-    let event = RunEvent::builder("https://example.com/downstream", "ns", "job")
-        .event_type(RunEventEventType::Complete)
-        .input("postgres://db:5432", "public.orders")
-        .output("s3://bucket", "reports/daily")
-        .build();
-    let json = serde_json::to_string(&event).expect("serialize");
-    let parsed = Event::from_json(&json).expect("parse");
-    assert_eq!(parsed, Event::Run(event));
-    assert!(parsed.validate(Tier::Facets).is_empty());
-    let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
-    let events = gen.any_event_value().expect("strategy");
-    let mut runner = TestRunner::deterministic();
-    let count = 200;
-    for _ in 0..count {
-        let value = events.new_tree(&mut runner).expect("tree").current();
-        let event = Event::from_json(&value.to_string()).expect("a generated event parses");
-        assert_eq!(serde_json::to_value(&event).expect("serialize"), value);
-        assert!(event.validate(Tier::Facets).is_empty());
-    }
-    println!("round-trip ok: 1 built and {count} generated events, spec {SPEC_TAG}");
-}
-"#;
-
-fn downstream_manifest(types_dir: &Path) -> String {
-    format!(
-        r#"[package]
+/// The downstream crate names the types crate by version, as a user of the published crate
+/// does; the install's patches point it at the extracted package.
+const DOWNSTREAM_MANIFEST: &str = r#"[package]
 name = "openlineage-downstream-check"
 version = "0.0.0"
 edition = "2021"
 publish = false
 
 [dependencies]
-openlineage-types = {{ path = {path:?}, features = ["proptest"] }}
+openlineage-types = { version = "0.1.0", features = ["proptest"] }
 proptest = "1"
 serde_json = "1"
-"#,
-        path = types_dir.to_string_lossy()
-    )
-}
+"#;
 
 /// `package --check`: packages, then uses the packages from a folder with no spec snapshot above
 /// it: a downstream crate round-trips events, and `cargo install` builds `ol-conformance`,
@@ -315,22 +332,37 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
             .map(|m| extracted.join(m.stem()))
             .with_context(|| format!("{name} was not packaged"))
     };
-    let target = check_target(root);
+    let target = packaged.target.clone();
     // The workspace's lock file keeps third-party versions those of the verification builds.
     let lock = root.join("Cargo.lock");
 
+    // Every sibling crate resolves to its extracted package, as it would to the published one.
+    let patches: Vec<String> = packaged
+        .members
+        .iter()
+        .filter(|m| m.name != TOP)
+        .flat_map(|m| {
+            let path = extracted.join(m.stem());
+            [
+                "--config".to_string(),
+                format!(
+                    "patch.crates-io.{}.path={:?}",
+                    m.name,
+                    path.to_string_lossy()
+                ),
+            ]
+        })
+        .collect();
     let downstream = scratch.join("downstream");
     std::fs::create_dir_all(downstream.join("src"))?;
-    std::fs::write(
-        downstream.join("Cargo.toml"),
-        downstream_manifest(&dir_of("openlineage-types")?),
-    )?;
+    std::fs::write(downstream.join("Cargo.toml"), DOWNSTREAM_MANIFEST)?;
     std::fs::write(downstream.join("src/main.rs"), DOWNSTREAM_MAIN)?;
     std::fs::copy(&lock, downstream.join("Cargo.lock"))
         .with_context(|| format!("cannot copy {}", lock.display()))?;
     let out = cargo()
         .args(["run", "-q", "--manifest-path"])
         .arg(downstream.join("Cargo.toml"))
+        .args(&patches)
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(&downstream)
         .output()
@@ -344,27 +376,27 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
     }
     println!("downstream crate: {}", said.trim());
 
-    // Install from the package, with every sibling crate patched to its extracted package.
+    // Install from the package, the sibling crates patched in the same way.
     let conformance = dir_of(TOP)?;
     std::fs::copy(&lock, conformance.join("Cargo.lock"))
         .with_context(|| format!("cannot copy {}", lock.display()))?;
+    // Resolving once with the patches trims the copied lock file to this package and keeps its
+    // versions, so that the install can be `--locked`.
+    run(cargo()
+        .args(["fetch", "--manifest-path"])
+        .arg(conformance.join("Cargo.toml"))
+        .args(&patches)
+        .current_dir(scratch))?;
     let install_root = scratch.join("install");
-    let mut install = cargo();
-    install
+    run(cargo()
         .args(["install", "--debug", "--locked", "--path"])
         .arg(&conformance)
         .arg("--root")
         .arg(&install_root)
         .arg("--target-dir")
-        .arg(&target);
-    for m in packaged.members.iter().filter(|m| m.name != TOP) {
-        install.arg("--config").arg(format!(
-            "patch.crates-io.{}.path={:?}",
-            m.name,
-            extracted.join(m.stem()).to_string_lossy()
-        ));
-    }
-    run(install.current_dir(scratch))?;
+        .arg(&target)
+        .args(&patches)
+        .current_dir(scratch))?;
     let bin = install_root.join("bin/ol-conformance");
     let out = Command::new(&bin)
         .args(["run", "--cases", "4", "--format", "json"])
