@@ -4,11 +4,15 @@
 //! (interleaved rounds, best of each), since shared machines make absolute numbers noisy.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, Criterion, Throughput};
 use openlineage_codegen::spec::Pin;
 use openlineage_types::Event;
+
+#[path = "support/timing.rs"]
+mod timing;
+use timing::best;
 
 #[path = "../tests/support/corpus.rs"]
 mod corpus;
@@ -72,18 +76,6 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-/// Best time of several interleaved rounds of `f` over the corpus.
-fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default()
 }
 
 fn ratios() {

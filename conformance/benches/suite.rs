@@ -11,21 +11,13 @@ use openlineage_types::{Event, Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
+#[path = "../../benches/support/timing.rs"]
+mod timing;
+use timing::best;
+
 // The spec-example corpus is workspace tooling, shared with the types crate's tests.
 #[path = "../../tests/support/corpus.rs"]
 mod corpus;
-
-/// Best wall time of `rounds` runs of `f`.
-fn best(rounds: usize, mut f: impl FnMut()) -> Duration {
-    (0..rounds)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or(Duration::MAX)
-}
 
 /// Times `a` and `b` in alternation so machine noise hits both alike.
 fn pair(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {

@@ -594,7 +594,7 @@ fn sample<T: std::fmt::Debug>(
     strategy
         .new_tree(runner)
         .map(|t| t.current())
-        .map_err(|e| Error::Usage(format!("cannot generate: {e}")))
+        .map_err(|e| Error::Generate(format!("cannot generate: {e}")))
 }
 
 /// `generate`: JSON lines of valid events, or of labelled invalid ones.
@@ -675,7 +675,7 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
             text = std::fs::read_to_string(file)
                 .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
         }
-        for (line, event) in split_events(&text) {
+        for (at, event) in split_events(&text) {
             let verdict = match event {
                 Ok(value) => {
                     let found = validator.validate_value(&value, args.tier);
@@ -684,7 +684,7 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
                         if let Err(e) = openlineage_types::Event::from_value(&value) {
                             writeln!(
                                 out,
-                                "{name}:{line}: invalid: does not fit the typed model: {e}"
+                                "{name}{at}: invalid: does not fit the typed model: {e}"
                             )
                             .map_err(|e| Error::io("cannot write to stdout", e))?;
                             any_invalid = true;
@@ -695,7 +695,7 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
                 }
                 Err(message) => {
                     any_invalid = true;
-                    writeln!(out, "{name}:{line}: invalid: not JSON: {message}")
+                    writeln!(out, "{name}{at}: invalid: not JSON: {message}")
                         .map_err(|e| Error::io("cannot write to stdout", e))?;
                     continue;
                 }
@@ -704,12 +704,12 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
                 writeln!(out, "{s}").map_err(|e| Error::io("cannot write to stdout", e))
             };
             if verdict.is_empty() {
-                w(out, format!("{name}:{line}: valid"))?;
+                w(out, format!("{name}{at}: valid"))?;
             } else {
                 any_invalid = true;
                 w(
                     out,
-                    format!("{name}:{line}: invalid ({} errors)", verdict.len()),
+                    format!("{name}{at}: invalid ({} errors)", verdict.len()),
                 )?;
                 for v in verdict {
                     w(out, format!("    {v}"))?;
@@ -720,18 +720,50 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
     Ok(u8::from(any_invalid))
 }
 
-/// Splits file text into events with their line numbers: one JSON object, a JSON array of
-/// events, or JSON lines (blank lines skipped).
-pub fn split_events(text: &str) -> Vec<(usize, Result<Value, String>)> {
+/// Splits file text into events, each with where it is in the file: `:LINE` for JSON lines and a
+/// lone object, `[INDEX]` (0-based) for the elements of a JSON array. Blank lines are skipped.
+pub fn split_events(text: &str) -> Vec<(String, Result<Value, String>)> {
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         return match value {
-            Value::Array(items) => items.into_iter().map(|v| (1, Ok(v))).collect(),
-            other => vec![(1, Ok(other))],
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (format!("[{i}]"), Ok(v)))
+                .collect(),
+            other => vec![(":1".into(), Ok(other))],
         };
     }
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, serde_json::from_str(l).map_err(|e| e.to_string())))
+        .map(|(i, l)| {
+            (
+                format!(":{}", i + 1),
+                serde_json::from_str(l).map_err(|e| e.to_string()),
+            )
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_events;
+
+    fn places(text: &str) -> Vec<String> {
+        split_events(text).into_iter().map(|(at, _)| at).collect()
+    }
+
+    #[test]
+    fn array_elements_are_named_by_index_and_lines_by_number() {
+        assert_eq!(
+            places(r#"[{"a":1},{"a":2},{"a":3}]"#),
+            ["[0]", "[1]", "[2]"]
+        );
+        assert_eq!(
+            places("{\"a\":1}\n\n{\"a\":2}\nnot json\n"),
+            [":1", ":3", ":4"]
+        );
+        assert_eq!(places(r#"{"a":1}"#), [":1"]);
+        assert!(split_events("{\"a\":1}\nnot json\n")[1].1.is_err());
+    }
 }

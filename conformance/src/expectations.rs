@@ -24,17 +24,17 @@ impl Expectations {
                 continue;
             }
             let (id, reason) = line.split_once('=').ok_or_else(|| {
-                Error::Usage(format!("{source}:{}: expected `check-id = reason`", n + 1))
+                Error::Input(format!("{source}:{}: expected `check-id = reason`", n + 1))
             })?;
             let (id, reason) = (id.trim(), reason.trim());
             if id.is_empty() || reason.is_empty() {
-                return Err(Error::Usage(format!(
+                return Err(Error::Input(format!(
                     "{source}:{}: both a check id and a reason are needed",
                     n + 1
                 )));
             }
             let pattern = glob::Pattern::new(id)
-                .map_err(|e| Error::Usage(format!("{source}:{}: bad glob `{id}`: {e}", n + 1)))?;
+                .map_err(|e| Error::Input(format!("{source}:{}: bad glob `{id}`: {e}", n + 1)))?;
             entries.push((id.to_string(), pattern, reason.to_string()));
         }
         Ok(Expectations { entries })

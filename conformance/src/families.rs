@@ -101,9 +101,7 @@ pub fn normalise(v: &mut Value) {
         "JobEvent"
     };
     if v.get("schemaURL").is_some() {
-        v["schemaURL"] = json!(format!(
-            "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/{kind}"
-        ));
+        v["schemaURL"] = json!(openlineage_types::schema_url(kind));
     }
     if v.get("run").is_some() && v.get("eventType").is_none() {
         v["eventType"] = json!("START");
@@ -756,21 +754,6 @@ fn batch_families(
         judge: judge::status(id::BATCH_MALFORMED, Want::Reject, false),
     });
     Ok(())
-}
-
-/// Every check id a family reports on, for `--list` consistency tests.
-pub fn family_check_ids(families: &[Family]) -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = families.iter().flat_map(Family::checks).collect();
-    ids.extend([
-        id::TRANSPORT_ANSWERED,
-        id::SINGLE_NO_5XX,
-        id::BATCH_NO_5XX,
-        id::SINGLE_ENDPOINT,
-        id::BATCH_ENDPOINT,
-    ]);
-    ids.sort_unstable();
-    ids.dedup();
-    ids
 }
 
 #[cfg(test)]

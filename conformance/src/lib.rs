@@ -25,9 +25,15 @@ pub mod wire;
 /// Everything that can go wrong in the conformance library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The command line or an input asked for something impossible.
+    /// The command line asked for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// An input file (events, saved requests, expectations) is malformed; the message names it.
+    #[error("{0}")]
+    Input(String),
+    /// A generator could not produce a case (a strategy rejected too many values).
+    #[error("{0}")]
+    Generate(String),
     /// The types crate failed (schemas, generators).
     #[error("{0}")]
     Types(#[from] openlineage_types::Error),

@@ -241,7 +241,7 @@ impl Mutation {
                         }
                     }
                 }
-                if let Some(obj) = ensure(&mut event, &path(parent)) {
+                if let Some(obj) = ensure(&mut event, &path(&parent)) {
                     let map = obj
                         .entry(container.rsplit('/').next().unwrap_or_default().to_string())
                         .or_insert_with(|| json!({}));
@@ -291,7 +291,7 @@ impl Mutation {
                 let info = FACETS
                     .iter()
                     .find(|f| f.rust_type == ty)
-                    .ok_or_else(|| Error::Usage(format!("no facet type {ty}")))?;
+                    .ok_or_else(|| Error::Internal(format!("no facet type {ty}")))?;
                 gen.facet(info)
                     .map_err(Error::Types)?
                     .prop_map(Some)
@@ -306,15 +306,20 @@ impl Mutation {
     }
 }
 
-/// Where facets of a kind live in a RunEvent: (parent object path, container pointer).
-fn facet_location(kind: FacetKind) -> (&'static str, &'static str) {
-    match kind {
-        FacetKind::Run => ("/run", "/run/facets"),
-        FacetKind::Job => ("/job", "/job/facets"),
-        FacetKind::Dataset => ("/inputs/0", "/inputs/0/facets"),
-        FacetKind::InputDataset => ("/inputs/0", "/inputs/0/inputFacets"),
-        FacetKind::OutputDataset => ("/outputs/0", "/outputs/0/outputFacets"),
-    }
+/// Where facets of a kind live in a RunEvent, as (parent object, container) pointers: the first
+/// site the types crate names for the kind, with the first item of a dataset list.
+fn facet_location(kind: FacetKind) -> (String, String) {
+    let site = kind
+        .sites(EventKind::Run)
+        .first()
+        .copied()
+        .unwrap_or("/run/facets");
+    let container = site.replace('*', "0");
+    let parent = container
+        .rsplit_once('/')
+        .map(|(parent, _)| parent.to_string())
+        .unwrap_or_default();
+    (parent, container)
 }
 
 /// The object at `path`, creating objects (and one-element dataset lists) on the way.
@@ -393,7 +398,7 @@ fn serves(tier: Tier, id: &str) -> &'static str {
     }
 }
 
-const CLAUSE_CORE: &str = "OpenLineage.json (core schema 2-0-2)";
+const CLAUSE_CORE: &str = "OpenLineage.json (core schema)";
 
 /// Every mutation, schema-derived ones included.
 pub fn catalogue(gen: &ValueGen) -> Vec<Mutation> {

@@ -57,9 +57,9 @@ impl SavedRequest {
             (Some(text), None) => Ok(text.as_bytes().to_vec()),
             (None, Some(b64)) => base64::engine::general_purpose::STANDARD
                 .decode(b64)
-                .map_err(|e| Error::Usage(format!("body_base64 is not base64: {e}"))),
+                .map_err(|e| Error::Input(format!("body_base64 is not base64: {e}"))),
             (None, None) => Ok(Vec::new()),
-            (Some(_), Some(_)) => Err(Error::Usage(
+            (Some(_), Some(_)) => Err(Error::Input(
                 "a saved request has both body and body_base64".into(),
             )),
         }
@@ -107,7 +107,7 @@ impl Recorder {
         let mut state = self
             .state
             .lock()
-            .map_err(|_| Error::Usage(format!("{}: a writer panicked", context())))?;
+            .map_err(|_| Error::Internal(format!("{}: a writer panicked", context())))?;
         let (out, error) = &mut *state;
         match error.take() {
             Some(e) => Err(Error::io(context(), e)),
@@ -127,7 +127,7 @@ pub fn read(path: &Path) -> Result<Vec<SavedRequest>, Error> {
             continue;
         }
         let request = serde_json::from_str(&line).map_err(|e| {
-            Error::Usage(format!(
+            Error::Input(format!(
                 "{} line {}: not a saved request: {e}",
                 path.display(),
                 n + 1

@@ -157,7 +157,7 @@ fn case_tree(
     family
         .strategy(case)
         .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
-        .map_err(|e| Error::Usage(format!("cannot generate cases for {}: {e}", family.name)))
+        .map_err(|e| Error::Generate(format!("cannot generate cases for {}: {e}", family.name)))
 }
 
 /// One planned case: which family, which case number, and where it sits in the plan.

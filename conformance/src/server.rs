@@ -8,7 +8,6 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -47,15 +46,6 @@ impl Default for ServerConfig {
     }
 }
 
-/// Counters the server keeps, for tests and benchmarks.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Events accepted.
-    pub accepted: AtomicU64,
-    /// Events rejected.
-    pub rejected: AtomicU64,
-}
-
 /// A request body the server accepted for judging, handed to an [`EventHook`].
 #[derive(Debug, Clone, Copy)]
 pub struct Delivery<'a> {
@@ -76,22 +66,20 @@ pub type EventHook = Arc<dyn Fn(Delivery<'_>) + Send + Sync>;
 #[derive(Clone)]
 struct AppState {
     cfg: Arc<ServerConfig>,
-    stats: Arc<Stats>,
     hook: Option<EventHook>,
 }
 
 /// The router, for embedding in another server or a test.
-pub fn router(cfg: ServerConfig, stats: Arc<Stats>) -> Router {
-    router_with_hook(cfg, stats, None)
+pub fn router(cfg: ServerConfig) -> Router {
+    router_with_hook(cfg, None)
 }
 
 /// The router, calling `hook` with every body it judges and the status it answers.
-pub fn router_with_hook(cfg: ServerConfig, stats: Arc<Stats>, hook: Option<EventHook>) -> Router {
+pub fn router_with_hook(cfg: ServerConfig, hook: Option<EventHook>) -> Router {
     let limit = cfg.max_body;
     let prefix = cfg.prefix.trim_end_matches('/').to_string();
     let state = AppState {
         cfg: Arc::new(cfg),
-        stats,
         hook,
     };
     Router::new()
@@ -108,8 +96,6 @@ pub struct RunningServer {
     pub base_url: String,
     /// The bound address.
     pub addr: SocketAddr,
-    /// Counters.
-    pub stats: Arc<Stats>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -128,8 +114,7 @@ pub async fn start(listen: &str, cfg: ServerConfig) -> Result<RunningServer, Err
         .local_addr()
         .map_err(|e| Error::io("cannot read the bound address", e))?;
     let base_url = format!("http://{addr}{}", cfg.prefix.trim_end_matches('/'));
-    let stats = Arc::new(Stats::default());
-    let app = router(cfg, stats.clone());
+    let app = router(cfg);
     let task = tokio::spawn(async move {
         // Serving only ends when the task is aborted; an accept error ends it early.
         let _ = axum::serve(listener, app).await;
@@ -137,7 +122,6 @@ pub async fn start(listen: &str, cfg: ServerConfig) -> Result<RunningServer, Err
     Ok(RunningServer {
         base_url,
         addr,
-        stats,
         task,
     })
 }
@@ -263,12 +247,6 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         }
     };
     let (status, body) = answer_single(&state.cfg, &bytes);
-    let counter = if status.is_success() {
-        &state.stats.accepted
-    } else {
-        &state.stats.rejected
-    };
-    counter.fetch_add(1, Ordering::Relaxed);
     if let Some(hook) = &state.hook {
         hook(Delivery {
             batch: false,
@@ -299,17 +277,6 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         }
     };
     let (status, body) = answer_batch(&state.cfg, &bytes);
-    if let Some(summary) = body.get("summary") {
-        let count = |k: &str| summary.get(k).and_then(Value::as_u64).unwrap_or(0);
-        state
-            .stats
-            .accepted
-            .fetch_add(count("successful"), Ordering::Relaxed);
-        state
-            .stats
-            .rejected
-            .fetch_add(count("failed"), Ordering::Relaxed);
-    }
     if let Some(hook) = &state.hook {
         hook(Delivery {
             batch: true,

@@ -29,7 +29,7 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Erro
         .timeout(timeout)
         .connect_timeout(timeout)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {e}")))
+        .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
 }
 
 /// Sends requests and tracks whether the target has stalled.

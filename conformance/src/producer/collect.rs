@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 
 use super::{EventLine, ProducerReport, Stream};
 use crate::expectations::Expectations;
-use crate::server::{router_with_hook, Delivery, EventHook, ServerConfig, Stats};
+use crate::server::{router_with_hook, Delivery, EventHook, ServerConfig};
 use crate::Error;
 
 /// How `collect` listens and when it stops.
@@ -144,11 +144,7 @@ impl Collector {
             .ok_or_else(|| Error::Internal("collector run twice".into()))?;
         let shared = self.shared.clone();
         let hook: EventHook = Arc::new(move |d| shared.receive(d));
-        let app = router_with_hook(
-            self.opts.server.clone(),
-            Arc::new(Stats::default()),
-            Some(hook),
-        );
+        let app = router_with_hook(self.opts.server.clone(), Some(hook));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let shutdown = async {

@@ -27,19 +27,19 @@ pub fn read_events<'a>(name: &str, text: &'a str) -> Result<Vec<(usize, &'a str)
             Some(Err(e)) if e.is_eof() => {
                 let rest = &text[before..];
                 let start = &rest[rest.len() - rest.trim_start().len()..];
-                return Err(Error::Usage(format!(
+                return Err(Error::Input(format!(
                     "{name}:{}: not JSON: the value starting here is cut short ({e})",
                     lines.line_of(start)
                 )));
             }
             Some(Err(e)) => {
-                return Err(Error::Usage(format!("{name}:{}: not JSON: {e}", e.line())))
+                return Err(Error::Input(format!("{name}:{}: not JSON: {e}", e.line())))
             }
         };
         let body = raw.get();
         if body.starts_with('[') {
             let items: Vec<&RawValue> = serde_json::from_str(body).map_err(|e| {
-                Error::Usage(format!("{name}:{}: not JSON: {e}", lines.line_of(body)))
+                Error::Input(format!("{name}:{}: not JSON: {e}", lines.line_of(body)))
             })?;
             for item in items {
                 out.push((lines.line_of(item.get()), item.get()));
@@ -92,7 +92,7 @@ pub fn read_input(path: &PathBuf) -> Result<(String, String), Error> {
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
     let text = String::from_utf8(bytes)
-        .map_err(|e| Error::Usage(format!("{name}: not UTF-8 text: {e}")))?;
+        .map_err(|e| Error::Input(format!("{name}: not UTF-8 text: {e}")))?;
     Ok((name, text))
 }
 
@@ -109,7 +109,7 @@ pub fn lint(
         let (name, text) = read_input(path)?;
         let events = read_events(&name, &text)?;
         if events.is_empty() {
-            return Err(Error::Usage(format!("{name}: no events")));
+            return Err(Error::Input(format!("{name}: no events")));
         }
         for (line, body) in events {
             stream.push(format!("{name}:{line}"), body);
