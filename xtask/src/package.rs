@@ -240,7 +240,11 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     // Cargo counts the staged files, git-ignored by design, as uncommitted changes; the
     // checkout itself was checked above.
     cmd.arg("--allow-dirty");
-    run(cmd.env("CARGO_TARGET_DIR", &target))?;
+    let packaged = run(cmd.env("CARGO_TARGET_DIR", &target));
+    // The staged copy exists for `cargo package` alone: left behind, it would shadow the pin in
+    // every later build of this checkout and hide the snapshots beside the pinned one.
+    let _ = std::fs::remove_dir_all(root.join(openlineage_codegen::spec::STAGED_DIR));
+    packaged?;
     // The .crate files are copied out of the keyed folder to one that does not move.
     let out_dir = root.join("target/packages");
     let _ = std::fs::remove_dir_all(&out_dir);

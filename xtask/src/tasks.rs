@@ -236,7 +236,8 @@ pub fn codegen(check: bool) -> Result<i32> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path).context("cannot read README.md")?;
     let mut updated = readme.clone();
-    for (start, end, body) in readme_spec_sections(&spec_dir)? {
+    // The example diffs read the releases beside the pin's folder, wherever the build reads.
+    for (start, end, body) in readme_spec_sections(&root.join(&pin.path))? {
         updated = replace_between(&updated, start, end, &body)
             .with_context(|| format!("README.md lacks the {start} / {end} markers"))?;
     }
@@ -336,7 +337,7 @@ mod tests {
     #[test]
     fn readme_spec_diff_sections_are_current() {
         let root = root();
-        let pinned = Pin::read(&root).expect("pin").resolve_dir(&root);
+        let pinned = root.join(Pin::read(&root).expect("pin").path);
         let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
         for (start, end, body) in readme_spec_sections(&pinned).expect("sections") {
             let current = replace_between(&readme, start, end, &body).expect("markers");
