@@ -6,6 +6,7 @@
 //! For producers, [`producer`] checks what one sends, event by event and as a stream.
 #![deny(missing_docs)]
 
+mod cases;
 pub mod checks;
 pub mod cli;
 pub mod expectations;

@@ -1,23 +1,24 @@
-//! The engine: checks that each endpoint exists, generates each family's cases on background
-//! threads, sends them ([`crate::transport`]), judges the answers per check as they arrive
+//! The engine: checks that each endpoint exists, has each family's cases generated on background
+//! threads ([`crate::cases`]), sends them ([`crate::transport`]), judges the answers per check as they arrive
 //! ([`crate::judge`]), groups each check's failures by signature, and shrinks the distinct ones
 //! in parallel, within a time limit, to inputs with a `curl` script that reproduces them.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openlineage_types::arb::{GenConfig, ValueGen};
-use proptest::strategy::{Strategy, ValueTree};
+use proptest::strategy::ValueTree;
 use serde_json::{json, Value};
 
+use crate::cases::{case_tree, generate, generator_threads, Case, Chunks, Planned, Queue};
 use crate::checks::{endpoint_of, id, CHECKS};
 use crate::expectations::Expectations;
 use crate::families::{families, Family};
 use crate::judge::{judge_all, Verdict};
 use crate::report::{CheckResult, Exchange, Failure, Outcome, Report};
-use crate::seed::{case_seed, mix, seeded_runner};
+use crate::seed::{case_seed, mix};
 pub use crate::transport::http_client;
 use crate::transport::{preflight, Sender, CRASH_RESENDS};
 use crate::wire::{Endpoint, Input, Observed, Req};
@@ -148,107 +149,6 @@ const SHRINK_BUDGET: usize = 48;
 /// Distinct failures of one check shown (and shrunk) in the report.
 pub const SHOWN_FAILURES: usize = 6;
 
-/// The value tree of one case, made from its own seed.
-fn case_tree(
-    family: &Family,
-    seed: u64,
-    case: usize,
-) -> Result<Box<dyn ValueTree<Value = Input>>, Error> {
-    family
-        .strategy(case)
-        .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
-        .map_err(|e| Error::Generate(format!("cannot generate cases for {}: {e}", family.name)))
-}
-
-/// One planned case: which family, which case number, and where it sits in the plan.
-#[derive(Debug, Clone, Copy)]
-struct Planned {
-    family: usize,
-    case: usize,
-    /// Failures are reported for the earliest case in the plan, so the report does not depend
-    /// on which answer came back first.
-    position: usize,
-}
-
-/// One generated case, ready to send.
-struct Case {
-    at: Planned,
-    input: Input,
-}
-
-/// Cases travel in chunks: one channel operation (and at most one thread wake-up) per chunk.
-const CHUNK: usize = 16;
-
-/// How many threads generate cases: generation is the runner's own main cost, but the cores
-/// are shared with the HTTP client (and, with no `--target`, the embedded server).
-fn generator_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8))
-}
-
-type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<Case>, Error>>;
-
-/// Generates the planned cases on background threads, so requests go out while later cases
-/// are still being made. Strategies cannot cross threads, so each thread builds its own
-/// families; per-case seeds make the cases independent of the thread count.
-fn generate(plan: Vec<Planned>, seed: u64, threads: usize) -> Result<Chunks, Error> {
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let chunks: Arc<Vec<Vec<Planned>>> = Arc::new(plan.chunks(CHUNK).map(<[_]>::to_vec).collect());
-    for t in 0..threads {
-        let (tx, chunks) = (tx.clone(), chunks.clone());
-        std::thread::Builder::new()
-            .name(format!("ol-generate-{t}"))
-            .spawn(move || {
-                let built = ValueGen::new(GenConfig::MEDIUM)
-                    .map_err(Error::from)
-                    .and_then(|gen| families(&gen));
-                let families = match built {
-                    Ok(f) => f,
-                    Err(e) => {
-                        let _ = tx.blocking_send(Err(e));
-                        return;
-                    }
-                };
-                for chunk in chunks.iter().skip(t).step_by(threads) {
-                    let made = chunk
-                        .iter()
-                        .map(|&at| {
-                            case_tree(&families[at.family], seed, at.case).map(|tree| Case {
-                                at,
-                                input: tree.current(),
-                            })
-                        })
-                        .collect();
-                    // A closed channel means the run has stopped (an error, or a stall).
-                    if tx.blocking_send(made).is_err() {
-                        return;
-                    }
-                }
-            })
-            .map_err(|e| Error::io("cannot start a case generator thread", e))?;
-    }
-    Ok(rx)
-}
-
-/// Hands generated cases to the send workers one at a time.
-struct Queue(tokio::sync::Mutex<(Chunks, VecDeque<Case>)>);
-
-impl Queue {
-    /// The next case; `None` when generation is done.
-    async fn next(&self) -> Result<Option<Case>, Error> {
-        let mut guard = self.0.lock().await;
-        let (chunks, ready) = &mut *guard;
-        loop {
-            if let Some(case) = ready.pop_front() {
-                return Ok(Some(case));
-            }
-            match chunks.recv().await {
-                Some(chunk) => ready.extend(chunk?),
-                None => return Ok(None),
-            }
-        }
-    }
-}
-
 /// The first failing case of one signature of one check, in plan order.
 struct Candidate {
     at: Planned,
@@ -319,7 +219,7 @@ async fn send_all(
     judges: Vec<crate::judge::Judge>,
     progress: &indicatif::ProgressBar,
 ) -> Result<Tally, Error> {
-    let queue = Arc::new(Queue(tokio::sync::Mutex::new((chunks, VecDeque::new()))));
+    let queue = Arc::new(Queue::new(chunks));
     let judges = Arc::new(judges);
     let tally = Arc::new(std::sync::Mutex::new(Tally::default()));
     let mut workers = tokio::task::JoinSet::new();
@@ -873,39 +773,6 @@ fn without_x_fields(input: &Input) -> Option<Input> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn all_cases(plan: &[Planned], threads: usize) -> Vec<(usize, Input)> {
-        let mut chunks = generate(plan.to_vec(), 7, threads).expect("generators start");
-        let mut out = Vec::new();
-        while let Some(chunk) = chunks.blocking_recv() {
-            out.extend(
-                chunk
-                    .expect("cases generate")
-                    .into_iter()
-                    .map(|c| (c.at.position, c.input)),
-            );
-        }
-        out.sort_by_key(|(p, _)| *p);
-        out
-    }
-
-    #[test]
-    fn cases_do_not_depend_on_the_generator_thread_count() {
-        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
-        let count = families(&gen).expect("families").len();
-        let plan: Vec<Planned> = (0..count)
-            .flat_map(|family| (0..3).map(move |case| (family, case)))
-            .enumerate()
-            .map(|(position, (family, case))| Planned {
-                family,
-                case,
-                position,
-            })
-            .collect();
-        let one = all_cases(&plan, 1);
-        assert_eq!(one.len(), plan.len());
-        assert_eq!(one, all_cases(&plan, 3));
-    }
 
     /// The client speaks TLS to an `https://` target: the first bytes a loopback listener
     /// receives are a TLS handshake record carrying a ClientHello.

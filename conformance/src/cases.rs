@@ -1,0 +1,158 @@
+//! Case generation: each planned case's value tree, made from its own seed, generated on
+//! background threads in chunks while earlier cases are in flight, and the queue the send
+//! workers take them from. Per-case seeds make the cases independent of the thread count.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use openlineage_types::arb::{GenConfig, ValueGen};
+use proptest::strategy::{Strategy, ValueTree};
+
+use crate::families::{families, Family};
+use crate::seed::{case_seed, seeded_runner};
+use crate::wire::Input;
+use crate::Error;
+
+/// The value tree of one case, made from its own seed.
+pub(crate) fn case_tree(
+    family: &Family,
+    seed: u64,
+    case: usize,
+) -> Result<Box<dyn ValueTree<Value = Input>>, Error> {
+    family
+        .strategy(case)
+        .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
+        .map_err(|e| Error::Generate(format!("cannot generate cases for {}: {e}", family.name)))
+}
+
+/// One planned case: which family, which case number, and where it sits in the plan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Planned {
+    pub(crate) family: usize,
+    pub(crate) case: usize,
+    /// Failures are reported for the earliest case in the plan, so the report does not depend
+    /// on which answer came back first.
+    pub(crate) position: usize,
+}
+
+/// One generated case, ready to send.
+pub(crate) struct Case {
+    pub(crate) at: Planned,
+    pub(crate) input: Input,
+}
+
+/// Cases travel in chunks: one channel operation (and at most one thread wake-up) per chunk.
+const CHUNK: usize = 16;
+
+/// How many threads generate cases: generation is the runner's own main cost, but the cores
+/// are shared with the HTTP client (and, with no `--target`, the embedded server).
+pub(crate) fn generator_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8))
+}
+
+pub(crate) type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<Case>, Error>>;
+
+/// Generates the planned cases on background threads, so requests go out while later cases
+/// are still being made. Strategies cannot cross threads, so each thread builds its own
+/// families; per-case seeds make the cases independent of the thread count.
+pub(crate) fn generate(plan: Vec<Planned>, seed: u64, threads: usize) -> Result<Chunks, Error> {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let chunks: Arc<Vec<Vec<Planned>>> = Arc::new(plan.chunks(CHUNK).map(<[_]>::to_vec).collect());
+    for t in 0..threads {
+        let (tx, chunks) = (tx.clone(), chunks.clone());
+        std::thread::Builder::new()
+            .name(format!("ol-generate-{t}"))
+            .spawn(move || {
+                let built = ValueGen::new(GenConfig::MEDIUM)
+                    .map_err(Error::from)
+                    .and_then(|gen| families(&gen));
+                let families = match built {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                };
+                for chunk in chunks.iter().skip(t).step_by(threads) {
+                    let made = chunk
+                        .iter()
+                        .map(|&at| {
+                            case_tree(&families[at.family], seed, at.case).map(|tree| Case {
+                                at,
+                                input: tree.current(),
+                            })
+                        })
+                        .collect();
+                    // A closed channel means the run has stopped (an error, or a stall).
+                    if tx.blocking_send(made).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::io("cannot start a case generator thread", e))?;
+    }
+    Ok(rx)
+}
+
+/// Hands generated cases to the send workers one at a time.
+pub(crate) struct Queue(tokio::sync::Mutex<(Chunks, VecDeque<Case>)>);
+
+impl Queue {
+    /// A queue over the chunks `generate` sends.
+    pub(crate) fn new(chunks: Chunks) -> Self {
+        Queue(tokio::sync::Mutex::new((chunks, VecDeque::new())))
+    }
+
+    /// The next case; `None` when generation is done.
+    pub(crate) async fn next(&self) -> Result<Option<Case>, Error> {
+        let mut guard = self.0.lock().await;
+        let (chunks, ready) = &mut *guard;
+        loop {
+            if let Some(case) = ready.pop_front() {
+                return Ok(Some(case));
+            }
+            match chunks.recv().await {
+                Some(chunk) => ready.extend(chunk?),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_cases(plan: &[Planned], threads: usize) -> Vec<(usize, Input)> {
+        let mut chunks = generate(plan.to_vec(), 7, threads).expect("generators start");
+        let mut out = Vec::new();
+        while let Some(chunk) = chunks.blocking_recv() {
+            out.extend(
+                chunk
+                    .expect("cases generate")
+                    .into_iter()
+                    .map(|c| (c.at.position, c.input)),
+            );
+        }
+        out.sort_by_key(|(p, _)| *p);
+        out
+    }
+
+    #[test]
+    fn cases_do_not_depend_on_the_generator_thread_count() {
+        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+        let count = families(&gen).expect("families").len();
+        let plan: Vec<Planned> = (0..count)
+            .flat_map(|family| (0..3).map(move |case| (family, case)))
+            .enumerate()
+            .map(|(position, (family, case))| Planned {
+                family,
+                case,
+                position,
+            })
+            .collect();
+        let one = all_cases(&plan, 1);
+        assert_eq!(one.len(), plan.len());
+        assert_eq!(one, all_cases(&plan, 3));
+    }
+}
