@@ -46,7 +46,8 @@ pub struct Check {
     pub clause: &'static str,
 }
 
-const fn check(
+/// One check of a table, for `CHECKS` and the producer table alike.
+pub(crate) const fn check(
     id: &'static str,
     tier: CheckTier,
     description: &'static str,

@@ -2,23 +2,9 @@
 //! in the same shape as the server checks ([`crate::checks::Check`]). The README's table of
 //! producer checks is generated from [`PRODUCER_CHECKS`] by `cargo xtask codegen`.
 
-use crate::checks::{Check, CheckTier};
+use crate::checks::{check, Check, CheckTier};
 
 use CheckTier::{Must, Should, Strict};
-
-const fn check(
-    id: &'static str,
-    tier: CheckTier,
-    description: &'static str,
-    clause: &'static str,
-) -> Check {
-    Check {
-        id,
-        tier,
-        description,
-        clause,
-    }
-}
 
 const EVENT_TYPE: &str = "OpenLineage.json RunEvent.eventType (1 START and 1 of COMPLETE, ABORT, FAIL per run; OTHER may follow completion)";
 const NAMING: &str = "Naming.md of 1.23.0, the last snapshot with the full text (1.52.0 defers to openlineage.io/docs/spec/naming): ambiguous, hence strict";
