@@ -66,7 +66,7 @@ pub struct ChecksArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     /// Fail on should-tier findings too.
-    #[arg(long)]
+    #[arg(long, overrides_with = "strict")]
     pub strict: bool,
     /// Known failures of this producer: lines of `check-id-or-glob = reason`.
     #[arg(long)]
@@ -74,7 +74,8 @@ pub struct ReportArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Write the report here instead of stdout.
+    /// Write the report here instead of stdout. With `--format json` or `junit`, the human
+    /// report then goes to stderr.
     #[arg(long)]
     pub output: Option<PathBuf>,
 }

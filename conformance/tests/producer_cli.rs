@@ -199,7 +199,7 @@ fn lint_reads_json_lines_arrays_and_stdin() {
     )
     .expect("write");
     let out = bin()
-        .args(["lint", "--format", "json"])
+        .args(["lint", "--format", "json", "--strict", "--strict"])
         .arg(&lines)
         .arg(&array)
         .output()
