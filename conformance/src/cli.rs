@@ -62,13 +62,13 @@ pub struct ChecksArgs {
     pub producer: bool,
 }
 
-/// How a producer report is judged and written.
+/// How a report (of `run`, `collect` or `lint`) is judged and written.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     /// Fail on should-tier findings too.
     #[arg(long, overrides_with = "strict")]
     pub strict: bool,
-    /// Known failures of this producer: lines of `check-id-or-glob = reason`.
+    /// Known failures of this target or producer: lines of `check-id-or-glob = reason`.
     #[arg(long)]
     pub expectations: Option<PathBuf>,
     /// Report format.
@@ -79,6 +79,69 @@ pub struct ReportArgs {
     #[arg(long)]
     pub output: Option<PathBuf>,
 }
+
+impl ReportArgs {
+    /// The expectations file, read, when one was given.
+    fn expectations(&self) -> Result<Option<Expectations>, Error> {
+        self.expectations
+            .as_deref()
+            .map(Expectations::read)
+            .transpose()
+    }
+
+    /// Writes `report` in the chosen format to `--output` (the human report then goes to
+    /// stderr too, unless that is what was written) or to `out`; returns its exit code.
+    fn write(&self, report: &impl Rendered, out: &mut impl Write) -> Result<u8, Error> {
+        let text = match self.format {
+            Format::Human => report.human(),
+            Format::Json => report.json(),
+            Format::Junit => report.junit(),
+        };
+        match &self.output {
+            Some(path) => {
+                std::fs::write(path, &text)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+                if self.format != Format::Human {
+                    eprint!("{}", report.human());
+                }
+            }
+            None => out
+                .write_all(text.as_bytes())
+                .map_err(|e| Error::io("cannot write to stdout", e))?,
+        }
+        Ok(report.exit_code())
+    }
+}
+
+/// What the server and producer reports share, so one writer serves `run`, `collect` and
+/// `lint`.
+trait Rendered {
+    fn human(&self) -> String;
+    fn json(&self) -> String;
+    fn junit(&self) -> String;
+    fn exit_code(&self) -> u8;
+}
+
+/// Implements [`Rendered`] by the report type's own methods of the same names.
+macro_rules! rendered_by_inherent_methods {
+    ($($ty:ty),*) => {$(
+        impl Rendered for $ty {
+            fn human(&self) -> String {
+                <$ty>::human(self)
+            }
+            fn json(&self) -> String {
+                <$ty>::json(self)
+            }
+            fn junit(&self) -> String {
+                <$ty>::junit(self)
+            }
+            fn exit_code(&self) -> u8 {
+                <$ty>::exit_code(self)
+            }
+        }
+    )*};
+}
+rendered_by_inherent_methods!(crate::report::Report, crate::producer::ProducerReport);
 
 /// Arguments of `collect`.
 #[derive(Debug, Clone, clap::Args)]
@@ -160,19 +223,9 @@ pub struct RunArgs {
     /// Print the selected checks (id, tier, description) and run nothing.
     #[arg(long, overrides_with = "list")]
     pub list: bool,
-    /// Fail on should-tier findings too.
-    #[arg(long, overrides_with = "strict")]
-    pub strict: bool,
-    /// Known failures of this target: lines of `check-id-or-glob = reason`.
-    #[arg(long)]
-    pub expectations: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
-    /// Write the report here instead of stdout. With `--format json` or `junit`, the human
-    /// report then goes to stderr.
-    #[arg(long)]
-    pub output: Option<PathBuf>,
+    /// How the report is judged and written.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Consecutive timeouts after which the target counts as stalled and the run stops sending.
     #[arg(long, default_value_t = 3)]
     pub stall_after: usize,
@@ -417,11 +470,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     if let Some(t) = &args.target {
         RunOptions::new(t)?;
     }
-    let expectations = args
-        .expectations
-        .as_deref()
-        .map(Expectations::read)
-        .transpose()?;
+    let expectations = args.report.expectations()?;
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -439,14 +488,17 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
             (Some(server), base)
         }
     };
-    let bodies_dir = args.bodies_dir.clone().or_else(|| match &args.output {
-        Some(path) => {
-            let mut name = path.file_name().unwrap_or_default().to_os_string();
-            name.push(".bodies");
-            Some(path.with_file_name(name))
-        }
-        None => Some(std::env::temp_dir().join(format!("ol-conformance-bodies-{seed}"))),
-    });
+    let bodies_dir = args
+        .bodies_dir
+        .clone()
+        .or_else(|| match &args.report.output {
+            Some(path) => {
+                let mut name = path.file_name().unwrap_or_default().to_os_string();
+                name.push(".bodies");
+                Some(path.with_file_name(name))
+            }
+            None => Some(std::env::temp_dir().join(format!("ol-conformance-bodies-{seed}"))),
+        });
     let mut opts = RunOptions::new(&target)?;
     opts.headers = args.headers.clone();
     opts.timeout = timeout;
@@ -455,7 +507,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     opts.seed = seed;
     opts.cases = args.cases;
     opts.selection = selection;
-    opts.strict = args.strict;
+    opts.strict = args.report.strict;
     opts.expectations = expectations;
     opts.stall_after = args.stall_after;
     opts.save_requests = args.save_requests.clone();
@@ -472,63 +524,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
         }
         Err(e) => return Err(e),
     };
-    let text = match args.format {
-        Format::Human => report.human(),
-        Format::Json => report.json(),
-        Format::Junit => report.junit(),
-    };
-    write_report(
-        &text,
-        &report.human(),
-        args.format,
-        args.output.as_deref(),
-        out,
-    )?;
-    Ok(report.exit_code())
-}
-
-/// Writes a rendered report to `output` (the human one then goes to stderr too, unless that is
-/// what was written) or to `out`.
-fn write_report(
-    text: &str,
-    human: &str,
-    format: Format,
-    output: Option<&std::path::Path>,
-    out: &mut impl Write,
-) -> Result<(), Error> {
-    match output {
-        Some(path) => {
-            std::fs::write(path, text)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-            if format != Format::Human {
-                eprint!("{human}");
-            }
-        }
-        None => out
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io("cannot write to stdout", e))?,
-    }
-    Ok(())
-}
-
-fn write_producer_report(
-    report: &crate::producer::ProducerReport,
-    args: &ReportArgs,
-    out: &mut impl Write,
-) -> Result<u8, Error> {
-    let text = match args.format {
-        Format::Human => report.human(),
-        Format::Json => report.json(),
-        Format::Junit => report.junit(),
-    };
-    write_report(
-        &text,
-        &report.human(),
-        args.format,
-        args.output.as_deref(),
-        out,
-    )?;
-    Ok(report.exit_code())
+    args.report.write(&report, out)
 }
 
 /// `collect`: receives and checks a producer's events; exit 0 pass, 1 fail, 2 usage errors.
@@ -548,12 +544,7 @@ pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Err
     if args.max_events == Some(0) {
         return Err(Error::Usage("--max-events must be at least 1".into()));
     }
-    let expectations = args
-        .report
-        .expectations
-        .as_deref()
-        .map(Expectations::read)
-        .transpose()?;
+    let expectations = args.report.expectations()?;
     let collector =
         crate::producer::collect::Collector::bind(crate::producer::collect::CollectOptions {
             listen: args.listen.clone(),
@@ -572,20 +563,15 @@ pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Err
     if report.summary.events == 0 {
         eprintln!("ol-conformance: no events arrived, so no check was run");
     }
-    write_producer_report(&report, &args.report, out)
+    args.report.write(&report, out)
 }
 
 /// `lint`: checks recorded streams; exit 0 pass, 1 fail, 2 unreadable input.
 pub fn lint(args: &LintArgs, out: &mut impl Write) -> Result<u8, Error> {
-    let expectations = args
-        .report
-        .expectations
-        .as_deref()
-        .map(Expectations::read)
-        .transpose()?;
+    let expectations = args.report.expectations()?;
     let report =
         crate::producer::lint::lint(&args.files, args.report.strict, expectations.as_ref())?;
-    write_producer_report(&report, &args.report, out)
+    args.report.write(&report, out)
 }
 
 fn sample<T: std::fmt::Debug>(

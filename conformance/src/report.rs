@@ -268,21 +268,23 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// The result of `check` from its first failure and how many verdicts it got; an
-    /// expectations entry turns a failure into an xfail and a pass into an xpass.
+    /// The result of `check` from its distinct failures (earliest first; `distinct` counts
+    /// those not kept too) and how many verdicts it got; an expectations entry turns a failure
+    /// into an xfail and a pass into an xpass.
     pub fn judge(
         check: &Check,
         observations: usize,
-        failure: Option<Failure>,
+        failures: Vec<Failure>,
+        distinct: usize,
         expectations: Option<&Expectations>,
     ) -> Self {
         let expectation = expectations.and_then(|e| e.reason_for(check.id));
-        let outcome = match (&failure, observations, &expectation) {
-            (Some(_), _, Some(_)) => Outcome::XFail,
-            (Some(_), _, None) => Outcome::Fail,
-            (None, 0, _) => Outcome::NotRun,
-            (None, _, Some(_)) => Outcome::XPass,
-            (None, _, None) => Outcome::Pass,
+        let outcome = match (failures.is_empty(), observations, &expectation) {
+            (false, _, Some(_)) => Outcome::XFail,
+            (false, _, None) => Outcome::Fail,
+            (true, 0, _) => Outcome::NotRun,
+            (true, _, Some(_)) => Outcome::XPass,
+            (true, _, None) => Outcome::Pass,
         };
         CheckResult {
             id: check.id.to_string(),
@@ -291,9 +293,9 @@ impl CheckResult {
             clause: check.clause.to_string(),
             outcome,
             observations,
-            distinct_failures: usize::from(failure.is_some()),
-            failures: failure.iter().cloned().collect(),
-            failure,
+            failure: failures.first().cloned(),
+            distinct_failures: distinct.max(failures.len()),
+            failures,
             expectation,
             not_run_reason: None,
         }

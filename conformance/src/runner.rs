@@ -439,37 +439,19 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         .map(|c| {
             let (failures, distinct) = reported.remove(c.id).unwrap_or_default();
             let seen = observations.get(c.id).copied().unwrap_or(0);
-            let expectation = opts.expectations.as_ref().and_then(|e| e.reason_for(c.id));
-            let outcome = match (failures.is_empty(), seen, &expectation) {
-                (false, _, Some(_)) => Outcome::XFail,
-                (false, _, None) => Outcome::Fail,
-                (true, 0, _) => Outcome::NotRun,
-                (true, _, Some(_)) => Outcome::XPass,
-                (true, _, None) => Outcome::Pass,
-            };
-            let not_run_reason = (outcome == Outcome::NotRun).then(|| {
-                not_run_reason(
+            let mut result =
+                CheckResult::judge(c, seen, failures, distinct, opts.expectations.as_ref());
+            if result.outcome == Outcome::NotRun {
+                result.not_run_reason = Some(not_run_reason(
                     c.id,
                     &families,
                     sel,
                     &probes,
                     both_missing,
                     stalled.is_some(),
-                )
-            });
-            CheckResult {
-                id: c.id.to_string(),
-                tier: c.tier,
-                description: c.description.to_string(),
-                clause: c.clause.to_string(),
-                outcome,
-                observations: seen,
-                failure: failures.first().cloned(),
-                distinct_failures: distinct,
-                failures,
-                expectation,
-                not_run_reason,
+                ));
             }
+            result
         })
         .collect();
     if let Some(recorder) = &sender.recorder {

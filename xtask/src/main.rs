@@ -33,8 +33,9 @@ commands:
                                from the packages in a folder with no spec snapshot
   ci                           run .ci/run locally
   bench [--quick]              benchmarks against peers, one table of ratios
-  bench --first-build          only the first-build row: a clean release build of
-                               ol-conformance in a scratch target folder, then its first run";
+  bench --first-build          only the first-build row: with an empty scratch cargo home
+                               and target folder, download, build ol-conformance in release
+                               and run it once";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

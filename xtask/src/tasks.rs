@@ -138,9 +138,11 @@ pub fn spec_upgrade(new: &str, tag: Option<&str>) -> Result<i32> {
 }
 
 /// `spec compat`: builds the types crate's event generator (`examples/compat_events.rs`) against
-/// `old` in its own target folder, makes events with it, and checks that the current build
+/// `old` in a side target folder, makes events with it, and checks that the current build
 /// parses and validates every one. Only the types crate is built for the old snapshot, so
-/// snapshots without a batch endpoint (before 1.40.0) work.
+/// snapshots without a batch endpoint (before 1.40.0) work. The side folder is shared by every
+/// old tag: the dependencies compile once, and a tag only rebuilds the types crate (its build
+/// script reruns because the pin folder it is given changes).
 pub fn spec_compat(old: &str, count: usize) -> Result<i32> {
     let root = root();
     let old_dir = existing_dir(old)?.canonicalize()?;
@@ -148,7 +150,8 @@ pub fn spec_compat(old: &str, count: usize) -> Result<i32> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let work = root.join("target").join(format!("spec-compat-{tag}"));
+    let side = root.join("target").join("spec-compat");
+    let work = side.join(&tag);
     let pin_dir = work.join("pin");
     write_pin(
         &pin_dir,
@@ -167,13 +170,13 @@ pub fn spec_compat(old: &str, count: usize) -> Result<i32> {
             "compat_events",
             "--target-dir",
         ])
-        .arg(work.join("target"))
+        .arg(side.join("target"))
         .env(PIN_DIR_ENV, &pin_dir)
         // The pin above names the old snapshot; an override would build the current one.
         .env_remove(SPEC_DIR_ENV))?;
     // Same features as the test build, so CI reuses its artifacts.
     run(cargo().args(["build", "--workspace", "--all-features"]))?;
-    let old_bin = work.join("target/debug/examples/compat_events");
+    let old_bin = side.join("target/debug/examples/compat_events");
     let new_bin = root.join("target/debug/ol-conformance");
     // Make sure the side build really is the old snapshot, not a cached current one.
     let version = Command::new(&old_bin)

@@ -515,7 +515,14 @@ impl Stream {
                     failure
                 });
                 let seen = self.observations.get(c.id).copied().unwrap_or(0);
-                CheckResult::judge(c, seen, failure, expectations)
+                let distinct = usize::from(failure.is_some());
+                CheckResult::judge(
+                    c,
+                    seen,
+                    failure.into_iter().collect(),
+                    distinct,
+                    expectations,
+                )
             })
             .collect();
         (results, self.summary)
