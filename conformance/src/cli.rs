@@ -1,7 +1,7 @@
 //! The `ol-conformance` command line: argument parsing and the `generate` and `validate` commands;
 //! the producer commands `collect` and `lint` live in [`crate::producer`].
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -652,16 +652,9 @@ pub fn validate(args: &ValidateArgs, out: &mut impl Write) -> Result<u8, Error> 
     let validator = Validator::global();
     let mut any_invalid = false;
     for file in &args.files {
+        // Lines are labelled with the path as given (`-` for stdin).
         let name = file.display().to_string();
-        let mut text = String::new();
-        if name == "-" {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Error::io("cannot read stdin", e))?;
-        } else {
-            text = std::fs::read_to_string(file)
-                .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-        }
+        let (_, text) = crate::producer::lint::read_input(file)?;
         for (at, event) in split_events(&text) {
             let verdict = match event {
                 Ok(value) => {

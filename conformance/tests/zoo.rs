@@ -90,6 +90,14 @@ fn zoo(single: fn(&[u8]) -> Response, batch: fn(&[u8]) -> Response) -> Router {
     )
 }
 
+/// The reference server, except where `deviate` gives the single endpoint's answer.
+fn single_except(deviate: fn(&[u8]) -> Option<Response>) -> Router {
+    zoo_with(
+        Arc::new(move |_, b| deviate(b).unwrap_or_else(|| reference_single(b))),
+        Arc::new(|_, b| reference_batch(b)),
+    )
+}
+
 fn reference_single(body: &[u8]) -> Response {
     let (s, b) = answer_single(&cfg(), body);
     reply(s, b)
@@ -376,16 +384,11 @@ fn accepts_invalid_events() {
 fn server_error_on_facets() {
     let report = expect_exactly(
         "error_on_facet",
-        zoo(
-            |b| {
-                if String::from_utf8_lossy(b).contains("\"acme_custom\"") {
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                } else {
-                    reference_single(b)
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            String::from_utf8_lossy(b)
+                .contains("\"acme_custom\"")
+                .then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }),
         &[id::SINGLE_NO_5XX],
     );
     assert_eq!(report.exit_code(), 1);
@@ -407,17 +410,11 @@ fn distinct_server_errors_of_one_check_are_each_reported() {
     // Three different bugs, each a 500 on its own kind of input.
     let report = expect_exactly(
         "three_kinds_of_500",
-        zoo(
-            |b| {
-                let text = String::from_utf8_lossy(b);
-                if b.is_empty() || text.contains("x-deep") || text.contains("\"FINISHED\"") {
-                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
-                } else {
-                    reference_single(b)
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            let text = String::from_utf8_lossy(b);
+            (b.is_empty() || text.contains("x-deep") || text.contains("\"FINISHED\""))
+                .then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }),
         &[id::SINGLE_NO_5XX],
     );
     let r = report
@@ -528,20 +525,15 @@ fn drops_an_event() {
 fn rejects_custom_facets() {
     expect_exactly(
         "rejects_custom_facets",
-        zoo(
-            |b| {
-                if String::from_utf8_lossy(b).contains("\"acme_") {
-                    (
-                        StatusCode::BAD_REQUEST,
-                        Json(json!({"error": "unknown facet"})),
-                    )
-                        .into_response()
-                } else {
-                    reference_single(b)
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            String::from_utf8_lossy(b).contains("\"acme_").then(|| {
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"error": "unknown facet"})),
+                )
+                    .into_response()
+            })
+        }),
         &[id::CUSTOM_FACETS],
     );
 }
@@ -550,17 +542,11 @@ fn rejects_custom_facets() {
 fn rejects_events_without_event_type() {
     expect_exactly(
         "rejects_no_event_type",
-        zoo(
-            |b| {
-                let v: Value = serde_json::from_slice(b).unwrap_or_default();
-                if v.get("run").is_some() && v.get("eventType").is_none() {
-                    StatusCode::UNPROCESSABLE_ENTITY.into_response()
-                } else {
-                    reference_single(b)
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            let v: Value = serde_json::from_slice(b).unwrap_or_default();
+            (v.get("run").is_some() && v.get("eventType").is_none())
+                .then(|| StatusCode::UNPROCESSABLE_ENTITY.into_response())
+        }),
         &[id::NO_EVENT_TYPE],
     );
 }
@@ -757,23 +743,17 @@ fn a_server_that_ignores_content_encoding() {
 fn millisecond_only_times() {
     expect_exactly(
         "millisecond_only_times",
-        zoo(
-            |b| {
-                let v: Value = serde_json::from_slice(b).unwrap_or_default();
-                let t = v.get("eventTime").and_then(Value::as_str).unwrap_or("");
-                // Parses `YYYY-MM-DDTHH:MM:SS.mmm` and an offset, nothing else.
-                let ok = t.len() >= 24
-                    && t.as_bytes()[19] == b'.'
-                    && t[20..23].bytes().all(|c| c.is_ascii_digit())
-                    && matches!(t.as_bytes()[23], b'Z' | b'+' | b'-');
-                if v.get("eventTime").is_some() && !ok && v.get("run").is_some() {
-                    StatusCode::BAD_REQUEST.into_response()
-                } else {
-                    reference_single(b)
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            let v: Value = serde_json::from_slice(b).unwrap_or_default();
+            let t = v.get("eventTime").and_then(Value::as_str).unwrap_or("");
+            // Parses `YYYY-MM-DDTHH:MM:SS.mmm` and an offset, nothing else.
+            let ok = t.len() >= 24
+                && t.as_bytes()[19] == b'.'
+                && t[20..23].bytes().all(|c| c.is_ascii_digit())
+                && matches!(t.as_bytes()[23], b'Z' | b'+' | b'-');
+            (v.get("eventTime").is_some() && !ok && v.get("run").is_some())
+                .then(|| StatusCode::BAD_REQUEST.into_response())
+        }),
         &[id::TIME_PRECISION],
     );
 }
@@ -782,21 +762,14 @@ fn millisecond_only_times() {
 fn only_the_newest_schema_url() {
     expect_exactly(
         "rejects_old_schema_urls",
-        zoo(
-            |b| {
-                let v: Value = serde_json::from_slice(b).unwrap_or_default();
-                let url = v
-                    .get("schemaURL")
-                    .and_then(Value::as_str)
-                    .unwrap_or("2-0-2");
-                if url.contains("2-0-2") {
-                    reference_single(b)
-                } else {
-                    StatusCode::BAD_REQUEST.into_response()
-                }
-            },
-            reference_batch,
-        ),
+        single_except(|b| {
+            let v: Value = serde_json::from_slice(b).unwrap_or_default();
+            let url = v
+                .get("schemaURL")
+                .and_then(Value::as_str)
+                .unwrap_or("2-0-2");
+            (!url.contains("2-0-2")).then(|| StatusCode::BAD_REQUEST.into_response())
+        }),
         &[id::SCHEMA_URL],
     );
 }

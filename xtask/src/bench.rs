@@ -42,6 +42,16 @@ fn row(name: &'static str, ours: f64, theirs: f64, unit: &str) -> Row {
     }
 }
 
+/// A row whose measurement could not be made, saying why.
+fn unavailable(name: &'static str, e: &anyhow::Error) -> Row {
+    Row {
+        name,
+        ours: "n/a".into(),
+        theirs: format!("unavailable ({e})"),
+        ratio: "n/a".into(),
+    }
+}
+
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
@@ -170,12 +180,7 @@ pub fn run(quick: bool) -> Result<i32> {
         Err(e) => {
             eprintln!("runner comparison unavailable: {e:#}");
             for name in [REPLAY, FIXED] {
-                rows.push(Row {
-                    name,
-                    ours: "n/a".into(),
-                    theirs: format!("unavailable ({e})"),
-                    ratio: "n/a".into(),
-                });
+                rows.push(unavailable(name, &e));
             }
         }
     }
@@ -184,12 +189,7 @@ pub fn run(quick: bool) -> Result<i32> {
         Ok((lint, validate)) => rows.push(row(LINT, lint, validate, "ev/s")),
         Err(e) => {
             eprintln!("lint comparison unavailable: {e:#}");
-            rows.push(Row {
-                name: LINT,
-                ours: "n/a".into(),
-                theirs: format!("unavailable ({e})"),
-                ratio: "n/a".into(),
-            });
+            rows.push(unavailable(LINT, &e));
         }
     }
     const SHRINK: &str = "ol-conformance run against a 50 ms/request target with failing checks: failures shrunk side by side vs one after another, as before (wall s)";
@@ -197,12 +197,7 @@ pub fn run(quick: bool) -> Result<i32> {
         Ok((parallel, sequential)) => rows.push(row(SHRINK, parallel, sequential, "s")),
         Err(e) => {
             eprintln!("slow-target comparison unavailable: {e:#}");
-            rows.push(Row {
-                name: SHRINK,
-                ours: "n/a".into(),
-                theirs: format!("unavailable ({e})"),
-                ratio: "n/a".into(),
-            });
+            rows.push(unavailable(SHRINK, &e));
         }
     }
     if !quick {
