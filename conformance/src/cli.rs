@@ -17,6 +17,10 @@ use std::time::Duration;
 use crate::checks::CHECKS;
 use crate::expectations::Expectations;
 use crate::mutate::{catalogue, Body};
+use crate::options::{
+    CASES, CONCURRENCY, CRASH_RESENDS, FIRST_EVENT_SECS, INLINE_BODY, SHRINK_SECS, STALL_AFTER,
+    TIMEOUT_SECS,
+};
 use crate::runner::{RunOptions, Selection};
 pub use crate::seed::seeded_runner;
 use crate::server::ServerConfig;
@@ -152,9 +156,16 @@ pub struct CollectArgs {
     /// Path prefix of the API.
     #[arg(long, default_value = "/api/v1")]
     pub prefix: String,
-    /// Stop after this many seconds without an event.
+    /// Stop after this many seconds without an event, counted from the last event.
     #[arg(long, value_name = "SECS")]
     pub until_idle: Option<f64>,
+    /// Stop when no event has arrived this many seconds after start-up (a slow producer, such
+    /// as a scheduler, is not cut off by --until-idle before its first event).
+    #[arg(long, value_name = "SECS", default_value_t = FIRST_EVENT_SECS)]
+    pub first_event_timeout: f64,
+    /// Print each event as it arrives even when stderr is not a terminal (CI logs).
+    #[arg(long, overrides_with = "progress")]
+    pub progress: bool,
     /// Stop once this many events have arrived.
     #[arg(long, value_name = "N")]
     pub max_events: Option<usize>,
@@ -200,10 +211,10 @@ pub struct RunArgs {
     #[arg(long = "header", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
     /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = TIMEOUT_SECS)]
     pub timeout: f64,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = CONCURRENCY)]
     pub concurrency: usize,
     /// Send gzip-compressed request bodies.
     #[arg(long, overrides_with = "gzip")]
@@ -211,8 +222,8 @@ pub struct RunArgs {
     /// Seed for the generated cases (random when not given; always printed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Generated cases per check family.
-    #[arg(long, default_value_t = 16)]
+    /// Generated cases per check family (every kind of case is sent at least once).
+    #[arg(long, default_value_t = CASES)]
     pub cases: usize,
     /// Run only checks whose id matches this glob (repeatable).
     #[arg(long)]
@@ -226,26 +237,27 @@ pub struct RunArgs {
     /// How the report is judged and written.
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Consecutive timeouts after which the target counts as stalled and the run stops sending.
-    #[arg(long, default_value_t = 3)]
+    /// Requests in a row that get no answer (timeouts, or resets on a fresh connection too)
+    /// after which a fresh connection is tried; when that gets no answer either, the target
+    /// counts as stalled and the run stops sending.
+    #[arg(long, default_value_t = STALL_AFTER)]
     pub stall_after: usize,
     /// Save every request sent (shrinking included) to this file as JSON lines, for replay
     /// with other tools; secret header values are redacted.
     #[arg(long, value_name = "FILE")]
     pub save_requests: Option<PathBuf>,
     /// Seconds all shrinking together may take; failures found are shrunk in parallel.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = SHRINK_SECS)]
     pub shrink_time: f64,
     /// Failures shrunk at once (default: --concurrency); 1 shrinks one failure after another.
     #[arg(long)]
     pub shrink_jobs: Option<usize>,
-    /// Resend bodies that got no answer (crashed the target) more than twice, e.g. to shrink
-    /// a crash.
-    #[arg(long, overrides_with = "resend_crashes")]
+    /// Resend bodies that got no answer (crashed the target), which are otherwise sent at most
+    /// CRASH_RESENDS times, e.g. to shrink a crash.
+    #[arg(long, overrides_with = "resend_crashes", help = format!("Resend bodies that got no answer (crashed the target), which are otherwise sent at most {CRASH_RESENDS} times, e.g. to shrink a crash"))]
     pub resend_crashes: bool,
-    /// Where bodies over 64 KiB of failing requests are written for the report's curl
-    /// script to send (default: next to `--output`, else a folder in the temp directory).
-    #[arg(long, value_name = "DIR")]
+    /// Where failing requests' bodies too large for a curl line are written.
+    #[arg(long, value_name = "DIR", help = format!("Where bodies over {} KiB of failing requests are written for the report's curl script to send (default: next to `--output`, else a folder in the temp directory)", INLINE_BODY / 1024))]
     pub bodies_dir: Option<PathBuf>,
 }
 
@@ -437,6 +449,17 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::io("cannot start the async runtime", e))
 }
 
+/// A positive, finite number of seconds from option `--{name}`.
+fn positive_seconds(name: &str, value: f64) -> Result<Duration, Error> {
+    if value.is_finite() && value > 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(Error::Usage(format!(
+            "--{name} must be a positive number of seconds, not {value}"
+        )))
+    }
+}
+
 /// `run`: replays the checks and writes the report; exit 0 pass, 1 fail, 2 unreachable.
 pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     let selection = Selection::new(&args.include, &args.exclude)?;
@@ -447,17 +470,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
         }
         return Ok(0);
     }
-    let seconds = |name: &str, value: f64| {
-        if value.is_finite() && value > 0.0 {
-            Ok(Duration::from_secs_f64(value))
-        } else {
-            Err(Error::Usage(format!(
-                "--{name} must be a positive number of seconds, not {value}"
-            )))
-        }
-    };
-    let timeout = seconds("timeout", args.timeout)?;
-    let shrink_time = seconds("shrink-time", args.shrink_time)?;
+    let timeout = positive_seconds("timeout", args.timeout)?;
+    let shrink_time = positive_seconds("shrink-time", args.shrink_time)?;
     if args.cases == 0
         || args.concurrency == 0
         || args.stall_after == 0
@@ -531,16 +545,9 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
 pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Error> {
     let until_idle = args
         .until_idle
-        .map(|secs| {
-            (secs.is_finite() && secs > 0.0)
-                .then(|| Duration::from_secs_f64(secs))
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--until-idle must be a positive number of seconds, not {secs}"
-                    ))
-                })
-        })
+        .map(|secs| positive_seconds("until-idle", secs))
         .transpose()?;
+    let first_event_timeout = Some(positive_seconds("first-event-timeout", args.first_event_timeout)?);
     if args.max_events == Some(0) {
         return Err(Error::Usage("--max-events must be at least 1".into()));
     }
@@ -554,8 +561,10 @@ pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Err
                 ..ServerConfig::default()
             },
             until_idle,
+            first_event_timeout,
             max_events: args.max_events,
             live: true,
+            progress: args.progress,
             strict: args.report.strict,
         })
         .await?;
@@ -610,7 +619,7 @@ pub fn generate(args: &GenerateArgs, out: &mut impl Write) -> Result<(), Error> 
             let mutated = sample(&strategies[i % strategies.len()], &mut runner)?;
             let mut line = json!({
                 "violation": mutated.violation,
-                "tier": mutated.tier,
+                "tier": mutated.breaks,
             });
             match body_as_json(&mutated.body) {
                 BodyJson::Json(v) => line["event"] = v,

@@ -14,22 +14,16 @@ use openlineage_types::EventKind;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-use crate::checks::id;
+use crate::checks::{CheckId, CheckTier, Scope};
 use crate::judge::{self, Judge, Want};
-use crate::mutate::{catalogue, Body, Mutation, Tier as MTier};
+use crate::mutate::{catalogue, Body, Breaks, Mutation};
+use crate::wire::{Endpoint, Input, Purpose, Req};
 use crate::Error;
-
-pub use crate::judge::Verdict;
-pub use crate::wire::{Endpoint, Input, Observed, Req};
 
 /// A family of cases.
 pub struct Family {
     /// The family's name (it also seeds the family's cases).
     pub name: &'static str,
-    /// The check the family exists for; excluding it stops the family's cases being sent.
-    pub check: &'static str,
-    /// Other checks judged on the family's answers.
-    pub riders: Vec<&'static str>,
     /// Where the family's requests go.
     pub endpoint: Endpoint,
     /// Fixed number of cases, for families where more would say nothing new.
@@ -38,18 +32,30 @@ pub struct Family {
     pub shrinks: bool,
     /// The kinds of case, taken in turn.
     pub(crate) kinds: Vec<BoxedStrategy<Input>>,
+    /// How answers are judged; the first check it declares is the one the family exists for.
     pub(crate) judge: Judge,
 }
 
 impl Family {
-    /// Every check the family reports on (besides the transport and 5xx checks).
-    pub fn checks(&self) -> impl Iterator<Item = &'static str> + '_ {
-        std::iter::once(self.check).chain(self.riders.iter().copied())
+    /// The check the family exists for; excluding it stops the family's cases being sent.
+    pub fn check(&self) -> CheckId {
+        self.judge.declares()[0]
     }
 
-    /// How many kinds of case the family has.
-    pub fn kind_count(&self) -> usize {
-        self.kinds.len()
+    /// Every check the family's answers are judged for besides the transport checks: its
+    /// judge's own and those every answer of its endpoint gets.
+    pub fn checks(&self) -> impl Iterator<Item = CheckId> + '_ {
+        self.judge
+            .declares()
+            .iter()
+            .copied()
+            .chain(judge::universal(self.endpoint))
+            .filter(|c| c.check().scope != Scope::Transport)
+    }
+
+    /// The judge of the family's answers.
+    pub fn judge(&self) -> &Judge {
+        &self.judge
     }
 
     /// Cases to send when `cases` per family are asked for: never fewer than the kinds, so
@@ -143,8 +149,7 @@ const CORE_VERSIONS: [(&str, &str); 9] = [
 /// A family of single valid events: each kind changes a clean RunEvent (`base`) its own way.
 fn valid_variants(
     name: &'static str,
-    check: &'static str,
-    riders: Vec<&'static str>,
+    judge: Judge,
     base: &BoxedStrategy<Value>,
     kinds: Vec<(String, Change)>,
 ) -> Family {
@@ -159,14 +164,17 @@ fn valid_variants(
         .collect();
     Family {
         name,
-        check,
-        judge: judge::status(check, Want::Accept, riders.contains(&id::STATUS_200)),
-        riders,
+        judge,
         endpoint: Endpoint::Single,
         fixed_cases: None,
         shrinks: true,
         kinds,
     }
+}
+
+/// The judge of a family of valid single events: accepted, and with exactly 200 riding along.
+fn accepted(check: CheckId) -> Judge {
+    judge::status(check, Want::Accept, Some(CheckId::Status200))
 }
 
 type Change = Box<dyn Fn(Value) -> Req + Send + Sync>;
@@ -210,7 +218,7 @@ const REPEATED: [Lifecycle; 2] = [
 
 fn lifecycle_family(
     name: &'static str,
-    check: &'static str,
+    check: CheckId,
     base: &BoxedStrategy<Value>,
     lifecycles: &[Lifecycle],
 ) -> Family {
@@ -231,19 +239,18 @@ fn lifecycle_family(
                         })
                         .collect(),
                     valid: vec![true; steps.len()],
+                    purpose: Purpose::Events,
                 })
                 .boxed()
         })
         .collect();
     Family {
         name,
-        check,
-        riders: vec![],
         endpoint: Endpoint::Single,
         fixed_cases: None,
         shrinks: true,
         kinds,
-        judge: judge::status(check, Want::Accept, false),
+        judge: judge::status(check, Want::Accept, None),
     }
 }
 
@@ -254,9 +261,9 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     let single = |label: &str, v: &Value| Input::one(label, Req::single(body_of(v)), vec![true]);
     // Generated valid events of each kind; RunEvents take every eventType in turn.
     for (kind, check, name) in [
-        (EventKind::Run, id::VALID_RUN, "valid RunEvents"),
-        (EventKind::Dataset, id::VALID_DATASET, "valid DatasetEvents"),
-        (EventKind::Job, id::VALID_JOB, "valid JobEvents"),
+        (EventKind::Run, CheckId::ValidRun, "valid RunEvents"),
+        (EventKind::Dataset, CheckId::ValidDataset, "valid DatasetEvents"),
+        (EventKind::Job, CheckId::ValidJob, "valid JobEvents"),
     ] {
         let base = clean(gen, kind)?;
         let kinds = if kind == EventKind::Run {
@@ -276,21 +283,17 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         };
         out.push(Family {
             name,
-            check,
-            riders: vec![id::STATUS_200],
             endpoint: Endpoint::Single,
             fixed_cases: None,
             shrinks: true,
             kinds,
-            judge: judge::status(check, Want::Accept, true),
+            judge: accepted(check),
         });
     }
     let run = clean(&small, EventKind::Run)?;
-    let status_200 = || vec![id::STATUS_200];
     out.push(valid_variants(
         "custom facets",
-        id::CUSTOM_FACETS,
-        status_200(),
+        accepted(CheckId::CustomFacets),
         &run,
         vec![("custom run and job facets".into(), change(|v| {
             v["run"]["facets"]["acme_custom"] = json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "anything": {"nested": [1, "two", null]}});
@@ -299,8 +302,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "unknown fields",
-        id::UNKNOWN_FIELDS,
-        status_200(),
+        accepted(CheckId::UnknownFields),
         &run,
         vec![(
             "unknown fields".into(),
@@ -313,8 +315,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "no eventType",
-        id::NO_EVENT_TYPE,
-        status_200(),
+        accepted(CheckId::NoEventType),
         &run,
         vec![(
             "no eventType".into(),
@@ -335,8 +336,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     };
     out.push(valid_variants(
         "offset eventTime",
-        id::OFFSET_TIME,
-        status_200(),
+        accepted(CheckId::OffsetTime),
         &run,
         times(&[
             "2024-06-01T12:34:56.789+05:30",
@@ -345,8 +345,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "eventTime precision",
-        id::TIME_PRECISION,
-        status_200(),
+        accepted(CheckId::TimePrecision),
         &run,
         times(&[
             "2024-06-01T12:34:56Z",
@@ -358,8 +357,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "schemaURL versions",
-        id::SCHEMA_URL,
-        status_200(),
+        accepted(CheckId::SchemaUrl),
         &run,
         CORE_VERSIONS
             .iter()
@@ -378,8 +376,6 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     // that track runs.
     out.push(Family {
         name: "UUIDv7 run id",
-        check: id::UUID_V7,
-        riders: status_200(),
         endpoint: Endpoint::Single,
         fixed_cases: None,
         shrinks: true,
@@ -390,23 +386,23 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                 Input::one("UUIDv7", Req::single(body_of(&v)), vec![true])
             })
             .boxed()],
-        judge: judge::status(id::UUID_V7, Want::Accept, true),
+        judge: accepted(CheckId::UuidV7),
     });
     out.push(lifecycle_family(
         "lifecycle in order",
-        id::LIFECYCLE_IN_ORDER,
+        CheckId::LifecycleInOrder,
         &run,
         &IN_ORDER,
     ));
     out.push(lifecycle_family(
         "lifecycle out of order",
-        id::LIFECYCLE_OUT_OF_ORDER,
+        CheckId::LifecycleOutOfOrder,
         &run,
         &OUT_OF_ORDER,
     ));
     out.push(lifecycle_family(
         "duplicate delivery",
-        id::DUPLICATE_DELIVERY,
+        CheckId::DuplicateDelivery,
         &run,
         &REPEATED,
     ));
@@ -423,20 +419,15 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     };
     out.push(valid_variants(
         "wrong content type",
-        id::CONTENT_TYPE,
-        vec![],
+        judge::status(CheckId::ContentType, Want::Below500, None),
         &run,
         vec![framed("text/plain".into(), |r| {
             r.content_type = "text/plain"
         })],
     ));
-    if let Some(f) = out.last_mut() {
-        f.judge = judge::status(id::CONTENT_TYPE, Want::Below500, false);
-    }
     out.push(valid_variants(
         "content type parameters",
-        id::CONTENT_TYPE_PARAMS,
-        vec![],
+        judge::status(CheckId::ContentTypeParams, Want::Accept, None),
         &run,
         vec![
             framed("charset=utf-8".into(), |r| {
@@ -455,8 +446,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "chunked transfer coding",
-        id::CHUNKED,
-        vec![],
+        judge::status(CheckId::Chunked, Want::Accept, None),
         &run,
         vec![
             framed("one chunk".into(), |r| r.chunked = Some(usize::MAX)),
@@ -465,22 +455,17 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     ));
     out.push(valid_variants(
         "content encodings",
-        id::CONTENT_ENCODING,
-        vec![],
+        judge::content_encoding(),
         &run,
         vec![
             framed("gzip".into(), |r| r.content_encoding = Some("gzip")),
             framed("identity".into(), |r| r.content_encoding = Some("identity")),
         ],
     ));
-    if let Some(f) = out.last_mut() {
-        f.judge = Arc::new(judge::content_encoding);
-    }
     // The one home of the `_deleted` ambiguity.
     out.push(valid_variants(
         "_deleted facet",
-        id::DELETED_FACET,
-        vec![],
+        judge::status(CheckId::DeletedFacet, Want::Accept, None),
         &run,
         vec![
             ("_deleted job facet".into(), change(|v| {
@@ -498,9 +483,11 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         bases.insert(kind, clean(&small, kind)?);
     }
     let mutated = |m: &Mutation| m.strategy_on(bases[&m.base].clone(), &small);
-    let mut groups: BTreeMap<&'static str, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
+    let mut groups: BTreeMap<CheckId, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
     for m in &mutations {
         let label = m.id.clone();
+        let purpose = m.purpose();
+        let valid = matches!(purpose, Purpose::Nested(_));
         let s = mutated(m)?
             .prop_map(move |mutated| {
                 let body = match mutated.body {
@@ -510,24 +497,23 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
                     }
                     raw => raw.to_bytes(),
                 };
-                Input::one(label.clone(), Req::single(body), vec![false])
+                Input::one(label.clone(), Req::single(body), vec![valid]).with_purpose(purpose)
             })
             .boxed();
         groups.entry(m.check).or_default().push(s);
     }
     for (check, kinds) in groups {
-        let strict =
-            crate::checks::find(check).is_some_and(|c| c.tier == crate::checks::CheckTier::Strict);
-        let riders = if strict {
-            vec![]
-        } else {
-            vec![id::INVALID_STATUS]
+        // A deeply nested unknown field is valid JSON a parser may refuse: the strictest
+        // reading accepts it. Every other mutation is refused, with 400 or 422 riding along
+        // outside the strict tier.
+        let judge = match (check, check.tier()) {
+            (CheckId::DeepNesting, _) => judge::status(check, Want::Accept, None),
+            (_, CheckTier::Strict) => judge::status(check, Want::Reject, None),
+            _ => judge::status(check, Want::Reject, Some(CheckId::InvalidStatus)),
         };
         out.push(Family {
-            name: check,
-            check,
-            judge: judge::status(check, Want::Reject, !strict),
-            riders,
+            name: check.id(),
+            judge,
             endpoint: Endpoint::Single,
             fixed_cases: None,
             shrinks: true,
@@ -578,8 +564,6 @@ fn batch_families(
     };
     out.push(Family {
         name: "valid batches",
-        check: id::BATCH_VALID,
-        riders: vec![id::BATCH_STATUS, id::RESPONSE_SCHEMA],
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
@@ -588,11 +572,11 @@ fn batch_families(
             valid_batch("DatasetEvents", clean(small, EventKind::Dataset)?, 1),
             valid_batch("JobEvents", clean(small, EventKind::Job)?, 1),
         ],
-        judge: Arc::new(|input, o| judge::valid_batch(id::BATCH_VALID, input, o)),
+        judge: judge::valid_batch(CheckId::BatchValid),
     });
     // Invalid batch items, one group per core check.
-    let mut invalid: BTreeMap<&'static str, Vec<BoxedStrategy<Value>>> = BTreeMap::new();
-    for m in mutations.iter().filter(|m| m.tier == MTier::Core) {
+    let mut invalid: BTreeMap<CheckId, Vec<BoxedStrategy<Value>>> = BTreeMap::new();
+    for m in mutations.iter().filter(|m| m.breaks == Breaks::Core) {
         let s = mutated(m)?
             .prop_filter_map("JSON body", |mutated| match mutated.body {
                 Body::Json(mut v) => {
@@ -608,6 +592,7 @@ fn batch_families(
     let mut failed_kinds = Vec::new();
     for (check, strategies) in invalid {
         let label = check
+            .id()
             .trim_start_matches("single.invalid.")
             .trim_end_matches(".rejected");
         let bad = one_of(strategies).boxed();
@@ -626,6 +611,7 @@ fn batch_families(
                     requests: vec![Req::batch(body_of(&Value::Array(
                         items.into_iter().map(|(_, v)| v).collect(),
                     )))],
+                    purpose: Purpose::Events,
                 })
                 .boxed(),
         );
@@ -643,31 +629,19 @@ fn batch_families(
     }
     out.push(Family {
         name: "mixed batches",
-        check: id::MIXED_SUMMARY,
-        riders: vec![
-            id::MIXED_STATUS,
-            id::MIXED_INDICES,
-            id::MIXED_VALID_COUNTED,
-            id::MIXED_RETRIABLE,
-            id::MIXED_200,
-            id::RESPONSE_SCHEMA,
-            id::NOT_RETRIABLE,
-        ],
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
         kinds: mixed_kinds,
-        judge: Arc::new(judge::mixed_batch),
+        judge: judge::mixed_batch(),
     });
     out.push(Family {
         name: "all-failed batches",
-        check: id::ALL_FAILED,
-        riders: vec![id::RESPONSE_SCHEMA, id::NOT_RETRIABLE],
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
         kinds: failed_kinds,
-        judge: Arc::new(judge::all_failed_batch),
+        judge: judge::all_failed_batch(),
     });
     // Hundreds of events and megabytes: 300 typical RunEvents, every fifth carrying a custom
     // facet with about 40 kB of text (as a long SQL query or an embedded document would).
@@ -677,8 +651,6 @@ fn batch_families(
     let bulk = text(&ASCII_TEXT, 64..=64).prop_map(|fragment| fragment.repeat(640));
     out.push(Family {
         name: "large batches",
-        check: id::LARGE,
-        riders: vec![id::RESPONSE_SCHEMA],
         endpoint: Endpoint::Batch,
         fixed_cases: Some(1),
         shrinks: false,
@@ -699,30 +671,32 @@ fn batch_families(
                 )
             })
             .boxed()],
-        judge: Arc::new(|input, o| judge::valid_batch(id::LARGE, input, o)),
+        judge: judge::valid_batch(CheckId::Large),
     });
     out.push(Family {
         name: "empty batch",
-        check: id::EMPTY,
-        riders: vec![],
         endpoint: Endpoint::Batch,
         fixed_cases: Some(1),
         shrinks: false,
-        kinds: vec![Just(Input::one("[]", Req::batch(b"[]".to_vec()), vec![])).boxed()],
-        judge: judge::status(id::EMPTY, Want::Below500, false),
+        kinds: vec![Just(
+            Input::one("[]", Req::batch(b"[]".to_vec()), vec![]).with_purpose(Purpose::Anything),
+        )
+        .boxed()],
+        judge: judge::status(CheckId::Empty, Want::Below500, None),
     });
     out.push(Family {
         name: "non-array batch",
-        check: id::NOT_ARRAY,
-        riders: vec![],
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
         kinds: vec![any_valid
             .clone()
-            .prop_map(|v| Input::one("one event object", Req::batch(body_of(&v)), vec![]))
+            .prop_map(|v| {
+                Input::one("one event object", Req::batch(body_of(&v)), vec![])
+                    .with_purpose(Purpose::Anything)
+            })
             .boxed()],
-        judge: judge::status(id::NOT_ARRAY, Want::Reject, false),
+        judge: judge::status(CheckId::NotArray, Want::Reject, None),
     });
     let cut = |events: Vec<Value>| {
         let text = Value::Array(events).to_string();
@@ -730,14 +704,15 @@ fn batch_families(
     };
     out.push(Family {
         name: "malformed batch",
-        check: id::BATCH_MALFORMED,
-        riders: vec![],
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
         kinds: vec![
             proptest::collection::vec(any_valid.clone(), 1..=4)
-                .prop_map(move |events| Input::one("truncated", Req::batch(cut(events)), vec![]))
+                .prop_map(move |events| {
+                    Input::one("truncated", Req::batch(cut(events)), vec![])
+                        .with_purpose(Purpose::NotJson)
+                })
                 .boxed(),
             proptest::collection::vec(any_valid, 1..=4)
                 .prop_map(|events| {
@@ -747,11 +722,16 @@ fn batch_families(
                         Req::batch(format!("{text} trailing").into_bytes()),
                         vec![],
                     )
+                    .with_purpose(Purpose::NotJson)
                 })
                 .boxed(),
-            Just(Input::one("empty body", Req::batch(Vec::new()), vec![])).boxed(),
+            Just(
+                Input::one("empty body", Req::batch(Vec::new()), vec![])
+                    .with_purpose(Purpose::NotJson),
+            )
+            .boxed(),
         ],
-        judge: judge::status(id::BATCH_MALFORMED, Want::Reject, false),
+        judge: judge::status(CheckId::BatchMalformed, Want::Reject, None),
     });
     Ok(())
 }
@@ -771,7 +751,7 @@ mod tests {
         let all = all();
         let family = all
             .iter()
-            .find(|f| f.check == id::LARGE)
+            .find(|f| f.check() == CheckId::Large)
             .expect("large batches");
         let input = family
             .strategy(0)
@@ -800,7 +780,7 @@ mod tests {
                         .any(|r| r.body.windows(10).any(|w| w == b"\"_deleted\""));
                     assert_eq!(
                         has,
-                        family.check == id::DELETED_FACET,
+                        family.check() == CheckId::DeletedFacet,
                         "{} case {case} seed {seed}",
                         family.name
                     );
@@ -813,7 +793,7 @@ mod tests {
     fn every_mutation_serves_a_declared_check() {
         let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
         for m in catalogue(&gen) {
-            assert!(crate::checks::find(m.check).is_some(), "{}", m.id);
+            assert!(crate::checks::find(m.check.id()).is_some(), "{}", m.id);
         }
     }
 }

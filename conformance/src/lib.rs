@@ -13,6 +13,7 @@ pub mod expectations;
 pub mod families;
 pub mod judge;
 pub mod mutate;
+pub mod options;
 pub mod producer;
 pub mod record;
 pub mod report;

@@ -9,16 +9,18 @@
 use std::fmt;
 
 use openlineage_types::arb::{local_ref, required_fields, ValueGen};
-use openlineage_types::{EventKind, FacetInfo, FacetKind, FACETS};
+use openlineage_types::{EventKind, FacetInfo, FacetKind, Tier, FACETS};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
+use crate::checks::CheckId;
+use crate::wire::Purpose;
 use crate::Error;
 
-/// Which check must reject a mutated event.
+/// What a mutation breaks: the validator tier that must catch it, or JSON itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Tier {
+pub enum Breaks {
     /// The core schema.
     Core,
     /// Format assertions (`date-time`, `uuid`, `uri`).
@@ -29,19 +31,19 @@ pub enum Tier {
     Malformed,
 }
 
-impl Tier {
+impl Breaks {
     /// The tier's name in ids and output.
     pub fn name(self) -> &'static str {
         match self {
-            Tier::Core => "core",
-            Tier::Formats => "formats",
-            Tier::Facets => "facets",
-            Tier::Malformed => "malformed",
+            Breaks::Core => "core",
+            Breaks::Formats => "formats",
+            Breaks::Facets => "facets",
+            Breaks::Malformed => "malformed",
         }
     }
 }
 
-impl fmt::Display for Tier {
+impl fmt::Display for Breaks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -119,8 +121,8 @@ enum BodyOp {
 pub struct Mutation {
     /// Stable dotted id, e.g. `missing.RunEvent.run.runId`.
     pub id: String,
-    /// The tier that must reject it.
-    pub tier: Tier,
+    /// What it breaks.
+    pub breaks: Breaks,
     /// One line saying what is wrong.
     pub description: String,
     /// The spec clause it breaks.
@@ -130,7 +132,7 @@ pub struct Mutation {
     /// JSON pointer of the mutated value, where there is one.
     pub pointer: Option<String>,
     /// The conformance check whose cases carry this mutation.
-    pub check: &'static str,
+    pub check: CheckId,
     op: Op,
 }
 
@@ -139,8 +141,8 @@ pub struct Mutation {
 pub struct Mutated {
     /// The mutation's id.
     pub violation: String,
-    /// The tier that must reject it.
-    pub tier: Tier,
+    /// What it breaks.
+    pub breaks: Breaks,
     /// The mutated location, if any.
     pub pointer: Option<String>,
     /// The body.
@@ -161,7 +163,7 @@ fn pointer_of(path: &[String]) -> String {
 impl Mutation {
     fn new(
         id: impl Into<String>,
-        tier: Tier,
+        breaks: Breaks,
         base: EventKind,
         description: impl Into<String>,
         clause: impl Into<String>,
@@ -185,14 +187,26 @@ impl Mutation {
         };
         let id = id.into();
         Mutation {
-            check: serves(tier, &id),
+            check: serves(breaks, &op, &id),
             id,
-            tier,
+            breaks,
             description: description.into(),
             clause: clause.into(),
             base,
             pointer,
             op,
+        }
+    }
+
+    /// What a case carrying this mutation must keep while it shrinks.
+    pub fn purpose(&self) -> Purpose {
+        match (self.breaks, &self.op) {
+            (Breaks::Malformed, Op::Body(BodyOp::DuplicateKey)) => Purpose::RepeatedKey,
+            (Breaks::Malformed, Op::Body(BodyOp::DeepNesting)) => Purpose::Nested(DEEP_NESTING),
+            (Breaks::Malformed, _) => Purpose::NotJson,
+            (Breaks::Core, _) => Purpose::Invalid(Tier::Core),
+            (Breaks::Formats, _) => Purpose::Invalid(Tier::Formats),
+            (Breaks::Facets, _) => Purpose::Invalid(Tier::Facets),
         }
     }
 
@@ -260,7 +274,7 @@ impl Mutation {
         };
         Mutated {
             violation: self.id.clone(),
-            tier: self.tier,
+            breaks: self.breaks,
             pointer: self.pointer.clone(),
             body,
         }
@@ -364,7 +378,7 @@ fn body_op(op: &BodyOp, event: Value) -> Body {
             Body::Raw(format!("{{{extra}{}", &text[1..]).into_bytes())
         }
         BodyOp::DeepNesting => {
-            let depth = 100_000;
+            let depth = DEEP_NESTING;
             let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             Body::Raw(format!("{{\"x-deep\":{nested},{}", &text[1..]).into_bytes())
         }
@@ -377,26 +391,30 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The check a mutation serves: by tier, and for the core tier by what the mutation breaks.
-fn serves(tier: Tier, id: &str) -> &'static str {
-    use crate::checks::id;
-    match tier {
-        Tier::Malformed if id == "malformed.duplicate_keys" => id::DUPLICATE_KEYS,
-        Tier::Malformed => id::MALFORMED,
-        Tier::Formats => id::INVALID_FORMAT,
-        Tier::Facets => id::FACET_SCHEMA,
-        Tier::Core => match id.split('.').next().unwrap_or_default() {
-            "missing" => id::INVALID_MISSING,
-            "type" if id == "type.facet" => id::INVALID_FACET_BASE,
-            "type" => id::INVALID_TYPE,
-            "enum" => id::INVALID_ENUM,
-            "shape" => id::INVALID_SHAPE,
-            "body" => id::INVALID_BODY,
-            // `facet.missing._producer` and the like: the base every facet shares.
-            _ => id::INVALID_FACET_BASE,
+/// The check a mutation serves: by what it breaks and how; for the core tier by the family
+/// of rule its id names (`missing.`, `type.`, `enum.`, `shape.`, `body.`, `facet.`).
+fn serves(breaks: Breaks, op: &Op, id: &str) -> CheckId {
+    match (breaks, op) {
+        (Breaks::Malformed, Op::Body(BodyOp::DuplicateKey)) => CheckId::DuplicateKeys,
+        (Breaks::Malformed, Op::Body(BodyOp::DeepNesting)) => CheckId::DeepNesting,
+        (Breaks::Malformed, _) => CheckId::Malformed,
+        (Breaks::Formats, _) => CheckId::InvalidFormat,
+        (Breaks::Facets, _) => CheckId::FacetSchema,
+        // A facet that is not an object, or lacks the base every facet shares.
+        (Breaks::Core, Op::Facet { rust_type: None, .. }) => CheckId::InvalidFacetBase,
+        (Breaks::Core, _) => match id.split('.').next().unwrap_or_default() {
+            "missing" => CheckId::InvalidMissing,
+            "type" => CheckId::InvalidType,
+            "enum" => CheckId::InvalidEnum,
+            "shape" => CheckId::InvalidShape,
+            "body" => CheckId::InvalidBody,
+            _ => CheckId::InvalidFacetBase,
         },
     }
 }
+
+/// Depth of the nesting [`BodyOp::DeepNesting`] writes.
+pub const DEEP_NESTING: usize = 100_000;
 
 const CLAUSE_CORE: &str = "OpenLineage.json (core schema)";
 
@@ -437,7 +455,7 @@ fn missing_required(gen: &ValueGen) -> Vec<Mutation> {
             let at = pointer_of(&path);
             out.push(Mutation::new(
                 format!("missing.{def}.{}", dotted.join(".")),
-                Tier::Core,
+                Breaks::Core,
                 kind,
                 format!("{def} without required `{}`", dotted.join(".")),
                 format!(
@@ -501,7 +519,7 @@ fn facet_required(gen: &ValueGen) -> Vec<Mutation> {
             let kind = kind_slug(info.kind);
             out.push(Mutation::new(
                 format!("facet.{kind}.{}.missing.{field}", info.key),
-                Tier::Facets,
+                Breaks::Facets,
                 EventKind::Run,
                 format!("{} facet `{}` without required `{field}`", kind, info.key),
                 format!("{} ({})", info.schema_id, info.rust_type),
@@ -557,7 +575,7 @@ fn nested_facet_required(gen: &ValueGen) -> Vec<Mutation> {
                     "facet.{kind}.{}.nested.{at}.{}.missing.{field}",
                     info.key, forwarded.key
                 ),
-                Tier::Facets,
+                Breaks::Facets,
                 EventKind::Run,
                 format!(
                     "{kind} facet `{}` forwards `{}` under {at} without required `{field}`",
@@ -595,7 +613,7 @@ fn kind_slug(kind: FacetKind) -> &'static str {
 
 fn hand_written() -> Vec<Mutation> {
     use EventKind::{Dataset, Job, Run};
-    use Tier::{Core, Formats, Malformed};
+    use Breaks::{Core, Formats, Malformed};
     let set = |p: &str, v: Value| Op::Set {
         path: path(p),
         value: v,

@@ -1,6 +1,8 @@
 //! Run reports: the data model, and its human, JSON and JUnit renderings.
 //!
-//! The JSON rendering is a stable interface (`schema_version` 1): fields are only ever added.
+//! The JSON rendering is a stable interface, versioned by `schema_version`; every format and the
+//! exit code use one outcome vocabulary ([`Outcome`]). Version 2 (this one) changed outcome
+//! words, check ids and tiers: its `compatibility_notes` list each change ([`crate::checks::ALIASES`]).
 
 use std::fmt::Write as _;
 
@@ -9,25 +11,64 @@ use serde::Serialize;
 
 use base64::Engine;
 
-use crate::checks::{Check, CheckTier};
+use crate::checks::{Alias, Check, CheckTier};
 use crate::expectations::Expectations;
+use crate::options::INLINE_BODY;
 use crate::wire::{Observed, Req};
 use crate::Error;
 
-/// How one check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The JSON report's layout version.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// How one check came out: the one vocabulary of every format and of the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// Observed and never violated.
     Pass,
-    /// Violated.
+    /// Violated, and failing the run: a must check, or a should check in a `--strict` run.
     Fail,
+    /// A should check violated in a run that is not `--strict`: reported, not failing.
+    Warn,
+    /// A strict check violated: reported, never failing.
+    Note,
     /// Violated, as the expectations file says it will be.
     XFail,
-    /// The expectations file says it fails, but it passed: the entry is stale.
+    /// The expectations file says it fails, but it passed: the entry is stale; fails the run.
     XPass,
     /// Not observed in this run (excluded, or its cases did not reach it).
     NotRun,
+}
+
+impl Outcome {
+    /// Every outcome, in the order counts are given.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::Warn,
+        Outcome::Note,
+        Outcome::XFail,
+        Outcome::XPass,
+        Outcome::NotRun,
+    ];
+
+    /// The outcome's word, as every format writes it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Warn => "warn",
+            Outcome::Note => "note",
+            Outcome::XFail => "xfail",
+            Outcome::XPass => "xpass",
+            Outcome::NotRun => "notrun",
+        }
+    }
+
+    /// Whether the outcome fails the run (exit code 1).
+    pub fn fails_run(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::XPass)
+    }
 }
 
 /// A request or response as the report shows it.
@@ -41,6 +82,9 @@ pub struct Exchange {
     pub body: String,
     /// Full body size in bytes.
     pub body_bytes: usize,
+    /// The body is left out here because the failure's curl line carries it inline.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_in_curl: bool,
 }
 
 const SHOWN_BODY: usize = 4096;
@@ -90,6 +134,7 @@ impl Exchange {
             headers: shown_headers(req, headers, gzip),
             body: shown(&req.body),
             body_bytes: req.body.len(),
+            body_in_curl: false,
         }
     }
 
@@ -100,6 +145,7 @@ impl Exchange {
             headers: Vec::new(),
             body: shown(body),
             body_bytes: body.len(),
+            body_in_curl: false,
         }
     }
 
@@ -125,6 +171,7 @@ impl Exchange {
                 .collect(),
             body: shown(&o.body),
             body_bytes: o.body.len(),
+            body_in_curl: false,
         }
     }
 }
@@ -156,6 +203,9 @@ pub struct Failure {
     pub minimal: bool,
     /// Why the input was not shrunk, or shrinking stopped early.
     pub shrink_note: Option<String>,
+    /// Whether the reported case, replayed before the report was written, failed again the same
+    /// way (`false`: flaky or dependent on earlier requests); absent when it was not replayed.
+    pub reproduced: Option<bool>,
     /// The request that shows it.
     pub request: Option<Exchange>,
     /// What came back.
@@ -183,6 +233,7 @@ impl Failure {
             shrink_attempts: 0,
             minimal: false,
             shrink_note: None,
+            reproduced: None,
             request: None,
             response: None,
             sequence: Vec::new(),
@@ -207,6 +258,17 @@ impl Failure {
             })
             .collect();
         self.curl = Some(lines.join("\n"));
+        // A body the curl line carries inline is not repeated beside it.
+        let inline = self.body_files.iter().all(String::is_empty)
+            && self.wire.iter().all(|w| {
+                w.body.len() <= INLINE_BODY && std::str::from_utf8(&w.body).is_ok()
+            });
+        if inline {
+            for e in self.request.iter_mut().chain(self.sequence.iter_mut()) {
+                e.body.clear();
+                e.body_in_curl = true;
+            }
+        }
         self
     }
 
@@ -222,6 +284,9 @@ impl Failure {
         if self.wire.iter().all(|w| w.body.len() <= INLINE_BODY) {
             return Ok(self);
         }
+        // The curl lines name the files by absolute path, so they work from any folder.
+        let dir = &std::path::absolute(dir)
+            .map_err(|e| Error::io(format!("cannot resolve {}", dir.display()), e))?;
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
         let mut files = Vec::new();
@@ -240,6 +305,28 @@ impl Failure {
     }
 }
 
+/// One distinct failure of a check, named whether or not it is shown in full.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureKind {
+    /// What sets it apart: the class of each answer and, where it matters, the kind of case.
+    pub signature: String,
+    /// Cases (or events, or runs) that failed this way.
+    pub cases: usize,
+    /// One of them, to find it again.
+    pub example: String,
+    /// Whether it is among the failures shown in full.
+    pub shown: bool,
+}
+
+/// Cases of a check that could not be judged, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotJudged {
+    /// Why, in plain words.
+    pub reason: String,
+    /// How many cases.
+    pub cases: usize,
+}
+
 /// One check's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
@@ -255,12 +342,13 @@ pub struct CheckResult {
     pub outcome: Outcome,
     /// How many verdicts it got.
     pub observations: usize,
-    /// The first violation, shrunk (the first of `failures`).
-    pub failure: Option<Failure>,
-    /// Each distinct violation, shrunk, earliest first; at most a handful.
+    /// The first distinct failures, each shrunk and replayed, earliest first.
     pub failures: Vec<Failure>,
-    /// How many distinct violations there were, shown or not.
-    pub distinct_failures: usize,
+    /// Every distinct failure, shown in full or not.
+    pub distinct: Vec<FailureKind>,
+    /// Cases that could not be judged for this check, by reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_judged: Vec<NotJudged>,
     /// The expectations file's reason, when it lists this check.
     pub expectation: Option<String>,
     /// Why a check with outcome `notrun` did not run.
@@ -268,23 +356,30 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// The result of `check` from its distinct failures (earliest first; `distinct` counts
-    /// those not kept too) and how many verdicts it got; an expectations entry turns a failure
-    /// into an xfail and a pass into an xpass.
+    /// The result of `check` from its distinct failures (`kinds`; the first of them `shown`
+    /// in full) and how many verdicts it got; an expectations entry turns a failure into an
+    /// xfail and a pass into an xpass, and `strict` decides whether a should failure fails.
     pub fn judge(
         check: &Check,
         observations: usize,
-        failures: Vec<Failure>,
-        distinct: usize,
+        shown: Vec<Failure>,
+        kinds: Vec<FailureKind>,
         expectations: Option<&Expectations>,
+        strict: bool,
     ) -> Self {
         let expectation = expectations.and_then(|e| e.reason_for(check.id));
-        let outcome = match (failures.is_empty(), observations, &expectation) {
-            (false, _, Some(_)) => Outcome::XFail,
-            (false, _, None) => Outcome::Fail,
-            (true, 0, _) => Outcome::NotRun,
-            (true, _, Some(_)) => Outcome::XPass,
-            (true, _, None) => Outcome::Pass,
+        let failed = !shown.is_empty() || !kinds.is_empty();
+        let outcome = match (failed, observations, &expectation) {
+            (true, _, Some(_)) => Outcome::XFail,
+            (true, _, None) => match check.tier {
+                CheckTier::Must => Outcome::Fail,
+                CheckTier::Should if strict => Outcome::Fail,
+                CheckTier::Should => Outcome::Warn,
+                CheckTier::Strict => Outcome::Note,
+            },
+            (false, 0, _) => Outcome::NotRun,
+            (false, _, Some(_)) => Outcome::XPass,
+            (false, _, None) => Outcome::Pass,
         };
         CheckResult {
             id: check.id.to_string(),
@@ -293,9 +388,9 @@ impl CheckResult {
             clause: check.clause.to_string(),
             outcome,
             observations,
-            failure: failures.first().cloned(),
-            distinct_failures: distinct.max(failures.len()),
-            failures,
+            failures: shown,
+            distinct: kinds,
+            not_judged: Vec::new(),
             expectation,
             not_run_reason: None,
         }
@@ -305,7 +400,7 @@ impl CheckResult {
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
-    /// Version of this JSON layout.
+    /// Version of this JSON layout ([`REPORT_SCHEMA_VERSION`]).
     pub schema_version: u32,
     /// The API base the run targeted.
     pub target: String,
@@ -327,22 +422,16 @@ pub struct Report {
     pub stale_expectations: Vec<String>,
     /// Where bodies too large for the report were written, if anywhere.
     pub bodies_dir: Option<String>,
+    /// Check ids retired or re-tiered since `schema_version` 1, with what each became.
+    pub compatibility_notes: &'static [Alias],
     /// One entry per selected check.
     pub results: Vec<CheckResult>,
 }
 
 impl Report {
-    /// Whether a result fails the run under this report's strictness.
+    /// Whether a result fails the run.
     pub fn is_failing(&self, r: &CheckResult) -> bool {
-        match r.outcome {
-            Outcome::XPass => true,
-            Outcome::Fail => match r.tier {
-                CheckTier::Must => true,
-                CheckTier::Should => self.strict,
-                CheckTier::Strict => false,
-            },
-            _ => false,
-        }
+        r.outcome.fails_run()
     }
 
     /// 0 when the run passes, 1 when a check (or the expectations file) fails it.
@@ -355,6 +444,20 @@ impl Report {
     /// Count of results with `outcome`.
     pub fn count(&self, outcome: Outcome) -> usize {
         self.results.iter().filter(|r| r.outcome == outcome).count()
+    }
+
+    /// `N checks: a pass, b fail, ...`, every outcome counted, so the counts add up.
+    pub fn totals(&self) -> String {
+        let counts: Vec<String> = Outcome::ALL
+            .iter()
+            .map(|o| format!("{} {}", self.count(*o), o.word()))
+            .collect();
+        format!(
+            "{} checks: {}{}",
+            self.results.len(),
+            counts.join(", "),
+            if self.strict { " (strict)" } else { "" }
+        )
     }
 
     /// The human-readable report.
@@ -383,40 +486,32 @@ impl Report {
         let mut out = String::new();
         let width = self.results.iter().map(|r| r.id.len()).max().unwrap_or(10);
         for r in &self.results {
-            let mark = match (r.outcome, self.is_failing(r)) {
-                (Outcome::Pass, _) => "pass",
-                (Outcome::Fail, true) => "FAIL",
-                (Outcome::Fail, false) if r.tier == CheckTier::Strict => "note",
-                (Outcome::Fail, false) => "warn",
-                (Outcome::XFail, _) => "xfail",
-                (Outcome::XPass, _) => "XPASS",
-                (Outcome::NotRun, _) => "-",
+            let word = if r.outcome.fails_run() {
+                r.outcome.word().to_ascii_uppercase()
+            } else {
+                r.outcome.word().to_string()
             };
             let _ = writeln!(
                 out,
-                "{mark:>5}  {:<width$}  {:<6}  {}",
+                "{word:>6}  {:<width$}  {:<6}  {}",
                 r.id,
                 r.tier.name(),
                 r.description
             );
         }
-        for r in self.results.iter().filter(|r| !r.failures.is_empty()) {
+        for r in self.results.iter().filter(|r| !r.distinct.is_empty()) {
             let _ = writeln!(
                 out,
-                "\n{} [{}]{}{}",
+                "\n{} [{}, {}]{}",
                 r.id,
                 r.tier,
-                if r.outcome == Outcome::XFail {
-                    " (expected failure)"
-                } else {
-                    ""
-                },
-                if r.distinct_failures > 1 {
+                r.outcome.word(),
+                if r.distinct.len() > 1 {
                     format!(
                         ": {} distinct failures{}",
-                        r.distinct_failures,
-                        if r.distinct_failures > r.failures.len() {
-                            format!(", the first {} shown", r.failures.len())
+                        r.distinct.len(),
+                        if r.distinct.len() > r.failures.len() {
+                            format!(", the first {} in full", r.failures.len())
                         } else {
                             String::new()
                         }
@@ -426,10 +521,24 @@ impl Report {
                 }
             );
             for (n, f) in r.failures.iter().enumerate() {
-                if r.failures.len() > 1 {
+                if r.distinct.len() > 1 {
                     let _ = writeln!(out, "  ({}) {}", n + 1, f.signature);
                 }
                 human_failure(&mut out, f);
+            }
+            if r.distinct.len() > 1 {
+                let _ = writeln!(out, "  every distinct failure:");
+                for k in &r.distinct {
+                    let _ = writeln!(
+                        out,
+                        "    {} ({} {}, e.g. {}){}",
+                        k.signature,
+                        k.cases,
+                        if k.cases == 1 { "case" } else { "cases" },
+                        k.example,
+                        if k.shown { "" } else { " [not shown in full]" }
+                    );
+                }
             }
         }
         for r in &self.results {
@@ -442,7 +551,7 @@ impl Report {
                 (Outcome::XPass, _) => {
                     let _ = writeln!(
                         out,
-                        "\n{}: XPASS: the expectations file lists it as failing ({}), but it passed; remove the entry",
+                        "\n{}: xpass: the expectations file lists it as failing ({}), but it passed; remove the entry",
                         r.id,
                         r.expectation.as_deref().unwrap_or("")
                     );
@@ -465,16 +574,7 @@ impl Report {
         for glob in &self.stale_expectations {
             let _ = writeln!(out, "\nstale expectation: `{glob}` matches no check");
         }
-        let failing = self.results.iter().filter(|r| self.is_failing(r)).count();
-        let _ = writeln!(
-            out,
-            "\n{} passed, {} failed, {} expected failures, {} not run{}",
-            self.count(Outcome::Pass),
-            failing,
-            self.count(Outcome::XFail),
-            self.count(Outcome::NotRun),
-            if self.strict { " (strict)" } else { "" }
-        );
+        let _ = writeln!(out, "\n{}", self.totals());
         out
     }
 
@@ -483,7 +583,9 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The JUnit XML report: one testcase per check.
+    /// The JUnit XML report: one testcase per check. `fail` and `xpass` are failures, `xfail`
+    /// and `notrun` skipped, and `warn` and `note` pass with the finding in system-out; each
+    /// testcase carries its outcome word as a property.
     pub fn junit(&self) -> String {
         let failures = self.results.iter().filter(|r| self.is_failing(r)).count();
         let skipped = self
@@ -502,42 +604,47 @@ impl Report {
         for r in &self.results {
             let _ = write!(
                 out,
-                "    <testcase classname=\"ol-conformance.{}\" name=\"{}\">",
+                "    <testcase classname=\"ol-conformance.{}\" name=\"{}\"><properties><property name=\"outcome\" value=\"{}\"/></properties>",
                 r.tier,
-                xml(&r.id)
+                xml(&r.id),
+                r.outcome.word()
             );
-            match (r.outcome, &r.failure) {
-                (Outcome::Fail, Some(f)) if self.is_failing(r) => {
+            let first = r.failures.first().map_or("", |f| f.message.as_str());
+            match r.outcome {
+                Outcome::Fail => {
                     let _ = write!(
                         out,
                         "<failure message=\"{}\">{}</failure>",
-                        xml(&f.message),
-                        xml(&details(f))
+                        xml(first),
+                        xml(&details(r))
                     );
                 }
-                (Outcome::Fail, Some(f)) => {
+                Outcome::Warn | Outcome::Note => {
                     let _ = write!(
                         out,
-                        "<system-out>{} (not failing at tier {}): {}</system-out>",
-                        xml(&r.id),
-                        r.tier,
-                        xml(&f.message)
+                        "<system-out>{}: {}</system-out>",
+                        r.outcome.word(),
+                        xml(&details(r))
                     );
                 }
-                (Outcome::XPass, _) => {
-                    let _ = write!(out, "<failure message=\"passed, but the expectations file lists it as failing\"/>");
+                Outcome::XPass => {
+                    let _ = write!(out, "<failure message=\"xpass: passed, but the expectations file lists it as failing\"/>");
                 }
-                (Outcome::XFail, _) => {
+                Outcome::XFail => {
                     let _ = write!(
                         out,
-                        "<skipped message=\"expected failure: {}\"/>",
+                        "<skipped message=\"xfail: {}\"/>",
                         xml(r.expectation.as_deref().unwrap_or(""))
                     );
                 }
-                (Outcome::NotRun, _) => {
-                    let _ = write!(out, "<skipped message=\"not run\"/>");
+                Outcome::NotRun => {
+                    let _ = write!(
+                        out,
+                        "<skipped message=\"notrun: {}\"/>",
+                        xml(r.not_run_reason.as_deref().unwrap_or(""))
+                    );
                 }
-                _ => {}
+                Outcome::Pass => {}
             }
             out.push_str("</testcase>\n");
         }
@@ -551,22 +658,21 @@ fn human_failure(out: &mut String, f: &Failure) {
     for (i, req) in f.sequence.iter().enumerate() {
         let _ = writeln!(
             out,
-            "  request {} of {}: {} ({} bytes)\n    {}",
+            "  request {} of {}: {} ({} bytes)",
             i + 1,
             f.sequence.len(),
             req.line,
             req.body_bytes,
-            one_line(&req.body, 200)
         );
+        if !req.body_in_curl {
+            let _ = writeln!(out, "    {}", one_line(&req.body, 200));
+        }
     }
     if let (Some(req), true) = (&f.request, f.sequence.is_empty()) {
-        let _ = writeln!(
-            out,
-            "  request: {} ({} bytes)\n    {}",
-            req.line,
-            req.body_bytes,
-            one_line(&req.body, 300)
-        );
+        let _ = writeln!(out, "  request: {} ({} bytes)", req.line, req.body_bytes);
+        if !req.body_in_curl {
+            let _ = writeln!(out, "    {}", one_line(&req.body, 300));
+        }
     }
     if let Some(resp) = &f.response {
         let _ = writeln!(out, "  response: {}", resp.line);
@@ -595,11 +701,11 @@ fn human_failure(out: &mut String, f: &Failure) {
     }
     let shrink = match (&f.shrink_note, f.minimal) {
         (_, true) => Some(format!(
-            "shrunk to a minimal case in {} steps ({} requests)",
+            "shrunk to a minimal case: {} simplifications held, {} requests sent",
             f.shrink_steps, f.shrink_attempts
         )),
-        (Some(note), false) if f.shrink_attempts > 0 => Some(format!(
-            "shrunk in {} steps ({} requests), not minimal: {note}",
+        (Some(note), false) if f.shrink_steps > 0 => Some(format!(
+            "shrunk, not minimal ({note}): {} simplifications held, {} requests sent",
             f.shrink_steps, f.shrink_attempts
         )),
         (Some(note), false) => Some(note.clone()),
@@ -608,18 +714,44 @@ fn human_failure(out: &mut String, f: &Failure) {
     if let Some(s) = shrink {
         let _ = writeln!(out, "  ({s})");
     }
+    match f.reproduced {
+        Some(true) => {
+            let _ = writeln!(out, "  (replayed before this report: it fails the same way)");
+        }
+        Some(false) => {
+            let _ = writeln!(out, "  (replayed before this report, it did NOT fail again: the failure is flaky or depends on earlier requests; shown as first seen)");
+        }
+        None => {}
+    }
 }
 
-fn details(f: &Failure) -> String {
-    let mut s = f.message.clone();
-    if let Some(r) = &f.request {
-        s.push_str(&format!("\nrequest: {}\n{}", r.line, r.body));
+/// A result's failures in full and every distinct failure named, for JUnit.
+fn details(r: &CheckResult) -> String {
+    let mut s = String::new();
+    for f in &r.failures {
+        if !s.is_empty() {
+            s.push_str("\n\n");
+        }
+        s.push_str(&f.message);
+        if let Some(r) = &f.request {
+            s.push_str(&format!("\nrequest: {}", r.line));
+            if !r.body_in_curl {
+                s.push_str(&format!("\n{}", r.body));
+            }
+        }
+        if let Some(r) = &f.response {
+            s.push_str(&format!("\nresponse: {}\n{}", r.line, r.body));
+        }
+        if let Some(c) = &f.curl {
+            s.push_str(&format!("\nreproduce: {c}"));
+        }
     }
-    if let Some(r) = &f.response {
-        s.push_str(&format!("\nresponse: {}\n{}", r.line, r.body));
-    }
-    if let Some(c) = &f.curl {
-        s.push_str(&format!("\nreproduce: {c}"));
+    s.push_str(&format!("\n\n{} distinct failures:", r.distinct.len()));
+    for k in &r.distinct {
+        s.push_str(&format!(
+            "\n- {} ({} cases, e.g. {})",
+            k.signature, k.cases, k.example
+        ));
     }
     s
 }
@@ -643,9 +775,6 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Longest UTF-8 body given to curl inline, as one argument: Linux refuses any single
-/// argument over 128 KiB, so bigger bodies come through a here-document.
-const INLINE_BODY: usize = 64 * 1024;
 
 /// A shell command that sends `body` to `url` with `headers` exactly as given, with curl
 /// (secret header values are read from the environment, as `$OL_<NAME>`). Small text bodies

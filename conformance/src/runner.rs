@@ -4,150 +4,27 @@
 //! in parallel, within a time limit, to inputs with a `curl` script that reproduces them.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use openlineage_types::arb::{GenConfig, ValueGen};
 use proptest::strategy::ValueTree;
 use serde_json::{json, Value};
 
 use crate::cases::{case_tree, generate, generator_threads, Case, Chunks, Planned, Queue};
-use crate::checks::{endpoint_of, id, CHECKS};
-use crate::expectations::Expectations;
+use crate::checks::{CheckId, Distinct, Scope, CHECKS};
 use crate::families::{families, Family};
-use crate::judge::{judge_all, Verdict};
-use crate::report::{CheckResult, Exchange, Failure, Outcome, Report};
+use crate::judge::{judge_all, Judgement, Verdict};
+pub use crate::options::{RunOptions, Selection};
+use crate::options::{CRASH_RESENDS, SHOWN_FAILURES, SHRINK_BUDGET};
+use crate::report::{
+    CheckResult, Exchange, Failure, FailureKind, NotJudged, Report, REPORT_SCHEMA_VERSION,
+};
 use crate::seed::{case_seed, mix};
 pub use crate::transport::http_client;
-use crate::transport::{preflight, Sender, CRASH_RESENDS};
+use crate::transport::{preflight, Sender};
 use crate::wire::{Endpoint, Input, Observed, Req};
 use crate::Error;
-
-/// Which checks a run selects: include and exclude globs over check ids.
-#[derive(Debug, Clone, Default)]
-pub struct Selection {
-    include: Vec<glob::Pattern>,
-    exclude: Vec<glob::Pattern>,
-}
-
-impl Selection {
-    /// A selection from glob texts; `Err` names a bad glob.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Self, Error> {
-        let globs = |list: &[String]| {
-            list.iter()
-                .map(|g| {
-                    glob::Pattern::new(g).map_err(|e| Error::Usage(format!("bad glob `{g}`: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        };
-        Ok(Selection {
-            include: globs(include)?,
-            exclude: globs(exclude)?,
-        })
-    }
-
-    /// Whether check `id` is selected.
-    pub fn selects(&self, id: &str) -> bool {
-        (self.include.is_empty() || self.include.iter().any(|p| p.matches(id)))
-            && !self.excludes(id)
-    }
-
-    /// Whether check `id` is explicitly excluded.
-    pub fn excludes(&self, id: &str) -> bool {
-        self.exclude.iter().any(|p| p.matches(id))
-    }
-
-    /// Whether a family's cases are sent: one of its checks is selected and the check it exists
-    /// for is not excluded (excluding a check stops its cases, riders or not).
-    pub fn sends(&self, family: &Family) -> bool {
-        !self.excludes(family.check) && family.checks().any(|c| self.selects(c))
-    }
-}
-
-/// Whether a check id is selected by the include and exclude globs.
-pub fn selected(id: &str, include: &[glob::Pattern], exclude: &[glob::Pattern]) -> bool {
-    Selection {
-        include: include.to_vec(),
-        exclude: exclude.to_vec(),
-    }
-    .selects(id)
-}
-
-/// Options for a run, checked: build them with [`RunOptions::new`].
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// API base URL, e.g. `http://127.0.0.1:5000/api/v1`.
-    pub target: reqwest::Url,
-    /// Extra headers on every request; each replaces the runner's header of the same name.
-    pub headers: Vec<(String, String)>,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Requests in flight at once.
-    pub concurrency: usize,
-    /// Send request bodies gzip-compressed.
-    pub gzip: bool,
-    /// Seed for every generated case.
-    pub seed: u64,
-    /// Generated cases per family (at least one per kind of case is always sent).
-    pub cases: usize,
-    /// Which checks run.
-    pub selection: Selection,
-    /// Should-tier failures fail the run.
-    pub strict: bool,
-    /// Known failures of this target.
-    pub expectations: Option<Expectations>,
-    /// Consecutive requests with no answer after which the target counts as stalled.
-    pub stall_after: usize,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
-    /// Save every request sent here, as JSON lines ([`crate::record`]).
-    pub save_requests: Option<PathBuf>,
-    /// Wall time all shrinking together may take.
-    pub shrink_time: Duration,
-    /// Failures shrunk at once (each shrinks one request at a time).
-    pub shrink_jobs: usize,
-    /// Resend bodies that crashed the target (no answer) more than [`CRASH_RESENDS`] times.
-    pub resend_crashes: bool,
-    /// Where failure bodies too large to show inline are written, for `curl --data-binary @file`.
-    pub bodies_dir: Option<PathBuf>,
-}
-
-impl RunOptions {
-    /// Options with the defaults the command line uses; `Err` when `target` is not an http(s) URL.
-    pub fn new(target: &str) -> Result<Self, Error> {
-        let url = reqwest::Url::parse(target)
-            .map_err(|e| Error::Usage(format!("--target `{target}` is not a URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::Usage(format!(
-                "--target must be an http or https URL, not `{target}`"
-            )));
-        }
-        Ok(RunOptions {
-            target: url,
-            headers: vec![],
-            timeout: Duration::from_secs(10),
-            concurrency: 8,
-            gzip: false,
-            seed: 0,
-            cases: 16,
-            selection: Selection::default(),
-            strict: false,
-            expectations: None,
-            stall_after: 3,
-            progress: false,
-            save_requests: None,
-            shrink_time: Duration::from_secs(60),
-            shrink_jobs: 8,
-            resend_crashes: false,
-            bodies_dir: None,
-        })
-    }
-}
-
-const SHRINK_BUDGET: usize = 48;
-/// Distinct failures of one check shown (and shrunk) in the report.
-pub const SHOWN_FAILURES: usize = 6;
 
 /// The first failing case of one signature of one check, in plan order.
 struct Candidate {
@@ -157,44 +34,79 @@ struct Candidate {
     message: String,
 }
 
-/// What tells two failures of one check apart: the class of each answer (`2xx`, `5xx`,
-/// `reset`, ...) and the kind of case (a mutation id, an event type, a framing).
-fn signature(input: &Input, observed: &[Observed]) -> String {
-    let classes: Vec<String> = observed.iter().map(Observed::class).collect();
-    format!("{} for {}", classes.join(" then "), input.label)
+/// What tells two failures of one check apart ([`Distinct`]): the class of each answer and the
+/// kind of case, or the exact answer alone when the kinds are examples of one cause.
+fn signature(check: CheckId, input: &Input, observed: &[Observed]) -> String {
+    match check.check().distinct {
+        Distinct::Answer => {
+            let answers: Vec<String> = observed.iter().map(Observed::exact).collect();
+            answers.join(" then ")
+        }
+        Distinct::AnswerAndKind => {
+            let classes: Vec<String> = observed.iter().map(Observed::class).collect();
+            format!("{} for {}", classes.join(" then "), input.label)
+        }
+    }
 }
 
-/// What the answers so far say: how often each check was observed, and the first failing case
-/// of each distinct failure of each check.
+/// One distinct failure of one check: the first failing case in plan order, and how many
+/// cases failed the same way.
+struct Seen {
+    first: Candidate,
+    cases: usize,
+}
+
+/// What the answers so far say: how often each check was judged, why it could not be, and
+/// every distinct failure of each check.
 #[derive(Default)]
 struct Tally {
     /// Cases answered and judged.
     cases: usize,
-    observations: BTreeMap<&'static str, usize>,
-    failures: BTreeMap<&'static str, BTreeMap<String, Candidate>>,
+    observations: BTreeMap<CheckId, usize>,
+    moot: BTreeMap<CheckId, BTreeMap<String, usize>>,
+    failures: BTreeMap<CheckId, BTreeMap<String, Seen>>,
 }
 
 impl Tally {
     fn record(&mut self, case: &Case, observed: &[Observed], verdicts: Vec<Verdict>) {
         self.cases += 1;
-        for (check, verdict) in verdicts {
+        for Verdict { check, judgement } in verdicts {
+            let message = match judgement {
+                Judgement::Pass => {
+                    *self.observations.entry(check).or_default() += 1;
+                    continue;
+                }
+                Judgement::Moot(why) => {
+                    *self.moot.entry(check).or_default().entry(why).or_default() += 1;
+                    continue;
+                }
+                Judgement::Fail(message) => message,
+            };
             *self.observations.entry(check).or_default() += 1;
-            let Err(message) = verdict else { continue };
-            let sig = signature(&case.input, observed);
+            let sig = signature(check, &case.input, observed);
+            let candidate = || Candidate {
+                at: case.at,
+                input: case.input.clone(),
+                observed: observed.to_vec(),
+                message: message.clone(),
+            };
             let slot = self.failures.entry(check).or_default();
-            if slot
-                .get(&sig)
-                .is_none_or(|c| case.at.position < c.at.position)
-            {
-                slot.insert(
-                    sig,
-                    Candidate {
-                        at: case.at,
-                        input: case.input.clone(),
-                        observed: observed.to_vec(),
-                        message,
-                    },
-                );
+            match slot.get_mut(&sig) {
+                Some(seen) => {
+                    seen.cases += 1;
+                    if case.at.position < seen.first.at.position {
+                        seen.first = candidate();
+                    }
+                }
+                None => {
+                    slot.insert(
+                        sig,
+                        Seen {
+                            first: candidate(),
+                            cases: 1,
+                        },
+                    );
+                }
             }
         }
     }
@@ -306,17 +218,6 @@ async fn probe(sender: &Sender, endpoint: Endpoint, seed: u64) -> Probe {
     }
 }
 
-/// How shrinking one failure went.
-#[derive(Debug, Clone, Copy, Default)]
-struct Shrunk {
-    /// Simplifications that kept the failure.
-    steps: usize,
-    /// Requests sent while shrinking.
-    attempts: usize,
-    /// Why shrinking stopped before the input was minimal, if it did.
-    stopped: Option<&'static str>,
-}
-
 /// Runs the selected checks against the target and builds the report.
 pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let started = Instant::now();
@@ -334,7 +235,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         let needed = families
             .iter()
             .any(|f| f.endpoint == endpoint && sel.sends(f))
-            || sel.selects(presence);
+            || sel.selects(presence.id());
         if needed {
             probes.insert(endpoint, probe(&sender, endpoint, opts.seed).await);
         }
@@ -357,10 +258,11 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let planned = plan.len();
     let progress = crate::report::progress_bar(opts.progress, planned);
     let chunks = generate(plan, opts.seed, generator_threads())?;
-    let judges = families.iter().map(|f| f.judge.clone()).collect();
+    let judges = families.iter().map(|f| f.judge().clone()).collect();
     let Tally {
         cases,
         mut observations,
+        moot,
         failures,
     } = send_all(&sender, chunks, judges, &progress).await?;
     // Only a stall stops sending early; fewer cases otherwise means a generator thread died,
@@ -373,17 +275,25 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         deadline: Instant::now() + opts.shrink_time,
         permits: tokio::sync::Semaphore::new(opts.shrink_jobs.max(1)),
     };
-    let mut reported: BTreeMap<&'static str, (Vec<Failure>, usize)> = BTreeMap::new();
+    let mut reported: BTreeMap<CheckId, (Vec<Failure>, Vec<FailureKind>)> = BTreeMap::new();
     let mut jobs = Vec::new();
     // Unselected checks (riders of a selected family) are neither shrunk nor reported.
-    for (check, by_signature) in failures.into_iter().filter(|(c, _)| sel.selects(c)) {
-        let distinct = by_signature.len();
-        let mut shown: Vec<(String, Candidate)> = by_signature.into_iter().collect();
-        shown.sort_by_key(|(_, c)| c.at.position);
-        shown.truncate(SHOWN_FAILURES);
-        reported.insert(check, (Vec::new(), distinct));
-        for (k, (sig, c)) in shown.into_iter().enumerate() {
-            jobs.push((check, k, sig, c));
+    for (check, by_signature) in failures.into_iter().filter(|(c, _)| sel.selects(c.id())) {
+        let mut all: Vec<(String, Seen)> = by_signature.into_iter().collect();
+        all.sort_by_key(|(_, seen)| seen.first.at.position);
+        let kinds = all
+            .iter()
+            .enumerate()
+            .map(|(k, (sig, seen))| FailureKind {
+                signature: sig.clone(),
+                cases: seen.cases,
+                example: example(&families[seen.first.at.family], &seen.first),
+                shown: k < SHOWN_FAILURES,
+            })
+            .collect();
+        reported.insert(check, (Vec::new(), kinds));
+        for (k, (sig, seen)) in all.into_iter().take(SHOWN_FAILURES).enumerate() {
+            jobs.push((check, k, sig, seen.first));
         }
     }
     // Failures shrink side by side (`shrink_jobs` at once, one request in flight each): against
@@ -394,8 +304,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     }))
     .await;
     for (check, k, failure) in done {
-        let failure = failure.with_body_files(opts.bodies_dir.as_deref(), check, k)?;
-        if let Some((list, _)) = reported.get_mut(check) {
+        let failure = failure.with_body_files(opts.bodies_dir.as_deref(), check.id(), k)?;
+        if let Some((list, _)) = reported.get_mut(&check) {
             list.push(failure);
         }
     }
@@ -412,45 +322,78 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
             );
             f.minimal = true;
             f.signature = format!("{} for endpoint probe", p.observed.class());
-            reported.insert(check, (vec![f], 1));
+            let kind = FailureKind {
+                signature: f.signature.clone(),
+                cases: 1,
+                example: "the endpoint probe".into(),
+                shown: true,
+            };
+            reported.insert(check, (vec![f], vec![kind]));
         }
     }
     let both_missing = missing(Endpoint::Single) && missing(Endpoint::Batch);
     if both_missing {
-        if let Some((list, _)) = reported.get_mut(id::SINGLE_ENDPOINT) {
+        if let Some((list, _)) = reported.get_mut(&CheckId::SingleEndpoint) {
             for f in list {
                 f.message = format!("{}; the batch endpoint is missing too, so --target is probably wrong: it should be the API base, e.g. http://host:5000/api/v1", f.message);
             }
         }
-        reported.remove(id::BATCH_ENDPOINT);
-        observations.remove(id::BATCH_ENDPOINT);
+        reported.remove(&CheckId::BatchEndpoint);
+        observations.remove(&CheckId::BatchEndpoint);
     }
     let stalled = sender.stalled().then(|| {
-        format!("the target stopped answering after {} consecutive requests without an answer; later requests were not sent", opts.stall_after)
+        format!("the target stopped answering: {} requests in a row got no answer, and a fresh connection got none either; later requests were not sent", opts.stall_after)
     });
     if let Some(s) = &stalled {
         reported
-            .entry(id::TRANSPORT_ANSWERED)
-            .or_insert_with(|| (vec![Failure::message_only(s.clone())], 1));
+            .entry(CheckId::TransportAnswered)
+            .or_insert_with(|| {
+                let kind = FailureKind {
+                    signature: "stalled".into(),
+                    cases: 1,
+                    example: "the run".into(),
+                    shown: true,
+                };
+                (vec![Failure::message_only(s.clone())], vec![kind])
+            });
     }
-    let results = CHECKS
+    let results = CheckId::ALL
         .iter()
-        .filter(|c| sel.selects(c.id))
-        .map(|c| {
-            let (failures, distinct) = reported.remove(c.id).unwrap_or_default();
-            let seen = observations.get(c.id).copied().unwrap_or(0);
-            let mut result =
-                CheckResult::judge(c, seen, failures, distinct, opts.expectations.as_ref());
-            if result.outcome == Outcome::NotRun {
+        .filter(|c| sel.selects(c.id()))
+        .map(|&c| {
+            let (failures, kinds) = reported.remove(&c).unwrap_or_default();
+            let seen = observations.get(&c).copied().unwrap_or(0);
+            let not_judged: Vec<NotJudged> = moot
+                .get(&c)
+                .map(|m| {
+                    m.iter()
+                        .map(|(reason, cases)| NotJudged {
+                            reason: reason.clone(),
+                            cases: *cases,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut result = CheckResult::judge(
+                c.check(),
+                seen,
+                failures,
+                kinds,
+                opts.expectations.as_ref(),
+                opts.strict,
+            );
+            if seen == 0 && result.failures.is_empty() {
                 result.not_run_reason = Some(not_run_reason(
-                    c.id,
+                    c,
                     &families,
                     sel,
                     &probes,
                     both_missing,
                     stalled.is_some(),
+                    &not_judged,
                 ));
             }
+            result.not_judged = not_judged;
             result
         })
         .collect();
@@ -463,7 +406,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         .map(|e| e.stale(CHECKS.iter().map(|c| c.id)))
         .unwrap_or_default();
     Ok(Report {
-        schema_version: 1,
+        schema_version: REPORT_SCHEMA_VERSION,
         target: opts.target.as_str().trim_end_matches('/').to_string(),
         seed: opts.seed,
         cases: opts.cases,
@@ -474,33 +417,52 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         stalled,
         stale_expectations: stale,
         bodies_dir: opts.bodies_dir.as_ref().map(|d| d.display().to_string()),
+        compatibility_notes: crate::checks::ALIASES,
         results,
     })
 }
 
-fn presence_check(endpoint: Endpoint) -> &'static str {
+/// A failing case in a few words, to find it again: its kind and where it sits in its family.
+fn example(family: &Family, c: &Candidate) -> String {
+    let run = c
+        .input
+        .requests
+        .first()
+        .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
+        .and_then(|v| {
+            let v = v.as_array().and_then(|a| a.first().cloned()).unwrap_or(v);
+            v.pointer("/run/runId").and_then(Value::as_str).map(String::from)
+        });
+    match run {
+        Some(run) => format!("{}, case {} of {} (runId {run})", c.input.label, c.at.case, family.name),
+        None => format!("{}, case {} of {}", c.input.label, c.at.case, family.name),
+    }
+}
+
+fn presence_check(endpoint: Endpoint) -> CheckId {
     match endpoint {
-        Endpoint::Single => id::SINGLE_ENDPOINT,
-        Endpoint::Batch => id::BATCH_ENDPOINT,
+        Endpoint::Single => CheckId::SingleEndpoint,
+        Endpoint::Batch => CheckId::BatchEndpoint,
     }
 }
 
 /// Why a selected check got no verdict.
 fn not_run_reason(
-    check: &str,
+    check: CheckId,
     families: &[Family],
     sel: &Selection,
     probes: &BTreeMap<Endpoint, Probe>,
     both_missing: bool,
     stalled: bool,
+    not_judged: &[NotJudged],
 ) -> String {
-    if check == id::BATCH_ENDPOINT && both_missing {
+    if check == CheckId::BatchEndpoint && both_missing {
         return format!(
             "not checked: the single-event endpoint is missing too (see {})",
-            id::SINGLE_ENDPOINT
+            CheckId::SingleEndpoint
         );
     }
-    if let Some(endpoint) = endpoint_of(check) {
+    if let Scope::Endpoint(endpoint) = check.check().scope {
         if probes.get(&endpoint).is_some_and(|p| p.missing.is_some()) {
             return format!(
                 "not run: the target has no {} (see {})",
@@ -514,7 +476,7 @@ fn not_run_reason(
         .filter(|f| f.checks().any(|c| c == check))
         .collect();
     if !own.is_empty() && own.iter().all(|f| !sel.sends(f)) {
-        let primaries: Vec<&str> = own.iter().map(|f| f.check).collect();
+        let primaries: Vec<&str> = own.iter().map(|f| f.check().id()).collect();
         return format!(
             "not run: its cases ride on {}, which are excluded",
             primaries.join(", ")
@@ -523,10 +485,15 @@ fn not_run_reason(
     if stalled {
         return "not run: the target stopped answering first".into();
     }
-    "not run: no case reached it (each got no answer or a 5xx, reported by transport.answered or no_server_error, or its condition never arose)".into()
+    // The most frequent reason it could not be judged says why it never was.
+    if let Some(most) = not_judged.iter().max_by_key(|n| n.cases) {
+        return format!("not run: {}", most.reason);
+    }
+    "not run: no case reached it".into()
 }
 
-/// Shrinks failures, each on its own sequence of requests, several at once.
+/// Shrinks failures, each on its own sequence of requests, several at once, and replays each
+/// result before it is reported.
 struct Shrinker<'a> {
     sender: &'a Sender,
     families: &'a [Family],
@@ -534,24 +501,84 @@ struct Shrinker<'a> {
     permits: tokio::sync::Semaphore,
 }
 
+/// How shrinking one failure went.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shrunk {
+    /// Simplifications that kept the failure.
+    steps: usize,
+    /// Requests sent while shrinking.
+    attempts: usize,
+    /// Why shrinking stopped before the input was minimal, if it did.
+    stopped: Option<Stop>,
+    /// Whether the reported case failed again, the same way, when replayed; `None` when it
+    /// was not replayed.
+    reproduced: Option<bool>,
+}
+
+/// Why shrinking stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Budget,
+    Time,
+    Stalled,
+    Crashed,
+    CrashedOnSimpler,
+    NotShrunkTransport,
+    NotShrunkShape,
+    NotShrunkStalled,
+    NotRemade,
+}
+
+impl Stop {
+    fn note(self) -> String {
+        match self {
+            Stop::Budget => format!("stopped at the budget of {SHRINK_BUDGET} requests"),
+            Stop::Time => "stopped at the shrinking time limit (--shrink-time)".into(),
+            Stop::Stalled => "stopped: the target had stopped answering".into(),
+            Stop::Crashed => {
+                "stopped: the target crashed while shrinking (--resend-crashes goes on)".into()
+            }
+            Stop::CrashedOnSimpler => {
+                "the target crashed on simpler inputs, which could not be judged".into()
+            }
+            Stop::NotShrunkTransport => {
+                "a transport failure is not shrunk: each attempt could crash the target again".into()
+            }
+            Stop::NotShrunkShape => "this case is not shrunk: its size or shape is the point".into(),
+            Stop::NotShrunkStalled => "not shrunk: the target had stopped answering".into(),
+            Stop::NotRemade => "not shrunk: the case could not be made again from its seed".into(),
+        }
+    }
+
+    /// Whether shrinking happened at all.
+    fn shrank(self) -> bool {
+        !matches!(
+            self,
+            Stop::NotShrunkTransport | Stop::NotShrunkShape | Stop::NotShrunkStalled | Stop::NotRemade
+        )
+    }
+}
+
 impl Shrinker<'_> {
-    async fn shrink(&self, check: &'static str, sig: String, c: Candidate) -> Failure {
+    async fn shrink(&self, check: CheckId, sig: String, c: Candidate) -> Failure {
         let family = &self.families[c.at.family];
         let opts = &self.sender.opts;
-        let skip = if check == id::TRANSPORT_ANSWERED {
-            Some("a transport failure is not shrunk: each attempt could crash the target again")
+        let skip = if check.check().scope == Scope::Transport {
+            Some(Stop::NotShrunkTransport)
         } else if !family.shrinks {
-            Some("this case is not shrunk: its size or shape is the point")
+            Some(Stop::NotShrunkShape)
         } else if self.sender.stalled() {
-            Some("not shrunk: the target had stopped answering")
+            Some(Stop::NotShrunkStalled)
         } else {
             None
         };
-        let mut f = match skip {
-            Some(why) => self.failure(
-                &c.input,
-                &c.observed,
-                c.message,
+        let Ok(_permit) = self.permits.acquire().await else {
+            return self.failure(&c.input, &c.observed, c.message, Shrunk::default());
+        };
+        let seed = case_seed(opts.seed, family.name, c.at.case);
+        let (best, mut shrunk) = match skip {
+            Some(why) => (
+                (c.input, c.observed, c.message),
                 Shrunk {
                     stopped: Some(why),
                     ..Shrunk::default()
@@ -560,84 +587,93 @@ impl Shrinker<'_> {
             None => match case_tree(family, opts.seed, c.at.case) {
                 // The case is made again from its seed; it must be the one that was sent.
                 Ok(mut tree) if tree.current() == c.input => {
-                    let Ok(_permit) = self.permits.acquire().await else {
-                        return self.failure(&c.input, &c.observed, c.message, Shrunk::default());
-                    };
-                    let seed = case_seed(opts.seed, family.name, c.at.case);
-                    let (input, observed, message, shrunk) = self
-                        .shrink_tree(family, &mut tree, check, &sig, c, seed)
-                        .await;
-                    self.failure(&input, &observed, message, shrunk)
+                    self.shrink_tree(family, &mut tree, check, &sig, c, seed).await
                 }
-                _ => self.failure(
-                    &c.input,
-                    &c.observed,
-                    c.message,
+                _ => (
+                    (c.input, c.observed, c.message),
                     Shrunk {
-                        stopped: Some("not shrunk: the case could not be made again from its seed"),
+                        stopped: Some(Stop::NotRemade),
                         ..Shrunk::default()
                     },
                 ),
             },
         };
+        // Every reported reproducer is replayed first (with fresh run ids, as shrinking sends
+        // them), and what is reported is that replay: its request is the curl line's.
+        let (input, observed, message) = if check.check().scope == Scope::Transport {
+            best
+        } else {
+            let replay = best.0.with_fresh_run_ids(mix(seed ^ 0x7e91a7));
+            shrunk.attempts += 1;
+            let obs = self.sender.send_input(&replay).await;
+            match Self::still_fails(family, check, &sig, &replay, &obs) {
+                Some(m) => {
+                    shrunk.reproduced = Some(true);
+                    (replay, obs, m)
+                }
+                None => {
+                    shrunk.reproduced = Some(false);
+                    best
+                }
+            }
+        };
+        let mut f = self.failure(&input, &observed, message, shrunk);
         f.signature = sig;
         f
     }
 
-    /// Whether `input` still fails `check` with signature `sig`: the failure message, if so.
+    /// Whether `input` still fails `check` with signature `sig`, and still has what the case
+    /// exists for: the failure message, if so.
     fn still_fails(
         family: &Family,
-        check: &str,
+        check: CheckId,
         sig: &str,
         input: &Input,
         observed: &[Observed],
     ) -> Option<String> {
-        if signature(input, observed) != sig {
+        if signature(check, input, observed) != sig || !input.keeps_purpose() {
             return None;
         }
         judge_all(&family.judge, input, observed)
             .into_iter()
-            .find_map(|(c, v)| (c == check).then_some(v).and_then(Result::err))
+            .find_map(|v| match v.judgement {
+                Judgement::Fail(m) if v.check == check => Some(m),
+                _ => None,
+            })
     }
 
     /// proptest's own shrink loop: simplify after a failure, complicate after a pass, and test
-    /// every value the tree moves to, with fresh run ids each time.
+    /// every value the tree moves to, with fresh run ids each time. A simpler case that lost
+    /// what the case exists for counts as a pass without being sent.
     async fn shrink_tree(
         &self,
         family: &Family,
         tree: &mut Box<dyn ValueTree<Value = Input>>,
-        check: &'static str,
+        check: CheckId,
         sig: &str,
         c: Candidate,
         seed: u64,
-    ) -> (Input, Vec<Observed>, String, Shrunk) {
+    ) -> ((Input, Vec<Observed>, String), Shrunk) {
         let sender = self.sender;
         let mut best = (c.input, c.observed, c.message);
         let mut shrunk = Shrunk::default();
         let mut crashes = 0;
+        // One request of the budget is kept for the replay.
+        let budget = SHRINK_BUDGET - 1;
         let mut more = tree.simplify();
         while more {
-            if shrunk.attempts >= SHRINK_BUDGET {
-                shrunk.stopped = Some("stopped at the budget of 48 requests");
+            if let Some(stop) = self.stop(&shrunk, crashes, budget) {
+                shrunk.stopped = Some(stop);
                 break;
             }
-            if Instant::now() >= self.deadline {
-                shrunk.stopped = Some("stopped at the shrinking time limit (--shrink-time)");
-                break;
-            }
-            if sender.stalled() {
-                shrunk.stopped = Some("stopped: the target had stopped answering");
-                break;
-            }
-            if crashes >= CRASH_RESENDS && !sender.opts.resend_crashes {
-                shrunk.stopped =
-                    Some("stopped: the target crashed while shrinking (--resend-crashes goes on)");
-                break;
-            }
-            shrunk.attempts += 1;
             let candidate = tree
                 .current()
-                .with_fresh_run_ids(mix(seed ^ shrunk.attempts as u64));
+                .with_fresh_run_ids(mix(seed ^ (shrunk.attempts as u64 + 1)));
+            if !candidate.keeps_purpose() {
+                more = tree.complicate();
+                continue;
+            }
+            shrunk.attempts += 1;
             let obs = sender.send_input(&candidate).await;
             if obs.iter().any(|o| o.status.is_none() && !o.skipped) {
                 crashes += 1;
@@ -653,13 +689,13 @@ impl Shrinker<'_> {
         }
         if crashes > 0 && shrunk.stopped.is_none() {
             // A crash says nothing about whether the simpler input fails the check.
-            shrunk.stopped =
-                Some("the target crashed on simpler inputs, which could not be judged");
+            shrunk.stopped = Some(Stop::CrashedOnSimpler);
         }
-        let may_resend = crashes < CRASH_RESENDS || sender.opts.resend_crashes;
         // Unknown `x-` fields rarely matter; drop them when the failure stays without them.
-        if let Some(bare) = without_x_fields(&best.0).filter(|_| may_resend) {
-            if shrunk.stopped.is_none() || shrunk.stopped.is_some_and(|s| s.contains("budget")) {
+        let may_try = matches!(shrunk.stopped, None | Some(Stop::Budget))
+            && shrunk.attempts < budget + usize::from(shrunk.stopped == Some(Stop::Budget));
+        if let Some(bare) = without_x_fields(&best.0).filter(|b| may_try && b.keeps_purpose()) {
+            if shrunk.attempts < budget {
                 shrunk.attempts += 1;
                 let obs = sender.send_input(&bare).await;
                 if let Some(m) = Self::still_fails(family, check, sig, &bare, &obs) {
@@ -668,7 +704,22 @@ impl Shrinker<'_> {
                 }
             }
         }
-        (best.0, best.1, best.2, shrunk)
+        (best, shrunk)
+    }
+
+    /// Why shrinking must stop before the next request, if it must.
+    fn stop(&self, shrunk: &Shrunk, crashes: usize, budget: usize) -> Option<Stop> {
+        if shrunk.attempts >= budget {
+            Some(Stop::Budget)
+        } else if Instant::now() >= self.deadline {
+            Some(Stop::Time)
+        } else if self.sender.stalled() {
+            Some(Stop::Stalled)
+        } else if crashes >= CRASH_RESENDS && !self.sender.opts.resend_crashes {
+            Some(Stop::Crashed)
+        } else {
+            None
+        }
     }
 
     fn failure(
@@ -683,7 +734,9 @@ impl Shrinker<'_> {
         // Report the request the check is about: the last one that got a problem, else the last.
         let index = observed
             .iter()
-            .rposition(|o| o.error.is_some() || o.status.is_some_and(|s| s >= 300))
+            .rposition(|o| {
+                o.error.is_some() || o.framing.is_some() || o.status.is_some_and(|s| s >= 300)
+            })
             .unwrap_or(observed.len().saturating_sub(1))
             .min(input.requests.len().saturating_sub(1));
         let exchange = |r: &Req| {
@@ -696,13 +749,15 @@ impl Shrinker<'_> {
         } else {
             Vec::new()
         };
+        let shrank = shrunk.stopped.is_none_or(Stop::shrank) && shrunk.attempts > 0;
         Failure {
             message,
             signature: String::new(),
             shrink_steps: shrunk.steps,
             shrink_attempts: shrunk.attempts,
-            minimal: shrunk.stopped.is_none() && shrunk.attempts > 0,
-            shrink_note: shrunk.stopped.map(String::from),
+            minimal: shrunk.stopped.is_none() && shrank,
+            shrink_note: shrunk.stopped.map(Stop::note),
+            reproduced: shrunk.reproduced,
             request: Some(exchange(req)),
             response: Some(Exchange::response(&o)),
             sequence: earlier,
@@ -755,6 +810,7 @@ fn without_x_fields(input: &Input) -> Option<Input> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// The client speaks TLS to an `https://` target: the first bytes a loopback listener
     /// receives are a TLS handshake record carrying a ClientHello.
@@ -804,12 +860,13 @@ mod tests {
         let all = families(&gen).expect("families");
         let malformed = all
             .iter()
-            .find(|f| f.check == id::MALFORMED)
+            .find(|f| f.check() == CheckId::Malformed)
             .expect("family");
         let sel = Selection::new(&[], &["single.malformed.*".into()]).expect("globs");
-        assert!(sel.selects(id::INVALID_STATUS));
+        assert!(sel.selects(CheckId::InvalidStatus.id()));
         assert!(!sel.sends(malformed));
-        let riders_only = Selection::new(&[id::INVALID_STATUS.into()], &[]).expect("globs");
+        let riders_only =
+            Selection::new(&[CheckId::InvalidStatus.id().into()], &[]).expect("globs");
         assert!(riders_only.sends(malformed));
     }
 

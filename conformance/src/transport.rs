@@ -1,5 +1,6 @@
-//! Sending: one HTTP client for the run, the exact headers and framing of each request, stall
-//! detection (consecutive requests with no answer, resets included) and a guard that does not
+//! Sending: one HTTP client for the run, the exact headers and framing of each request, a retry
+//! on a fresh connection when a (possibly reused) connection breaks, stall detection that asks
+//! a fresh connection before giving up, the framing of each answer, and a guard that does not
 //! resend a body that already crashed the target.
 
 use std::collections::HashMap;
@@ -7,27 +8,31 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::options::{RunOptions, CRASH_RESENDS};
 use crate::record::{Recorder, SavedRequest};
 use crate::report::redacted;
-use crate::runner::RunOptions;
 use crate::wire::{Endpoint, Input, Observed, Req};
 use crate::Error;
 
 const BODY_CAP: usize = 1024 * 1024;
-
-/// How many times one body may crash the target (no answer) before the runner stops sending it,
-/// unless `--resend-crashes` asks for more.
-pub const CRASH_RESENDS: usize = 2;
 
 /// The HTTP client for a run, able to reach `https://` targets.
 ///
 /// reqwest is built without a TLS crypto provider of its own (see the workspace manifest), so
 /// this installs ring as the process default first; a provider some other code installed wins.
 pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Error> {
+    client(timeout, true)
+}
+
+fn client(timeout: std::time::Duration, reuse: bool) -> Result<reqwest::Client, Error> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(timeout)
-        .connect_timeout(timeout)
+        .connect_timeout(timeout);
+    if !reuse {
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder
         .build()
         .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
 }
@@ -36,6 +41,9 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Erro
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    /// A client that never reuses a connection: retries and stall probes go through it.
+    fresh: reqwest::Client,
+    probing: Arc<AtomicBool>,
     pub(crate) opts: Arc<RunOptions>,
     consecutive_failures: Arc<AtomicUsize>,
     stalled: Arc<AtomicBool>,
@@ -50,6 +58,7 @@ pub struct Sender {
 impl Sender {
     /// A sender for the run described by `opts`.
     pub fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
+        let fresh = client(opts.timeout, false)?;
         let client = http_client(opts.timeout)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
@@ -66,6 +75,8 @@ impl Sender {
         ));
         Ok(Sender {
             client,
+            fresh,
+            probing: Arc::default(),
             recorder,
             urls,
             opts,
@@ -124,6 +135,63 @@ impl Sender {
                 };
             }
         }
+        let mut observed = self.attempt(&self.client, req).await;
+        // A connection the server closed (after an answer it framed badly, say) breaks the
+        // next request sent on it: one retry on a fresh connection tells that apart from a
+        // request the server really does not answer. Each attempt without an answer counts
+        // towards the body's crash limit.
+        if observed.status.is_none() {
+            let crashed = self.crashed(key);
+            let may_retry = crashed < CRASH_RESENDS || self.opts.resend_crashes;
+            if !observed.timed_out && may_retry {
+                let retried = self.attempt(&self.fresh, req).await;
+                if retried.status.is_some() {
+                    observed = retried;
+                } else {
+                    self.crashed(key);
+                }
+            }
+        }
+        if observed.status.is_none() {
+            // A request that got no answer on a fresh connection either (or timed out) counts
+            // towards the stall limit: a target that crashes on every request is as stuck as
+            // one that hangs.
+            let n = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
+            if n >= self.opts.stall_after {
+                self.confirm_stall().await;
+            }
+        } else {
+            self.consecutive_failures.store(0, Ordering::Relaxed);
+        }
+        observed
+    }
+
+    /// Counts one attempt of the body `key` that got no answer; returns how many it has had.
+    fn crashed(&self, key: u64) -> usize {
+        self.crashes.lock().map_or(CRASH_RESENDS, |mut c| {
+            let n = c.entry(key).or_default();
+            *n += 1;
+            *n
+        })
+    }
+
+    /// Declares the target stalled only when a fresh connection gets no answer either: a
+    /// target that answers a plain request is alive, whatever broke before.
+    async fn confirm_stall(&self) {
+        if self.stalled() || self.probing.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let alive = self.fresh.get(self.opts.target.clone()).send().await.is_ok();
+        if alive {
+            self.consecutive_failures.store(0, Ordering::Relaxed);
+        } else {
+            self.stalled.store(true, Ordering::Relaxed);
+        }
+        self.probing.store(false, Ordering::Release);
+    }
+
+    /// Sends one request once through `client`.
+    async fn attempt(&self, client: &reqwest::Client, req: &Req) -> Observed {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let url = self.url(req.endpoint);
         let headers = req.headers(&self.opts.headers, self.opts.gzip);
@@ -131,7 +199,7 @@ impl Sender {
         if let Some(recorder) = &self.recorder {
             recorder.record(&SavedRequest::new(url.as_str(), redacted(&headers), &body));
         }
-        let mut builder = self.client.post(url.clone());
+        let mut builder = client.post(url.clone());
         for (name, value) in &headers {
             // reqwest writes the framing itself, from the body it is given.
             if !name.eq_ignore_ascii_case("transfer-encoding") {
@@ -148,28 +216,14 @@ impl Sender {
             }
             None => builder.body(body),
         };
-        let observed = match builder.send().await {
+        match builder.send().await {
             Ok(resp) => read(resp).await,
             Err(e) => Observed {
                 error: Some(describe(&e)),
                 timed_out: e.is_timeout(),
                 ..Observed::default()
             },
-        };
-        if observed.status.is_none() || observed.error.is_some() {
-            // A reset or a cut-off answer counts towards the stall limit like a timeout: a
-            // target that crashes on every request is as stuck as one that hangs.
-            let n = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
-            if n >= self.opts.stall_after {
-                self.stalled.store(true, Ordering::Relaxed);
-            }
-            if let Ok(mut c) = self.crashes.lock() {
-                *c.entry(key).or_default() += 1;
-            }
-        } else {
-            self.consecutive_failures.store(0, Ordering::Relaxed);
         }
-        observed
     }
 
     /// Sends a case's requests in order.
@@ -184,11 +238,14 @@ impl Sender {
 
 async fn read(mut resp: reqwest::Response) -> Observed {
     let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    let content_type = header("content-type");
+    let mut framing = bodiless_framing(status, header("content-length"), header("transfer-encoding"));
     let mut body = Vec::new();
     let mut error = None;
     let mut timed_out = false;
@@ -204,7 +261,9 @@ async fn read(mut resp: reqwest::Response) -> Observed {
             Ok(None) => break,
             Err(e) => {
                 timed_out = e.is_timeout();
-                error = Some(format!("answer cut off: {}", describe(&e)));
+                let cut = format!("answer cut off: {}", describe(&e));
+                framing.get_or_insert_with(|| format!("the body ended before the length its headers announced ({cut})"));
+                error = Some(cut);
                 break;
             }
         }
@@ -214,8 +273,31 @@ async fn read(mut resp: reqwest::Response) -> Observed {
         content_type,
         body,
         error,
+        framing,
         timed_out,
         skipped: false,
+    }
+}
+
+/// How an answer that can have no content (204, 304, RFC 9110 sections 15.3.5 and 15.4.5)
+/// announces some anyway: a client reading it as RFC 9112 section 6.3 says leaves those bytes
+/// in the connection, where they break the next answer.
+fn bodiless_framing(
+    status: u16,
+    content_length: Option<String>,
+    transfer_encoding: Option<String>,
+) -> Option<String> {
+    if !matches!(status, 204 | 304) {
+        return None;
+    }
+    match (content_length, transfer_encoding) {
+        (Some(n), _) if n.trim() != "0" => Some(format!(
+            "a {status} answer announces content (Content-Length: {n}); a {status} has none, so the bytes that follow break the connection's next answer"
+        )),
+        (_, Some(te)) => Some(format!(
+            "a {status} answer announces content (Transfer-Encoding: {te}); a {status} has none"
+        )),
+        _ => None,
     }
 }
 

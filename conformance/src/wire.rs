@@ -117,6 +117,25 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().unwrap_or_default()
 }
 
+/// What a case exists for, which shrinking must keep: a simpler case that lost it (a repeated
+/// key no longer repeated, an invalid event made valid) says nothing about the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Nothing to keep beyond the requests' framing (a body that is not an array, say).
+    Anything,
+    /// Each event is as [`Input::valid`] says: valid ones valid at the formats tier, invalid
+    /// ones invalid at the core tier (batches, lifecycles, valid single events).
+    Events,
+    /// The one body breaks the schema at this tier and none before it.
+    Invalid(openlineage_types::Tier),
+    /// The body is not one JSON text.
+    NotJson,
+    /// The body is JSON with a repeated object key.
+    RepeatedKey,
+    /// The body nests arrays or objects at least this deep.
+    Nested(usize),
+}
+
 /// What one case sends, and what the judge needs to know about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
@@ -125,17 +144,65 @@ pub struct Input {
     pub label: String,
     /// Requests, sent in order.
     pub requests: Vec<Req>,
-    /// For batches: which positions hold valid events.
+    /// For batches: which positions hold valid events; otherwise one flag per request.
     pub valid: Vec<bool>,
+    /// What the case exists for.
+    pub purpose: Purpose,
 }
 
 impl Input {
-    /// A case of one request.
+    /// A case of one request; its purpose is [`Purpose::Events`].
     pub fn one(label: impl Into<String>, req: Req, valid: Vec<bool>) -> Self {
         Input {
             label: label.into(),
             requests: vec![req],
             valid,
+            purpose: Purpose::Events,
+        }
+    }
+
+    /// The same case with `purpose`.
+    pub fn with_purpose(mut self, purpose: Purpose) -> Self {
+        self.purpose = purpose;
+        self
+    }
+
+    /// Whether the case still has what it exists for.
+    pub fn keeps_purpose(&self) -> bool {
+        use openlineage_types::{Tier, Validator};
+        let validator = Validator::global();
+        let invalid_at = |v: &Value, tier: Tier| {
+            let found = validator.validate_value(v, tier);
+            !found.is_empty() && found.iter().all(|x| x.tier == tier)
+        };
+        let valid = |v: &Value| validator.validate_value(v, Tier::Formats).is_empty();
+        let body = |i: usize| self.requests.get(i).map(|r| r.body.as_slice());
+        match self.purpose {
+            Purpose::Anything => true,
+            Purpose::NotJson => body(0)
+                .is_some_and(|b| serde_json::from_slice::<serde::de::IgnoredAny>(b).is_err()),
+            Purpose::RepeatedKey => body(0).is_some_and(has_repeated_key),
+            Purpose::Nested(depth) => body(0).is_some_and(|b| nesting(b) >= depth),
+            Purpose::Invalid(tier) => body(0)
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .is_some_and(|v| invalid_at(&v, tier)),
+            Purpose::Events => {
+                let parsed: Vec<Option<Value>> = self
+                    .requests
+                    .iter()
+                    .map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+                    .collect();
+                let events: Vec<&Value> = match parsed.as_slice() {
+                    [Some(Value::Array(items))] => items.iter().collect(),
+                    all if all.iter().all(Option::is_some) => all.iter().flatten().collect(),
+                    _ => return false,
+                };
+                events.len() == self.valid.len()
+                    && events
+                        .iter()
+                        .zip(&self.valid)
+                        .all(|(e, ok)| if *ok { valid(e) } else { invalid_at(e, Tier::Core) })
+            }
         }
     }
 
@@ -181,6 +248,87 @@ impl Input {
     }
 }
 
+/// Whether a JSON text repeats a key in some object (serde_json keeps the last silently).
+fn has_repeated_key(bytes: &[u8]) -> bool {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Walk;
+    impl<'de> Visitor<'de> for Walk {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            let mut keys = std::collections::HashSet::new();
+            let mut repeated = false;
+            while let Some(key) = map.next_key::<String>()? {
+                repeated |= !keys.insert(key);
+                repeated |= map.next_value_seed(Seed)?;
+            }
+            Ok(repeated)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            let mut repeated = false;
+            while let Some(r) = seq.next_element_seed(Seed)? {
+                repeated |= r;
+            }
+            Ok(repeated)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_unit<E>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+    }
+    struct Seed;
+    impl<'de> serde::de::DeserializeSeed<'de> for Seed {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_any(Walk)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    de.deserialize_any(Walk).unwrap_or(false)
+}
+
+/// How deep arrays and objects nest in a JSON text (brackets inside strings not counted).
+fn nesting(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn is_uuid(s: &str) -> bool {
     s.len() == 36
         && s.char_indices().all(|(i, c)| match i {
@@ -210,6 +358,8 @@ pub struct Observed {
     pub body: Vec<u8>,
     /// Transport failure (timeout, reset, refused), if any.
     pub error: Option<String>,
+    /// How the answer broke HTTP/1.1 framing (a body on a 204, a cut-off body), if it did.
+    pub framing: Option<String>,
     /// True when the request timed out.
     pub timed_out: bool,
     /// True when the request was not sent (the target had stopped answering, or the same body
@@ -238,10 +388,19 @@ impl Observed {
         }
     }
 
+    /// The exact answer, for signatures of checks about the exact status: `status 201`.
+    pub fn exact(&self) -> String {
+        match self.status {
+            Some(s) => format!("status {s}"),
+            None => self.class(),
+        }
+    }
+
     /// The class of the answer, for failure signatures: `2xx`, `4xx`, `5xx`, or the kind of
     /// transport failure.
     pub fn class(&self) -> String {
         match (self.status, &self.error) {
+            (Some(_), _) if self.framing.is_some() => "broken framing".into(),
             (Some(s), _) => format!("{}xx", s / 100),
             (None, _) if self.timed_out => "timeout".into(),
             (None, Some(e)) if e.contains("reset") => "reset".into(),
@@ -288,6 +447,7 @@ mod tests {
                 Req::single(body("not-a-uuid")),
             ],
             valid: vec![true, true, false],
+            purpose: Purpose::Anything,
         };
         let fresh = input.with_fresh_run_ids(7);
         assert_ne!(fresh.requests[0].body, input.requests[0].body);

@@ -24,12 +24,17 @@ pub struct CollectOptions {
     pub listen: String,
     /// The reference server's settings (prefix, body limit).
     pub server: ServerConfig,
-    /// Stop after this long without an event (counted from the start until the first one).
+    /// Stop after this long without an event, counted from the last event.
     pub until_idle: Option<Duration>,
+    /// Stop when no event has arrived this long after start-up (a producer that is slow to
+    /// start, such as a scheduler, has its own limit apart from `until_idle`).
+    pub first_event_timeout: Option<Duration>,
     /// Stop once this many events have arrived (a batch is taken whole).
     pub max_events: Option<usize>,
-    /// Print each event as it arrives, on stderr.
+    /// Print each event as it arrives, on stderr, when stderr is a terminal.
     pub live: bool,
+    /// Print each event as it arrives even when stderr is not a terminal (CI logs).
+    pub progress: bool,
     /// Fail on should-tier findings too.
     pub strict: bool,
 }
@@ -39,6 +44,8 @@ struct Shared {
     activity: Notify,
     closed: AtomicBool,
     requests: AtomicUsize,
+    /// Requests to other paths, `METHOD path`, with how often each came.
+    elsewhere: Mutex<std::collections::BTreeMap<String, usize>>,
     prefix: String,
     max_events: Option<usize>,
     live: bool,
@@ -119,9 +126,10 @@ impl Collector {
             activity: Notify::new(),
             closed: AtomicBool::new(false),
             requests: AtomicUsize::new(0),
+            elsewhere: Mutex::default(),
             prefix: prefix.clone(),
             max_events: opts.max_events,
-            live: opts.live && std::io::stderr().is_terminal(),
+            live: opts.progress || (opts.live && std::io::stderr().is_terminal()),
         });
         Ok(Collector {
             base_url: format!("http://{addr}{prefix}"),
@@ -144,7 +152,26 @@ impl Collector {
             .ok_or_else(|| Error::Internal("collector run twice".into()))?;
         let shared = self.shared.clone();
         let hook: EventHook = Arc::new(move |d| shared.receive(d));
-        let app = router_with_hook(self.opts.server.clone(), Some(hook));
+        let missed = self.shared.clone();
+        let app = router_with_hook(self.opts.server.clone(), Some(hook)).fallback(
+            move |method: axum::http::Method, uri: axum::http::Uri| {
+                let missed = missed.clone();
+                async move {
+                    let what = format!("{method} {}", uri.path());
+                    if missed.live {
+                        eprintln!("{what}: 404, not an OpenLineage endpoint of this collector");
+                    }
+                    *missed
+                        .elsewhere
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .entry(what)
+                        .or_default() += 1;
+                    missed.activity.notify_one();
+                    axum::http::StatusCode::NOT_FOUND
+                }
+            },
+        );
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let shutdown = async {
@@ -162,6 +189,7 @@ impl Collector {
             self.base_url
         );
         let reason = self.wait(signals).await;
+        let reason_text = reason.clone();
         eprintln!("ol-conformance: collect stopped: {reason}");
         self.shared.closed.store(true, Ordering::Relaxed);
         let _ = stop_tx.send(());
@@ -172,13 +200,41 @@ impl Collector {
         {
             eprintln!("ol-conformance: connections still open at shutdown were closed");
         }
-        let stream = std::mem::take(
+        let mut stream = std::mem::take(
             &mut *self
                 .shared
                 .stream
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         );
+        let elsewhere = self
+            .shared
+            .elsewhere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let requests = self.shared.requests.load(Ordering::Relaxed);
+        let mut seen = format!(
+            "no event arrived at {0}/lineage or {0}/lineage/batch in {1:.1}s ({reason_text})",
+            self.base_url,
+            started.elapsed().as_secs_f64()
+        );
+        if requests > 0 {
+            seen.push_str(&format!("; {requests} requests reached the endpoints with no event in them"));
+        }
+        if elsewhere.is_empty() {
+            seen.push_str("; no request came to any other path either: is the producer pointed at this address, and enabled?");
+        } else {
+            let list: Vec<String> = elsewhere
+                .iter()
+                .map(|(what, n)| format!("{what} ({n} times)"))
+                .collect();
+            seen.push_str(&format!(
+                "; requests to other paths were answered 404: {} (is the producer's URL or endpoint wrong?)",
+                list.join(", ")
+            ));
+        }
+        stream.explain_nothing(seen);
         Ok(ProducerReport::new(
             stream,
             format!("collect at {}", self.base_url),
@@ -191,6 +247,7 @@ impl Collector {
 
     /// Waits for the first reason to stop, and says what it was.
     async fn wait(&self, mut signals: Signals) -> String {
+        let started = Instant::now();
         let idle_or_full = async {
             loop {
                 if self.shared.closed.load(Ordering::Relaxed) {
@@ -198,6 +255,23 @@ impl Collector {
                     return format!("{n} events received");
                 }
                 let activity = self.shared.activity.notified();
+                let any = self.shared.stream.lock().map_or(true, |s| s.delivered() > 0);
+                if !any {
+                    // Before the first event only the first-event limit applies.
+                    match self.opts.first_event_timeout {
+                        Some(limit) => {
+                            let left = limit.saturating_sub(started.elapsed());
+                            if tokio::time::timeout(left, activity).await.is_err() {
+                                return format!(
+                                    "no event within {:.1}s of start-up (--first-event-timeout)",
+                                    limit.as_secs_f64()
+                                );
+                            }
+                        }
+                        None => activity.await,
+                    }
+                    continue;
+                }
                 match self.opts.until_idle {
                     Some(idle) => {
                         if tokio::time::timeout(idle, activity).await.is_err() {

@@ -40,12 +40,13 @@ impl ProducerReport {
         strict: bool,
         expectations: Option<&Expectations>,
     ) -> Self {
-        let (results, summary) = stream.finish(expectations);
+        let (results, summary) = stream.finish(expectations, strict);
         let stale = expectations
             .map(|e| e.stale(PRODUCER_CHECKS.iter().map(|c| c.id)))
             .unwrap_or_default();
         let report = Report {
-            schema_version: 1,
+            schema_version: crate::report::REPORT_SCHEMA_VERSION,
+            compatibility_notes: crate::checks::ALIASES,
             target: source,
             seed: 0,
             cases: summary.events,
@@ -90,7 +91,7 @@ impl ProducerReport {
         )
     }
 
-    /// The JSON report: `run`'s layout (`schema_version` 1) with a `producer` object added.
+    /// The JSON report: `run`'s layout with a `producer` object added.
     pub fn json(&self) -> String {
         let mut value = serde_json::to_value(&self.report).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {

@@ -12,29 +12,22 @@ use openlineage_types::{Event, EventKind, Tier, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::checks::PRODUCER_CHECKS;
+use crate::checks::ProducerCheck;
+use crate::options::SHOWN_FAILURES;
 use super::event::{
     check_dataset_name, check_event_schema_url, check_facet_schema_url, datasets, facet_maps,
     UrlVerdict,
 };
 use crate::expectations::Expectations;
-use crate::report::{CheckResult, Exchange, Failure};
+use crate::report::{CheckResult, Exchange, Failure, FailureKind};
 
-const CORE: &str = "producer.event.valid.core";
-const FORMATS: &str = "producer.event.valid.formats";
-const FACETS: &str = "producer.event.valid.facets";
-const SCHEMA_URL: &str = "producer.event.schema_url";
-const FACET_URL: &str = "producer.event.facet_schema_url";
-const VERSIONS: &str = "producer.event.versions_known";
-const SINGLE_START: &str = "producer.run.single_start";
-const SINGLE_TERMINAL: &str = "producer.run.single_terminal";
-const TRANSITIONS: &str = "producer.run.transitions";
-const AFTER_TERMINAL: &str = "producer.run.nothing_after_terminal";
-const SINGLE_JOB: &str = "producer.run.single_job";
-const STABLE_PRODUCER: &str = "producer.run.stable_producer";
-const PARENT_JOB: &str = "producer.refs.parent_job";
-const PARENT_SEEN: &str = "producer.refs.parent_seen";
-const NAMING: &str = "producer.dataset.naming";
+use ProducerCheck::{
+    Core as CORE, DatasetNaming as NAMING, FacetSchemaUrl as FACET_URL, Facets as FACETS,
+    Formats as FORMATS, NothingAfterTerminal as AFTER_TERMINAL, ParentJob as PARENT_JOB,
+    ParentSeen as PARENT_SEEN, SchemaUrl as SCHEMA_URL, SingleJob as SINGLE_JOB,
+    SingleStart as SINGLE_START, SingleTerminal as SINGLE_TERMINAL,
+    StableProducer as STABLE_PRODUCER, Transitions as TRANSITIONS, VersionsKnown as VERSIONS,
+};
 
 /// What one delivered event came to, for the live log.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -137,9 +130,10 @@ struct Reference {
     job: Option<(String, String)>,
 }
 
+/// One failing event or run: its message, where it is, and the failure shown for it.
 struct Finding {
+    source: String,
     failure: Failure,
-    more: usize,
 }
 
 /// A stream of events being checked.
@@ -147,10 +141,13 @@ pub struct Stream {
     validator: &'static Validator,
     summary: Summary,
     seen: HashSet<u128>,
-    observations: BTreeMap<&'static str, usize>,
-    findings: BTreeMap<&'static str, Finding>,
+    observations: BTreeMap<ProducerCheck, usize>,
+    findings: BTreeMap<ProducerCheck, Vec<Finding>>,
     runs: BTreeMap<String, RunState>,
     refs: Vec<Reference>,
+    /// What the receiver saw instead of events (requests to other paths), for the finding
+    /// when nothing arrives.
+    nothing_received: Option<String>,
 }
 
 impl Default for Stream {
@@ -170,7 +167,13 @@ impl Stream {
             findings: BTreeMap::new(),
             runs: BTreeMap::new(),
             refs: Vec::new(),
+            nothing_received: None,
         }
+    }
+
+    /// Says what arrived instead of events, for the finding when no event arrives at all.
+    pub fn explain_nothing(&mut self, what: String) {
+        self.nothing_received = Some(what);
     }
 
     /// Events delivered so far, duplicates included.
@@ -178,20 +181,22 @@ impl Stream {
         self.summary.events
     }
 
-    fn fail(&mut self, id: &'static str, message: String, source: &str, body: &[u8]) {
-        match self.findings.get_mut(id) {
-            Some(f) => f.more += 1,
-            None => {
-                let failure = Failure {
-                    request: (!body.is_empty()).then(|| Exchange::event(source.to_string(), body)),
-                    ..Failure::message_only(message)
-                };
-                self.findings.insert(id, Finding { failure, more: 0 });
-            }
-        }
+    /// Records one failing event or run: every one is named in the report, the first few
+    /// shown in full.
+    fn fail(&mut self, id: ProducerCheck, message: String, source: &str, body: &[u8]) {
+        let list = self.findings.entry(id).or_default();
+        let failure = Failure {
+            request: (list.len() < SHOWN_FAILURES && !body.is_empty())
+                .then(|| Exchange::event(source.to_string(), body)),
+            ..Failure::message_only(message)
+        };
+        list.push(Finding {
+            source: source.to_string(),
+            failure,
+        });
     }
 
-    fn observe(&mut self, id: &'static str) {
+    fn observe(&mut self, id: ProducerCheck) {
         *self.observations.entry(id).or_default() += 1;
     }
 
@@ -204,7 +209,7 @@ impl Stream {
         self.fail(CORE, format!("{source}: {reason}"), &source, body);
         EventLine {
             source,
-            failed: vec![CORE],
+            failed: vec![CORE.id()],
             ..EventLine::default()
         }
     }
@@ -216,8 +221,8 @@ impl Stream {
             source: source.clone(),
             ..EventLine::default()
         };
-        let mut judged: Vec<&'static str> = Vec::new();
-        let mut found: Vec<(&'static str, String)> = Vec::new();
+        let mut judged: Vec<ProducerCheck> = Vec::new();
+        let mut found: Vec<(ProducerCheck, String)> = Vec::new();
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
@@ -229,7 +234,7 @@ impl Stream {
                     &source,
                     text.as_bytes(),
                 );
-                line.failed.push(CORE);
+                line.failed.push(CORE.id());
                 return line;
             }
         };
@@ -266,8 +271,8 @@ impl Stream {
         }
         for (id, message) in found {
             self.fail(id, format!("{source}: {message}"), &source, text.as_bytes());
-            if !line.failed.contains(&id) {
-                line.failed.push(id);
+            if !line.failed.contains(&id.id()) {
+                line.failed.push(id.id());
             }
         }
         line
@@ -279,8 +284,8 @@ impl Stream {
         text: &str,
         value: &Value,
         line: &mut EventLine,
-        judged: &mut Vec<&'static str>,
-        found: &mut Vec<(&'static str, String)>,
+        judged: &mut Vec<ProducerCheck>,
+        found: &mut Vec<(ProducerCheck, String)>,
     ) {
         judged.push(CORE);
         match Event::from_json(text) {
@@ -331,8 +336,8 @@ impl Stream {
         &mut self,
         kind: EventKind,
         value: &Value,
-        judged: &mut Vec<&'static str>,
-        found: &mut Vec<(&'static str, String)>,
+        judged: &mut Vec<ProducerCheck>,
+        found: &mut Vec<(ProducerCheck, String)>,
     ) {
         let mut newer = Vec::new();
         if let Some(url) = value.get("schemaURL").and_then(Value::as_str) {
@@ -376,7 +381,7 @@ impl Stream {
         }
     }
 
-    fn track_run(&mut self, source: &str, value: &Value, found: &mut Vec<(&'static str, String)>) {
+    fn track_run(&mut self, source: &str, value: &Value, found: &mut Vec<(ProducerCheck, String)>) {
         let text = |p: &str| value.pointer(p).and_then(Value::as_str);
         let (Some(run_id), Some(ns), Some(name)) = (
             text("/run/runId"),
@@ -463,7 +468,11 @@ impl Stream {
     }
 
     /// Runs the lifecycle and reference checks and judges every producer check.
-    pub fn finish(mut self, expectations: Option<&Expectations>) -> (Vec<CheckResult>, Summary) {
+    pub fn finish(
+        mut self,
+        expectations: Option<&Expectations>,
+        strict: bool,
+    ) -> (Vec<CheckResult>, Summary) {
         let runs = std::mem::take(&mut self.runs);
         self.summary.runs = runs.len();
         for run in runs.values() {
@@ -504,25 +513,34 @@ impl Stream {
             }
         }
         self.summary.unseen_parents = unseen.len();
-        let results = PRODUCER_CHECKS
+        self.observe(ProducerCheck::EventsReceived);
+        if self.summary.events == 0 {
+            let message = self.nothing_received.clone().unwrap_or_else(|| {
+                "no event arrived: the producer sent nothing, or sent it somewhere else".into()
+            });
+            self.fail(ProducerCheck::EventsReceived, message, "the stream", b"");
+        }
+        let results = ProducerCheck::ALL
             .iter()
-            .map(|c| {
-                let failure = self.findings.remove(c.id).map(|f| {
-                    let mut failure = f.failure;
-                    if f.more > 0 {
-                        failure.message.push_str(&format!(" (and {} more)", f.more));
-                    }
-                    failure
-                });
-                let seen = self.observations.get(c.id).copied().unwrap_or(0);
-                let distinct = usize::from(failure.is_some());
-                CheckResult::judge(
-                    c,
-                    seen,
-                    failure.into_iter().collect(),
-                    distinct,
-                    expectations,
-                )
+            .map(|&c| {
+                let findings = self.findings.remove(&c).unwrap_or_default();
+                let kinds = findings
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| FailureKind {
+                        signature: f.failure.message.clone(),
+                        cases: 1,
+                        example: f.source.clone(),
+                        shown: k < SHOWN_FAILURES,
+                    })
+                    .collect();
+                let shown = findings
+                    .into_iter()
+                    .take(SHOWN_FAILURES)
+                    .map(|f| f.failure)
+                    .collect();
+                let seen = self.observations.get(&c).copied().unwrap_or(0);
+                CheckResult::judge(c.check(), seen, shown, kinds, expectations, strict)
             })
             .collect();
         (results, self.summary)
