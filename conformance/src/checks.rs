@@ -142,6 +142,31 @@ macro_rules! registry {
                 f.write_str(self.id())
             }
         }
+
+        // Reports and expectations hold ids as text; a check compares equal to its id.
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.id()
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.id()
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.id()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(c: $name) -> String {
+                c.id().to_string()
+            }
+        }
     };
     (@distinct) => { Distinct::AnswerAndKind };
     (@distinct $d:ident) => { Distinct::$d };

@@ -53,6 +53,18 @@ impl Family {
             .filter(|c| c.check().scope != Scope::Transport)
     }
 
+    /// The checks that select the family (`--include`): its judge's own, and for batch
+    /// families the checks every batch answer gets. The transport and 5xx checks, judged on
+    /// every request, do not pull families in.
+    pub fn selected_by(&self) -> impl Iterator<Item = CheckId> + '_ {
+        let batch = if self.endpoint == Endpoint::Batch {
+            judge::BATCH_ANSWER
+        } else {
+            &[]
+        };
+        self.judge.declares().iter().chain(batch).copied()
+    }
+
     /// The judge of the family's answers.
     pub fn judge(&self) -> &Judge {
         &self.judge

@@ -550,6 +550,13 @@ pub fn all_failed_batch() -> Judge {
                 v.expect(CheckId::AllFailed, true, String::new);
                 return;
             }
+            if o.is_2xx() && has_body(o) && batch_response(o).is_err() {
+                v.moot(
+                    CheckId::AllFailed,
+                    "the answer broke the response schema (reported by batch.response.schema)",
+                );
+                return;
+            }
             let counted = o
                 .is_2xx()
                 .then(|| batch_response(o).ok())

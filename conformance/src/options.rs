@@ -67,7 +67,7 @@ impl Selection {
     /// Whether a family's cases are sent: one of its checks is selected and the check it exists
     /// for is not excluded (excluding a check stops its cases, riders or not).
     pub fn sends(&self, family: &Family) -> bool {
-        !self.excludes(family.check().id()) && family.checks().any(|c| self.selects(c.id()))
+        !self.excludes(family.check().id()) && family.selected_by().any(|c| self.selects(c.id()))
     }
 }
 

@@ -23,7 +23,7 @@ use crate::report::{
 use crate::seed::{case_seed, mix};
 pub use crate::transport::http_client;
 use crate::transport::{preflight, Sender};
-use crate::wire::{Endpoint, Input, Observed, Req};
+use crate::wire::{probe_event, Endpoint, Input, Observed, Req};
 use crate::Error;
 
 /// The first failing case of one signature of one check, in plan order.
@@ -162,18 +162,6 @@ async fn send_all(
     Arc::into_inner(tally)
         .and_then(|t| t.into_inner().ok())
         .ok_or_else(|| Error::Internal("the tally is still shared after the run".into()))
-}
-
-/// A fixed, minimal valid RunEvent with a run id of its own, to see whether an endpoint exists.
-fn probe_event(seed: u64, n: u64) -> Value {
-    json!({
-        "eventType": "START",
-        "eventTime": "2024-06-01T12:00:00.000Z",
-        "producer": "https://github.com/openlineage-rs/ol-conformance",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-        "run": {"runId": crate::wire::uuid_from(mix(seed ^ 0x0b5e_55ed), n)},
-        "job": {"namespace": "ol-conformance", "name": "endpoint-probe"},
-    })
 }
 
 /// How one endpoint answered the probe.
@@ -600,7 +588,10 @@ impl Shrinker<'_> {
         };
         // Every reported reproducer is replayed first (with fresh run ids, as shrinking sends
         // them), and what is reported is that replay: its request is the curl line's.
-        let (input, observed, message) = if check.check().scope == Scope::Transport {
+        let crashed = matches!(shrunk.stopped, Some(Stop::Crashed | Stop::CrashedOnSimpler));
+        let (input, observed, message) = if check.check().scope == Scope::Transport
+            || (crashed && !opts.resend_crashes)
+        {
             best
         } else {
             let replay = best.0.with_fresh_run_ids(mix(seed ^ 0x7e91a7));

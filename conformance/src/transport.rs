@@ -158,7 +158,7 @@ impl Sender {
             // one that hangs.
             let n = self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1;
             if n >= self.opts.stall_after {
-                self.confirm_stall().await;
+                self.confirm_stall(req.endpoint).await;
             }
         } else {
             self.consecutive_failures.store(0, Ordering::Relaxed);
@@ -175,13 +175,27 @@ impl Sender {
         })
     }
 
-    /// Declares the target stalled only when a fresh connection gets no answer either: a
-    /// target that answers a plain request is alive, whatever broke before.
-    async fn confirm_stall(&self) {
+    /// Declares the target stalled only when a minimal valid event sent to `endpoint` on a
+    /// fresh connection gets no answer either: an endpoint that answers it is alive, whatever
+    /// broke before.
+    async fn confirm_stall(&self, endpoint: Endpoint) {
         if self.stalled() || self.probing.swap(true, Ordering::AcqRel) {
             return;
         }
-        let alive = self.fresh.get(self.opts.target.clone()).send().await.is_ok();
+        let n = self.sent.fetch_add(1, Ordering::Relaxed) as u64;
+        let event = crate::wire::probe_event(self.opts.seed ^ 0x57a1, n);
+        let body = match endpoint {
+            Endpoint::Single => event.to_string(),
+            Endpoint::Batch => format!("[{event}]"),
+        };
+        let alive = self
+            .fresh
+            .post(self.url(endpoint).clone())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .is_ok();
         if alive {
             self.consecutive_failures.store(0, Ordering::Relaxed);
         } else {

@@ -337,6 +337,19 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// A fixed, minimal valid RunEvent with a run id of its own, to see whether an endpoint exists
+/// or still answers.
+pub fn probe_event(seed: u64, n: u64) -> Value {
+    serde_json::json!({
+        "eventType": "START",
+        "eventTime": "2024-06-01T12:00:00.000Z",
+        "producer": "https://github.com/openlineage-rs/ol-conformance",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": uuid_from(crate::seed::mix(seed ^ 0x0b5e_55ed), n)},
+        "job": {"namespace": "ol-conformance", "name": "endpoint-probe"},
+    })
+}
+
 /// A version-4 UUID made from `salt` and `n` (deterministic, not random).
 pub fn uuid_from(salt: u64, n: u64) -> String {
     let hi = crate::seed::mix(salt ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
