@@ -182,7 +182,11 @@ fn status_verdicts(
     });
     let Some(exact) = exact else { return };
     if !all {
-        v.moot(exact, format!("the answer's class was wrong ({check})"));
+        let class = if want == Want::Accept { "2xx" } else { "4xx" };
+        v.moot(
+            exact,
+            format!("the answers were not {class} at all (judged by {check} and its kin)"),
+        );
         return;
     }
     match want {

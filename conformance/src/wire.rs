@@ -179,8 +179,10 @@ impl Input {
         let body = |i: usize| self.requests.get(i).map(|r| r.body.as_slice());
         match self.purpose {
             Purpose::Anything => true,
-            Purpose::NotJson => body(0)
-                .is_some_and(|b| serde_json::from_slice::<serde::de::IgnoredAny>(b).is_err()),
+            // Parsed into a value, not skipped: skipping does not check strings are UTF-8.
+            Purpose::NotJson => {
+                body(0).is_some_and(|b| serde_json::from_slice::<Value>(b).is_err())
+            }
             Purpose::RepeatedKey => body(0).is_some_and(has_repeated_key),
             Purpose::Nested(depth) => body(0).is_some_and(|b| nesting(b) >= depth),
             Purpose::Invalid(tier) => body(0)
