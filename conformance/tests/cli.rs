@@ -45,26 +45,39 @@ fn run_against_the_embedded_server_writes_junit() {
     assert!(stderr.contains("seed 5"), "the seed is printed: {stderr}");
 }
 
+/// A JSON report with what varies between identical runs taken out: the wall time and the
+/// embedded server's port.
+fn stable_json(stdout: &[u8]) -> serde_json::Value {
+    let mut report: serde_json::Value = serde_json::from_slice(stdout).expect("json report");
+    report["duration_ms"] = serde_json::json!("[duration]");
+    report["target"] = serde_json::json!("[target]");
+    report["bodies_dir"] = serde_json::json!("[bodies]");
+    report
+}
+
 #[test]
 fn run_json_report_is_stable_and_complete() {
-    let out = bin()
-        .args([
-            "run",
-            "--seed",
-            "9",
-            "--cases",
-            "2",
-            "--format",
-            "json",
-            "--include",
-            "single.valid.*",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
-    assert_eq!(report["schema_version"], 1);
-    assert_eq!(report["seed"], 9);
+    let run = || {
+        let out = bin()
+            .args([
+                "run",
+                "--seed",
+                "9",
+                "--cases",
+                "2",
+                "--format",
+                "json",
+                "--include",
+                "single.valid.*",
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        stable_json(&out.stdout)
+    };
+    let (first, second) = (run(), run());
+    assert_eq!(first, second, "one seed, one report");
+    assert_eq!(first["schema_version"], 2);
     // Two cases per family, or one per kind of case when a family has more kinds.
     let gen = openlineage_types::arb::ValueGen::new(openlineage_types::arb::GenConfig::SMALL)
         .expect("generator");
@@ -76,17 +89,62 @@ fn run_json_report_is_stable_and_complete() {
         .map(|f| f.case_count(2))
         .sum();
     assert!(expected > 18, "every kind of valid event is covered");
-    assert_eq!(report["cases_run"], expected);
-    let ids: Vec<&str> = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["id"].as_str())
-        .collect();
-    assert!(
-        !ids.is_empty() && ids.iter().all(|i| i.starts_with("single.valid.")),
-        "{ids:?}"
-    );
+    assert_eq!(first["cases_run"], expected);
+    insta::assert_json_snapshot!("run_json_single_valid", first);
+}
+
+#[test]
+fn junit_report_is_pinned_whole() {
+    let out = bin()
+        .args([
+            "run", "--seed", "3", "--cases", "1", "--format", "junit", "--include", "batch.*",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let xml = String::from_utf8_lossy(&out.stdout);
+    let time = regex_free_replace(&xml, " time=\"", "\"", "[time]");
+    let target = regex_free_replace(&time, "testsuite name=\"", "\"", "[target]");
+    insta::assert_snapshot!("junit_batch", target);
+}
+
+/// `text` with the value between each `start` and the next `end` replaced by `with`.
+fn regex_free_replace(text: &str, start: &str, end: &str, with: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(start) {
+        out.push_str(&rest[..i + start.len()]);
+        rest = &rest[i + start.len()..];
+        let j = rest.find(end).unwrap_or(rest.len());
+        out.push_str(with);
+        rest = &rest[j..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn help_of_every_subcommand_is_pinned() {
+    for sub in [
+        vec![],
+        vec!["generate"],
+        vec!["validate"],
+        vec!["run"],
+        vec!["serve"],
+        vec!["collect"],
+        vec!["lint"],
+        vec!["checks"],
+        vec!["spec", "diff"],
+    ] {
+        let out = bin().args(&sub).arg("--help").output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{sub:?}");
+        let name = if sub.is_empty() {
+            "help".to_string()
+        } else {
+            format!("help_{}", sub.join("_"))
+        };
+        insta::assert_snapshot!(name, ok(&out));
+    }
 }
 
 #[test]

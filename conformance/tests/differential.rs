@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use openlineage_codegen::spec::Pin;
 use openlineage_conformance::cli::seeded_runner;
-use openlineage_conformance::mutate::{catalogue, Body, Tier as MTier};
+use openlineage_conformance::mutate::{catalogue, Body, Breaks};
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
@@ -41,7 +41,7 @@ fn events() -> Vec<Value> {
         }
         let mutations: Vec<_> = catalogue(&gen)
             .into_iter()
-            .filter(|m| m.tier != MTier::Malformed)
+            .filter(|m| m.breaks != Breaks::Malformed)
             .collect();
         for _ in 0..10 {
             for m in &mutations {

@@ -2,7 +2,7 @@
 //! points at (or right above) the mutated location.
 
 use openlineage_conformance::cli::seeded_runner;
-use openlineage_conformance::mutate::{catalogue, Body, Tier};
+use openlineage_conformance::mutate::{catalogue, Body, Breaks};
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{Event, Tier as VTier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
@@ -30,7 +30,7 @@ fn every_mutation_breaks_its_tier_and_only_that() {
         for _ in 0..12 {
             let mutated = strategy.new_tree(&mut runner).expect("tree").current();
             let bytes = mutated.body.to_bytes();
-            if m.tier == Tier::Malformed {
+            if m.breaks == Breaks::Malformed {
                 assert!(
                     Event::from_slice(&bytes).is_err(),
                     "{}: typed parse accepted it",
@@ -42,11 +42,11 @@ fn every_mutation_breaks_its_tier_and_only_that() {
                 panic!("{}: a schema-tier mutation must be JSON", m.id)
             };
             let at = |tier| validator.validate_value(value, tier);
-            let (must_pass, must_fail) = match m.tier {
-                Tier::Core => (None, VTier::Core),
-                Tier::Formats => (Some(VTier::Core), VTier::Formats),
-                Tier::Facets => (Some(VTier::Formats), VTier::Facets),
-                Tier::Malformed => unreachable!(),
+            let (must_pass, must_fail) = match m.breaks {
+                Breaks::Core => (None, VTier::Core),
+                Breaks::Formats => (Some(VTier::Core), VTier::Formats),
+                Breaks::Facets => (Some(VTier::Formats), VTier::Facets),
+                Breaks::Malformed => unreachable!(),
             };
             if let Some(tier) = must_pass {
                 let errors = at(tier);
@@ -70,7 +70,7 @@ fn every_mutation_breaks_its_tier_and_only_that() {
             );
             // The typed model must not accept what the core schema rejects outside facets
             // (a malformed facet is kept raw on purpose).
-            if m.tier == Tier::Core && !pointer.contains("acets") {
+            if m.breaks == Breaks::Core && !pointer.contains("acets") {
                 assert!(
                     Event::from_slice(&bytes).is_err(),
                     "{}: typed parse accepted it:\n{value}",
