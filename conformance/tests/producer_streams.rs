@@ -312,7 +312,7 @@ fn expectations_turn_failures_into_xfails_and_catch_stale_entries() {
 fn json_report_adds_the_stream_summary() {
     let report = judge(&good());
     let json: Value = serde_json::from_str(&report.json()).expect("json");
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["producer"]["runs"], 2);
     assert_eq!(json["producer"]["reached"]["facets"], 5);
     assert_eq!(

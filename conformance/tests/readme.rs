@@ -1,7 +1,7 @@
 //! The README's tables of checks are generated from the code; this keeps them in step.
 
 use openlineage_codegen::derived::{ensure_file_contents, replace_between, updating, UPDATE_ENV};
-use openlineage_conformance::checks::{markdown_table, CHECKS};
+use openlineage_conformance::checks::{aliases_markdown_table, markdown_table, CHECKS};
 use openlineage_conformance::producer::{checks as producer_checks, PRODUCER_CHECKS};
 
 /// Both tables in one test, since in fix mode it rewrites the README and two writers would race.
@@ -13,6 +13,7 @@ fn readme_lists_every_server_and_producer_check() {
     for (marker, table) in [
         ("checks", markdown_table()),
         ("producer-checks", producer_checks::markdown_table()),
+        ("check-aliases", aliases_markdown_table()),
     ] {
         let (start, end) = (
             format!("<!-- {marker}:start -->"),
