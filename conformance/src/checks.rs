@@ -399,7 +399,11 @@ mod tests {
         for c in CHECKS.iter().chain(PRODUCER_CHECKS) {
             assert!(seen.insert(c.id), "{} twice", c.id);
             assert!(
-                c.id.split('.').count() >= 2 && c.id.chars().all(|ch| ch.is_ascii_lowercase() || ch == '.' || ch == '_' || ch.is_ascii_digit()),
+                c.id.split('.').count() >= 2
+                    && c.id.chars().all(|ch| ch.is_ascii_lowercase()
+                        || ch == '.'
+                        || ch == '_'
+                        || ch.is_ascii_digit()),
                 "{}",
                 c.id
             );
@@ -409,7 +413,11 @@ mod tests {
                 Scope::Endpoint(Endpoint::Batch) => "batch.",
                 Scope::Producer => "producer.",
             };
-            assert!(c.id.starts_with(prefix), "{} is not in scope {prefix}", c.id);
+            assert!(
+                c.id.starts_with(prefix),
+                "{} is not in scope {prefix}",
+                c.id
+            );
         }
         assert_eq!(CheckId::ALL.len(), CHECKS.len());
         assert_eq!(ProducerCheck::ALL.len(), PRODUCER_CHECKS.len());
@@ -430,7 +438,11 @@ mod tests {
         }
         assert_eq!(
             resolve("batch.mixed.summary"),
-            ["batch.summary.received", "batch.summary.adds_up", "batch.mixed.invalid_counted"]
+            [
+                "batch.summary.received",
+                "batch.summary.adds_up",
+                "batch.mixed.invalid_counted"
+            ]
         );
         assert_eq!(resolve("batch.empty.handled"), ["batch.empty.handled"]);
         assert!(resolve("batch.nope").is_empty());

@@ -547,7 +547,10 @@ pub async fn collect(args: &CollectArgs, out: &mut impl Write) -> Result<u8, Err
         .until_idle
         .map(|secs| positive_seconds("until-idle", secs))
         .transpose()?;
-    let first_event_timeout = Some(positive_seconds("first-event-timeout", args.first_event_timeout)?);
+    let first_event_timeout = Some(positive_seconds(
+        "first-event-timeout",
+        args.first_event_timeout,
+    )?);
     if args.max_events == Some(0) {
         return Err(Error::Usage("--max-events must be at least 1".into()));
     }

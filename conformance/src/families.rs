@@ -274,7 +274,11 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     // Generated valid events of each kind; RunEvents take every eventType in turn.
     for (kind, check, name) in [
         (EventKind::Run, CheckId::ValidRun, "valid RunEvents"),
-        (EventKind::Dataset, CheckId::ValidDataset, "valid DatasetEvents"),
+        (
+            EventKind::Dataset,
+            CheckId::ValidDataset,
+            "valid DatasetEvents",
+        ),
         (EventKind::Job, CheckId::ValidJob, "valid JobEvents"),
     ] {
         let base = clean(gen, kind)?;

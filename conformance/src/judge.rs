@@ -165,10 +165,7 @@ fn status_verdicts(
         (Want::Accept, [one]) => {
             format!("valid event ({label}) not accepted: got {}", one.describe())
         }
-        (Want::Accept, _) => format!(
-            "expected every event to be accepted; {}",
-            answers(input, o)
-        ),
+        (Want::Accept, _) => format!("expected every event to be accepted; {}", answers(input, o)),
         (Want::Reject, [one]) => format!(
             "invalid input ({}) not rejected with 4xx: got {}",
             describe_label(label),
@@ -196,7 +193,12 @@ fn status_verdicts(
         Want::Reject => v.expect(
             exact,
             o.iter().all(|o| matches!(o.status, Some(400 | 422))),
-            || format!("expected 400 or 422 for invalid input, got {}", answers(input, o)),
+            || {
+                format!(
+                    "expected 400 or 422 for invalid input, got {}",
+                    answers(input, o)
+                )
+            },
         ),
         Want::Below500 => {}
     }
@@ -326,9 +328,16 @@ fn batch_answer(input: &Input, o: &Observed, v: &mut Verdicts) {
     if !o.is_2xx() {
         return;
     }
-    v.expect(CheckId::BatchStatus, matches!(o.status, Some(200 | 204)), || {
-        format!("a batch answer got {}; the batch endpoint answers 200 or 204", o.describe())
-    });
+    v.expect(
+        CheckId::BatchStatus,
+        matches!(o.status, Some(200 | 204)),
+        || {
+            format!(
+                "a batch answer got {}; the batch endpoint answers 200 or 204",
+                o.describe()
+            )
+        },
+    );
     if !has_body(o) && o.status != Some(200) {
         for c in &BATCH_ANSWER[1..] {
             v.moot(*c, "the answer had no body");
@@ -391,11 +400,17 @@ fn batch_answer(input: &Input, o: &Observed, v: &mut Verdicts) {
         Some((indices, unindexed)) => {
             let mut unique = indices.clone();
             unique.dedup();
-            let out_of_range: Vec<i64> = indices.iter().copied().filter(|i| *i < 0 || *i >= n).collect();
+            let out_of_range: Vec<i64> = indices
+                .iter()
+                .copied()
+                .filter(|i| *i < 0 || *i >= n)
+                .collect();
             let entries = indices.len() + unindexed;
             v.expect(
                 CheckId::FailedEventsIndices,
-                unique.len() == indices.len() && out_of_range.is_empty() && entries as i64 <= s.failed,
+                unique.len() == indices.len()
+                    && out_of_range.is_empty()
+                    && entries as i64 <= s.failed,
                 || {
                     let mut why = Vec::new();
                     if unique.len() != indices.len() {
@@ -408,7 +423,10 @@ fn batch_answer(input: &Input, o: &Observed, v: &mut Verdicts) {
                         ));
                     }
                     if entries as i64 > s.failed {
-                        why.push(format!("it has {entries} entries but failed is {}", s.failed));
+                        why.push(format!(
+                            "it has {entries} entries but failed is {}",
+                            s.failed
+                        ));
                     }
                     format!("failed_events is wrong: {}", why.join("; "))
                 },
@@ -476,13 +494,17 @@ pub fn mixed_batch() -> Judge {
             let Some(o) = o.first() else { return };
             let n = input.valid.len() as i64;
             let invalid = invalid_positions(input);
-            v.expect(CheckId::Mixed200, o.status == Some(200) && has_body(o), || {
-                format!(
+            v.expect(
+                CheckId::Mixed200,
+                o.status == Some(200) && has_body(o),
+                || {
+                    format!(
                     "expected 200 with a body for a batch of {n} with invalid events at {}, got {}",
                     plain_list(&invalid),
                     o.describe()
                 )
-            });
+                },
+            );
             if o.is_4xx() {
                 // Refusing the whole batch refuses its invalid events too.
                 v.expect(CheckId::MixedInvalidCounted, true, String::new);
@@ -561,10 +583,7 @@ pub fn all_failed_batch() -> Judge {
                 );
                 return;
             }
-            let counted = o
-                .is_2xx()
-                .then(|| batch_response(o).ok())
-                .flatten();
+            let counted = o.is_2xx().then(|| batch_response(o).ok()).flatten();
             match counted {
                 Some(r) => {
                     v.expect(CheckId::AllFailed, r.summary.failed == n, || {
@@ -606,16 +625,22 @@ fn not_retriable(r: &BatchResponse, invalid: &[i64], v: &mut Verdicts) {
         .filter(|i| invalid.contains(i))
         .collect();
     let counted = r.summary.retriable.unwrap_or(0);
-    v.expect(CheckId::NotRetriable, marked.is_empty() && counted == 0, || {
-        if marked.is_empty() {
-            format!("summary.retriable is {counted}, but every failure was a validation failure")
-        } else {
-            format!(
-                "events {} failed validation but are marked retriable",
-                plain_list(&marked)
-            )
-        }
-    });
+    v.expect(
+        CheckId::NotRetriable,
+        marked.is_empty() && counted == 0,
+        || {
+            if marked.is_empty() {
+                format!(
+                    "summary.retriable is {counted}, but every failure was a validation failure"
+                )
+            } else {
+                format!(
+                    "events {} failed validation but are marked retriable",
+                    plain_list(&marked)
+                )
+            }
+        },
+    );
 }
 
 /// The checks [`judge_all`] emits on requests to `endpoint` whatever the family.
@@ -730,7 +755,10 @@ mod tests {
     fn an_honest_lenient_answer_fails_only_should_checks() {
         // Two valid events and one invalid, all counted successful, no failed_events.
         let input = batch_of(&[true, false, true]);
-        let o = answer(200, r#"{"status":"success","summary":{"received":3,"successful":3,"failed":0}}"#);
+        let o = answer(
+            200,
+            r#"{"status":"success","summary":{"received":3,"successful":3,"failed":0}}"#,
+        );
         let all = judge_all(&mixed_batch(), &input, &[o]);
         assert_eq!(failing(&all), ["batch.mixed.invalid_counted"]);
         for v in &all {
@@ -743,21 +771,38 @@ mod tests {
     #[test]
     fn answers_that_do_not_add_up_fail_must_checks() {
         let input = batch_of(&[true, false, true]);
-        let listed_valid = answer(200, r#"{"status":"partial_success","summary":{"received":3,"successful":2,"failed":1},"failed_events":[{"index":0}]}"#);
+        let listed_valid = answer(
+            200,
+            r#"{"status":"partial_success","summary":{"received":3,"successful":2,"failed":1},"failed_events":[{"index":0}]}"#,
+        );
         let all = judge_all(&mixed_batch(), &input, &[listed_valid]);
-        assert_eq!(failing(&all), ["batch.mixed.valid_counted", "batch.mixed.failed_indices"]);
-        let miscounted = answer(200, r#"{"status":"partial_success","summary":{"received":4,"successful":2,"failed":1},"failed_events":[{"index":1},{"index":1}]}"#);
+        assert_eq!(
+            failing(&all),
+            ["batch.mixed.valid_counted", "batch.mixed.failed_indices"]
+        );
+        let miscounted = answer(
+            200,
+            r#"{"status":"partial_success","summary":{"received":4,"successful":2,"failed":1},"failed_events":[{"index":1},{"index":1}]}"#,
+        );
         let all = judge_all(&mixed_batch(), &input, &[miscounted]);
         assert_eq!(
             failing(&all),
-            ["batch.summary.received", "batch.summary.adds_up", "batch.failed_events.indices", "batch.mixed.failed_indices"]
+            [
+                "batch.summary.received",
+                "batch.summary.adds_up",
+                "batch.failed_events.indices",
+                "batch.mixed.failed_indices"
+            ]
         );
     }
 
     #[test]
     fn a_202_is_judged_once_by_the_status_check() {
         let input = batch_of(&[false, false]);
-        let o = answer(202, r#"{"status":"partial_success","summary":{"received":2,"successful":0,"failed":2}}"#);
+        let o = answer(
+            202,
+            r#"{"status":"partial_success","summary":{"received":2,"successful":0,"failed":2}}"#,
+        );
         let all = judge_all(&all_failed_batch(), &input, &[o]);
         assert_eq!(failing(&all), ["batch.status_code"]);
     }
@@ -765,8 +810,14 @@ mod tests {
     #[test]
     fn every_judge_emits_only_what_it_declares() {
         let bodies = [
-            answer(200, r#"{"status":"success","summary":{"received":2,"successful":2,"failed":0}}"#),
-            answer(200, r#"{"status":"partial_success","summary":{"received":2,"successful":1,"failed":1,"retriable":1,"non_retriable":0},"failed_events":[{"index":1,"retriable":true}]}"#),
+            answer(
+                200,
+                r#"{"status":"success","summary":{"received":2,"successful":2,"failed":0}}"#,
+            ),
+            answer(
+                200,
+                r#"{"status":"partial_success","summary":{"received":2,"successful":1,"failed":1,"retriable":1,"non_retriable":0},"failed_events":[{"index":1,"retriable":true}]}"#,
+            ),
             answer(204, ""),
             answer(202, "{}"),
             answer(400, "{}"),
@@ -775,7 +826,11 @@ mod tests {
         ];
         let judges = [
             status(CheckId::ValidRun, Want::Accept, Some(CheckId::Status200)),
-            status(CheckId::InvalidType, Want::Reject, Some(CheckId::InvalidStatus)),
+            status(
+                CheckId::InvalidType,
+                Want::Reject,
+                Some(CheckId::InvalidStatus),
+            ),
             status(CheckId::Empty, Want::Below500, None),
             content_encoding(),
             valid_batch(CheckId::BatchValid),

@@ -401,7 +401,12 @@ fn serves(breaks: Breaks, op: &Op, id: &str) -> CheckId {
         (Breaks::Formats, _) => CheckId::InvalidFormat,
         (Breaks::Facets, _) => CheckId::FacetSchema,
         // A facet that is not an object, or lacks the base every facet shares.
-        (Breaks::Core, Op::Facet { rust_type: None, .. }) => CheckId::InvalidFacetBase,
+        (
+            Breaks::Core,
+            Op::Facet {
+                rust_type: None, ..
+            },
+        ) => CheckId::InvalidFacetBase,
         (Breaks::Core, _) => match id.split('.').next().unwrap_or_default() {
             "missing" => CheckId::InvalidMissing,
             "type" => CheckId::InvalidType,
@@ -612,8 +617,8 @@ fn kind_slug(kind: FacetKind) -> &'static str {
 }
 
 fn hand_written() -> Vec<Mutation> {
-    use EventKind::{Dataset, Job, Run};
     use Breaks::{Core, Formats, Malformed};
+    use EventKind::{Dataset, Job, Run};
     let set = |p: &str, v: Value| Op::Set {
         path: path(p),
         value: v,

@@ -260,9 +260,10 @@ impl Failure {
         self.curl = Some(lines.join("\n"));
         // A body the curl line carries inline is not repeated beside it.
         let inline = self.body_files.iter().all(String::is_empty)
-            && self.wire.iter().all(|w| {
-                w.body.len() <= INLINE_BODY && std::str::from_utf8(&w.body).is_ok()
-            });
+            && self
+                .wire
+                .iter()
+                .all(|w| w.body.len() <= INLINE_BODY && std::str::from_utf8(&w.body).is_ok());
         if inline {
             for e in self.request.iter_mut().chain(self.sequence.iter_mut()) {
                 e.body.clear();
@@ -716,7 +717,10 @@ fn human_failure(out: &mut String, f: &Failure) {
     }
     match f.reproduced {
         Some(true) => {
-            let _ = writeln!(out, "  (replayed before this report: it fails the same way)");
+            let _ = writeln!(
+                out,
+                "  (replayed before this report: it fails the same way)"
+            );
         }
         Some(false) => {
             let _ = writeln!(out, "  (replayed before this report, it did NOT fail again: the failure is flaky or depends on earlier requests; shown as first seen)");
@@ -774,7 +778,6 @@ fn xml(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
-
 
 /// A shell command that sends `body` to `url` with `headers` exactly as given, with curl
 /// (secret header values are read from the environment, as `$OL_<NAME>`). Small text bodies

@@ -419,10 +419,15 @@ fn example(family: &Family, c: &Candidate) -> String {
         .and_then(|r| serde_json::from_slice::<Value>(&r.body).ok())
         .and_then(|v| {
             let v = v.as_array().and_then(|a| a.first().cloned()).unwrap_or(v);
-            v.pointer("/run/runId").and_then(Value::as_str).map(String::from)
+            v.pointer("/run/runId")
+                .and_then(Value::as_str)
+                .map(String::from)
         });
     match run {
-        Some(run) => format!("{}, case {} of {} (runId {run})", c.input.label, c.at.case, family.name),
+        Some(run) => format!(
+            "{}, case {} of {} (runId {run})",
+            c.input.label, c.at.case, family.name
+        ),
         None => format!("{}, case {} of {}", c.input.label, c.at.case, family.name),
     }
 }
@@ -530,9 +535,12 @@ impl Stop {
                 "the target crashed on simpler inputs, which could not be judged".into()
             }
             Stop::NotShrunkTransport => {
-                "a transport failure is not shrunk: each attempt could crash the target again".into()
+                "a transport failure is not shrunk: each attempt could crash the target again"
+                    .into()
             }
-            Stop::NotShrunkShape => "this case is not shrunk: its size or shape is the point".into(),
+            Stop::NotShrunkShape => {
+                "this case is not shrunk: its size or shape is the point".into()
+            }
             Stop::NotShrunkStalled => "not shrunk: the target had stopped answering".into(),
             Stop::NotRemade => "not shrunk: the case could not be made again from its seed".into(),
         }
@@ -542,7 +550,10 @@ impl Stop {
     fn shrank(self) -> bool {
         !matches!(
             self,
-            Stop::NotShrunkTransport | Stop::NotShrunkShape | Stop::NotShrunkStalled | Stop::NotRemade
+            Stop::NotShrunkTransport
+                | Stop::NotShrunkShape
+                | Stop::NotShrunkStalled
+                | Stop::NotRemade
         )
     }
 }
@@ -575,7 +586,8 @@ impl Shrinker<'_> {
             None => match case_tree(family, opts.seed, c.at.case) {
                 // The case is made again from its seed; it must be the one that was sent.
                 Ok(mut tree) if tree.current() == c.input => {
-                    self.shrink_tree(family, &mut tree, check, &sig, c, seed).await
+                    self.shrink_tree(family, &mut tree, check, &sig, c, seed)
+                        .await
                 }
                 _ => (
                     (c.input, c.observed, c.message),
@@ -589,25 +601,24 @@ impl Shrinker<'_> {
         // Every reported reproducer is replayed first (with fresh run ids, as shrinking sends
         // them), and what is reported is that replay: its request is the curl line's.
         let crashed = matches!(shrunk.stopped, Some(Stop::Crashed | Stop::CrashedOnSimpler));
-        let (input, observed, message) = if check.check().scope == Scope::Transport
-            || (crashed && !opts.resend_crashes)
-        {
-            best
-        } else {
-            let replay = best.0.with_fresh_run_ids(mix(seed ^ 0x7e91a7));
-            shrunk.attempts += 1;
-            let obs = self.sender.send_input(&replay).await;
-            match Self::still_fails(family, check, &sig, &replay, &obs) {
-                Some(m) => {
-                    shrunk.reproduced = Some(true);
-                    (replay, obs, m)
+        let (input, observed, message) =
+            if check.check().scope == Scope::Transport || (crashed && !opts.resend_crashes) {
+                best
+            } else {
+                let replay = best.0.with_fresh_run_ids(mix(seed ^ 0x7e91a7));
+                shrunk.attempts += 1;
+                let obs = self.sender.send_input(&replay).await;
+                match Self::still_fails(family, check, &sig, &replay, &obs) {
+                    Some(m) => {
+                        shrunk.reproduced = Some(true);
+                        (replay, obs, m)
+                    }
+                    None => {
+                        shrunk.reproduced = Some(false);
+                        best
+                    }
                 }
-                None => {
-                    shrunk.reproduced = Some(false);
-                    best
-                }
-            }
-        };
+            };
         let mut f = self.failure(&input, &observed, message, shrunk);
         f.signature = sig;
         f

@@ -259,7 +259,11 @@ async fn read(mut resp: reqwest::Response) -> Observed {
             .map(String::from)
     };
     let content_type = header("content-type");
-    let mut framing = bodiless_framing(status, header("content-length"), header("transfer-encoding"));
+    let mut framing = bodiless_framing(
+        status,
+        header("content-length"),
+        header("transfer-encoding"),
+    );
     let mut body = Vec::new();
     let mut error = None;
     let mut timed_out = false;
@@ -276,7 +280,9 @@ async fn read(mut resp: reqwest::Response) -> Observed {
             Err(e) => {
                 timed_out = e.is_timeout();
                 let cut = format!("answer cut off: {}", describe(&e));
-                framing.get_or_insert_with(|| format!("the body ended before the length its headers announced ({cut})"));
+                framing.get_or_insert_with(|| {
+                    format!("the body ended before the length its headers announced ({cut})")
+                });
                 error = Some(cut);
                 break;
             }

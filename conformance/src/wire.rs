@@ -200,10 +200,13 @@ impl Input {
                     _ => return false,
                 };
                 events.len() == self.valid.len()
-                    && events
-                        .iter()
-                        .zip(&self.valid)
-                        .all(|(e, ok)| if *ok { valid(e) } else { invalid_at(e, Tier::Core) })
+                    && events.iter().zip(&self.valid).all(|(e, ok)| {
+                        if *ok {
+                            valid(e)
+                        } else {
+                            invalid_at(e, Tier::Core)
+                        }
+                    })
             }
         }
     }
@@ -212,42 +215,60 @@ impl Input {
     /// each event of a batch) is replaced by one derived from `salt`, the same old id always
     /// by the same new one, so repeated events stay repeated. Shrinking sends a case many
     /// times; fresh ids keep each attempt independent of the last on servers that track runs.
+    /// The ids are replaced in the text as sent, so everything else about the body (repeated
+    /// keys, whitespace, how numbers are written) stays exactly as it was.
     pub fn with_fresh_run_ids(&self, salt: u64) -> Input {
         let mut map: Vec<(String, String)> = Vec::new();
         let mut out = self.clone();
         for req in &mut out.requests {
-            let Ok(mut value) = serde_json::from_slice::<Value>(&req.body) else {
+            let Ok(value) = serde_json::from_slice::<Value>(&req.body) else {
                 continue;
             };
-            let mut changed = false;
-            let events: Vec<&mut Value> = match &mut value {
-                Value::Array(items) => items.iter_mut().collect(),
+            let events: Vec<&Value> = match &value {
+                Value::Array(items) => items.iter().collect(),
                 other => vec![other],
             };
+            let mut olds = Vec::new();
             for event in events {
-                let Some(id) = event.pointer_mut("/run/runId") else {
-                    continue;
-                };
-                let Some(old) = id.as_str().filter(|s| is_uuid(s)).map(String::from) else {
-                    continue;
-                };
+                if let Some(old) = event
+                    .pointer("/run/runId")
+                    .and_then(Value::as_str)
+                    .filter(|s| is_uuid(s))
+                {
+                    olds.push(old.to_string());
+                }
+            }
+            for old in olds {
                 let new = match map.iter().find(|(o, _)| *o == old) {
                     Some((_, n)) => n.clone(),
                     None => {
                         let n = uuid_from(salt, map.len() as u64);
-                        map.push((old, n.clone()));
+                        map.push((old.clone(), n.clone()));
                         n
                     }
                 };
-                *id = Value::String(new);
-                changed = true;
-            }
-            if changed {
-                req.body = value.to_string().into_bytes();
+                req.body = replace_bytes(
+                    &req.body,
+                    format!("\"{old}\"").as_bytes(),
+                    format!("\"{new}\"").as_bytes(),
+                );
             }
         }
         out
     }
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(to);
+        rest = &rest[i + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// Whether a JSON text repeats a key in some object (serde_json keeps the last silently).

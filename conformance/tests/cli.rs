@@ -97,7 +97,15 @@ fn run_json_report_is_stable_and_complete() {
 fn junit_report_is_pinned_whole() {
     let out = bin()
         .args([
-            "run", "--seed", "3", "--cases", "1", "--format", "junit", "--include", "batch.*",
+            "run",
+            "--seed",
+            "3",
+            "--cases",
+            "1",
+            "--format",
+            "junit",
+            "--include",
+            "batch.*",
         ])
         .output()
         .expect("runs");

@@ -17,10 +17,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use openlineage_conformance::checks::{CheckId, CheckTier, CHECKS};
 use openlineage_conformance::expectations::Expectations;
+use openlineage_conformance::options::CRASH_RESENDS;
 use openlineage_conformance::report::{Outcome, Report};
 use openlineage_conformance::runner::{run, RunOptions, Selection};
 use openlineage_conformance::server::{answer_batch, answer_single, ServerConfig};
-use openlineage_conformance::options::CRASH_RESENDS;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -151,6 +151,32 @@ type RawHandler = Arc<dyn Fn(&str, &[u8]) -> Option<(u16, String)> + Send + Sync
 /// One request per connection, read with Content-Length only (no chunked transfer coding, as
 /// some small servers do): `handle` gets the lower-cased head and the body.
 async fn raw_http(handle: RawHandler) -> SocketAddr {
+    raw_http_with(handle, false).await
+}
+
+/// Decodes a chunked body; `None` until it is complete.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return data.starts_with(b"\r\n").then_some(out);
+        }
+        if data.len() < size + 2 {
+            return None;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// [`raw_http`], taking chunked and large bodies too when `full` says so.
+async fn raw_http_with(handle: RawHandler, full: bool) -> SocketAddr {
+    let chunked = full;
+    let limit = if full { 64 << 20 } else { 256 * 1024 };
     raw_server(move |mut sock| {
         let handle = handle.clone();
         async move {
@@ -169,7 +195,21 @@ async fn raw_http(handle: RawHandler) -> SocketAddr {
                 }
             };
             let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-            let answer = if head.contains("transfer-encoding: chunked") {
+            let answer = if head.contains("transfer-encoding: chunked") && chunked {
+                let body = loop {
+                    if let Some(body) = dechunk(&buf[head_end..]) {
+                        break body;
+                    }
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                };
+                handle(&head, &body)
+            } else if head.contains("transfer-encoding: chunked") {
                 Some((411, String::from("{\"error\":\"length required\"}")))
             } else {
                 let length: usize = head
@@ -177,7 +217,7 @@ async fn raw_http(handle: RawHandler) -> SocketAddr {
                     .find_map(|l| l.strip_prefix("content-length:"))
                     .and_then(|v| v.trim().parse().ok())
                     .unwrap_or(0);
-                if length <= 256 * 1024 {
+                if length <= limit {
                     while buf.len() < head_end + length {
                         let Ok(n) = sock.read(&mut chunk).await else {
                             return;
@@ -189,7 +229,7 @@ async fn raw_http(handle: RawHandler) -> SocketAddr {
                     }
                 }
                 let body = &buf[head_end..(head_end + length).min(buf.len())];
-                if length > 256 * 1024 {
+                if length > limit {
                     None
                 } else {
                     handle(&head, body)
@@ -277,12 +317,7 @@ async fn exactly(name: &str, addr: SocketAddr, exact: &[CheckId]) -> Report {
         if !exact.contains(&CheckId::DeepNesting) {
             found.remove(CheckId::DeepNesting.id());
         }
-        assert_eq!(
-            found,
-            want,
-            "{name}, seed {seed}:\n{}",
-            report.human()
-        );
+        assert_eq!(found, want, "{name}, seed {seed}:\n{}", report.human());
         for r in report.results.iter().filter(|r| !r.distinct.is_empty()) {
             assert_eq!(
                 r.distinct.iter().filter(|k| k.shown).count(),
@@ -841,7 +876,12 @@ fn a_server_without_chunked_transfer_coding() {
     block_on(async {
         let addr = raw_http(Arc::new(|head, body| Some(raw_reference(head, body)))).await;
         // The raw server also resets bodies over 256 KiB: the large batch.
-        let report = exactly("no_chunked", addr, &[CheckId::Chunked, CheckId::TransportAnswered]).await;
+        let report = exactly(
+            "no_chunked",
+            addr,
+            &[CheckId::Chunked, CheckId::TransportAnswered],
+        )
+        .await;
         assert!(report.stalled.is_none());
         let large = report
             .results
@@ -1008,8 +1048,14 @@ fn shrinking_stops_after_the_target_crashes_twice() {
         }))
         .await;
         let report = run_at(addr, 42, |o| {
-            o.selection = Selection::new(&[CheckId::ValidRun.into(), CheckId::SingleNoServerError.into()], &[])
-                .expect("globs");
+            o.selection = Selection::new(
+                &[
+                    CheckId::ValidRun.into(),
+                    CheckId::SingleNoServerError.into(),
+                ],
+                &[],
+            )
+            .expect("globs");
             o.stall_after = 1000;
         })
         .await;
@@ -1175,7 +1221,10 @@ fn a_hanging_server_is_detected_fast() {
             "{} requests sent to a dead server",
             report.requests
         );
-        assert_eq!(failed(&report), BTreeSet::from([CheckId::TransportAnswered.id()]));
+        assert_eq!(
+            failed(&report),
+            BTreeSet::from([CheckId::TransportAnswered.id()])
+        );
         assert_eq!(report.exit_code(), 1);
     });
 }
@@ -1307,5 +1356,448 @@ fn failures_do_not_depend_on_concurrency_or_selection() {
         };
         assert!(!pick(failure_details(&alone)).is_empty());
         assert_eq!(pick(failure_details(&alone)), pick(details));
+    });
+}
+
+/// A lenient but honest server: stores every well-formed event without validating it, counts
+/// each batch honestly (every event successful) and gives no failed_events.
+fn lenient() -> Router {
+    zoo(
+        |b| match serde_json::from_slice::<Value>(b) {
+            Ok(Value::Object(_)) => StatusCode::OK.into_response(),
+            _ => StatusCode::BAD_REQUEST.into_response(),
+        },
+        |b| match serde_json::from_slice::<Vec<Value>>(b) {
+            Ok(events) => {
+                let n = events.len();
+                reply(
+                    StatusCode::OK,
+                    Some(
+                        json!({"status": "success", "summary": {"received": n, "successful": n, "failed": 0}}),
+                    ),
+                )
+            }
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        },
+    )
+}
+
+#[test]
+fn a_lenient_honest_server_gets_should_findings_only() {
+    let report = expect_exactly(
+        "lenient_honest",
+        lenient(),
+        &[
+            CheckId::InvalidMissing,
+            CheckId::InvalidType,
+            CheckId::InvalidEnum,
+            CheckId::InvalidShape,
+            CheckId::InvalidFacetBase,
+            CheckId::InvalidFormat,
+            CheckId::DuplicateKeys,
+            CheckId::FacetSchema,
+            CheckId::MixedInvalidCounted,
+            CheckId::AllFailed,
+        ],
+    );
+    assert_eq!(report.exit_code(), 0, "{}", report.human());
+    for r in report.results.iter().filter(|r| !r.distinct.is_empty()) {
+        assert_ne!(r.tier, CheckTier::Must, "{}", r.id);
+    }
+    // The optional fields it never sends are not judged, and say so.
+    let indices = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::MixedIndices)
+        .expect("result");
+    assert_eq!(indices.outcome, Outcome::NotRun);
+    let retriable = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::SummaryRetriable)
+        .expect("result");
+    assert!(
+        retriable
+            .not_run_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("never gave both summary.retriable")),
+        "{:?}",
+        retriable.not_run_reason
+    );
+}
+
+#[test]
+fn a_validating_server_without_optional_fields_passes_strict() {
+    let app = zoo(reference_single, |b| {
+        batch_with(b, |v, _| {
+            if let Some(o) = v.as_object_mut() {
+                o.remove("failed_events");
+            }
+            if let Some(s) = v["summary"].as_object_mut() {
+                s.remove("retriable");
+                s.remove("non_retriable");
+            }
+        })
+    });
+    let report = expect_exactly("no_optional_fields", app.clone(), &[]);
+    assert_eq!(report.exit_code(), 0);
+    block_on(async {
+        let addr = serve(app).await;
+        let strict = run_at(addr, 42, |o| o.strict = true).await;
+        assert_eq!(strict.exit_code(), 0, "{}", strict.human());
+    });
+}
+
+#[test]
+fn a_204_with_content_fails_only_framing_blamed_on_that_exchange_on_every_run() {
+    block_on(async {
+        // Answers an all-valid batch 204 with a JSON `null` (Content-Length: 4), as a Python
+        // framework returning None from a 204 route does, and closes the connection.
+        let addr = raw_http_with(
+            Arc::new(|head, body| {
+                let (status, text) = raw_reference(head, body);
+                let all_ok = status == 200 && text.contains("\"success\"");
+                Some(if all_ok {
+                    (204, "null".into())
+                } else {
+                    (status, text)
+                })
+            }),
+            true,
+        )
+        .await;
+        let mut judged = BTreeSet::new();
+        for round in 0..5 {
+            let report = run_at(addr, 42, |_| {}).await;
+            let mut found = failed(&report);
+            found.remove(CheckId::DeepNesting.id());
+            assert_eq!(
+                found,
+                BTreeSet::from([CheckId::TransportFraming.id()]),
+                "round {round}: {}",
+                report.human()
+            );
+            let framing = report
+                .results
+                .iter()
+                .find(|r| r.id == CheckId::TransportFraming)
+                .expect("result");
+            let f = &framing.failures[0];
+            assert!(f.message.contains("204"), "{}", f.message);
+            assert!(
+                f.response
+                    .as_ref()
+                    .is_some_and(|r| r.line.starts_with("status 204")),
+                "{f:?}"
+            );
+            assert!(
+                f.request
+                    .as_ref()
+                    .is_some_and(|r| r.line.ends_with("/lineage/batch")),
+                "{f:?}"
+            );
+            let ran: BTreeSet<String> = report
+                .results
+                .iter()
+                .filter(|r| r.outcome != Outcome::NotRun)
+                .map(|r| r.id.clone())
+                .collect();
+            judged.insert(ran);
+            assert!(report.stalled.is_none());
+        }
+        assert_eq!(
+            judged.len(),
+            1,
+            "one seed, one set of judged checks: {judged:?}"
+        );
+    });
+}
+
+#[test]
+fn a_server_reporting_a_valid_event_failed_fails_must() {
+    expect_exactly(
+        "valid_event_listed_failed",
+        zoo(reference_single, |b| {
+            batch_with(b, |v, n| {
+                let listed: Vec<u64> = v["failed_events"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f["index"].as_u64())
+                    .collect();
+                let Some(valid) = (0..n as u64).find(|i| !listed.contains(i)) else {
+                    return;
+                };
+                let entry = json!({"index": valid, "reason": "rejected", "retriable": false});
+                match v["failed_events"].as_array_mut() {
+                    Some(list) => list.push(entry),
+                    None => v["failed_events"] = json!([entry]),
+                }
+                let s = &mut v["summary"];
+                s["failed"] = json!(s["failed"].as_u64().unwrap_or(0) + 1);
+                s["successful"] = json!(s["successful"].as_u64().unwrap_or(1) - 1);
+                if let Some(nr) = s["non_retriable"].as_u64() {
+                    s["non_retriable"] = json!(nr + 1);
+                }
+                v["status"] = json!("partial_success");
+            })
+        }),
+        &[CheckId::MixedValidCounted, CheckId::MixedIndices],
+    );
+}
+
+#[test]
+fn a_202_for_every_batch_passes_by_default_and_fails_strict() {
+    let app = zoo(reference_single, |b| {
+        let (s, v) = answer_batch(&cfg(), b);
+        if s.is_success() {
+            reply(StatusCode::ACCEPTED, Some(v))
+        } else {
+            reply(s, Some(v))
+        }
+    });
+    let report = expect_exactly(
+        "accepted_202",
+        app.clone(),
+        &[CheckId::BatchStatus, CheckId::Mixed200],
+    );
+    assert_eq!(report.exit_code(), 0, "{}", report.human());
+    block_on(async {
+        let addr = serve(app).await;
+        let strict = run_at(addr, 42, |o| o.strict = true).await;
+        assert_eq!(strict.exit_code(), 1);
+        let failing: BTreeSet<&str> = strict
+            .results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Fail)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(
+            failing,
+            BTreeSet::from([CheckId::BatchStatus.id(), CheckId::Mixed200.id()])
+        );
+    });
+}
+
+#[test]
+fn eight_kinds_of_5xx_are_each_named_in_every_format() {
+    let report = expect_exactly(
+        "eight_kinds_of_500",
+        single_except(|b| {
+            let text = std::str::from_utf8(b);
+            let bad = b.is_empty()
+                || text.is_err()
+                || text.is_ok_and(|t| t.contains("\"FINISHED\"") || t.contains("acme_custom"))
+                || serde_json::from_slice::<Value>(b).is_err();
+            bad.then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }),
+        &[CheckId::SingleNoServerError],
+    );
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::SingleNoServerError)
+        .expect("result");
+    let kinds = [
+        "malformed.empty",
+        "malformed.truncated",
+        "malformed.invalid_utf8",
+        "malformed.deep_nesting",
+        "malformed.trailing_content",
+        "malformed.concatenated",
+        "enum.eventType",
+        "custom run and job facets",
+    ];
+    assert_eq!(r.distinct.len(), kinds.len(), "{:#?}", r.distinct);
+    assert_eq!(r.failures.len(), 6, "six in full");
+    let (human, json, junit) = (report.human(), report.json(), report.junit());
+    for kind in kinds {
+        let sig = format!("5xx for {kind}");
+        assert!(r.distinct.iter().any(|k| k.signature == sig), "{sig}");
+        assert!(human.contains(&sig), "human lacks {sig}");
+        assert!(json.contains(&sig), "JSON lacks {sig}");
+        assert!(junit.contains(&sig), "JUnit lacks {sig}");
+    }
+}
+
+#[test]
+fn a_deeply_nested_unknown_field_is_a_strict_matter_only() {
+    // Accepting it passes everything; refusing it is a note (the reference server's case).
+    expect_exactly(
+        "accepts_deep_nesting",
+        single_except(|b| {
+            String::from_utf8_lossy(b)
+                .contains("x-deep")
+                .then(|| StatusCode::OK.into_response())
+        }),
+        &[],
+    );
+    let report = expect_exactly(
+        "refuses_deep_nesting",
+        single_except(|_| None),
+        &[CheckId::DeepNesting],
+    );
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::DeepNesting)
+        .expect("result");
+    assert_eq!(r.outcome, Outcome::Note);
+    assert_eq!(report.exit_code(), 0);
+}
+
+#[test]
+fn a_413_that_closes_the_connection_is_no_transport_failure_on_any_seed() {
+    block_on(async {
+        // A collector with a small body limit: the large batch gets 413 and the connection
+        // is closed with the rest of the body unread.
+        let app = Router::new()
+            .route(
+                "/api/v1/lineage",
+                post(|b: Bytes| async move { reference_single(&b) }),
+            )
+            .route(
+                "/api/v1/lineage/batch",
+                post(|b: Bytes| async move { reference_batch(&b) }),
+            )
+            .layer(axum::extract::DefaultBodyLimit::max(512 * 1024));
+        let addr = serve(app).await;
+        for seed in 0..20 {
+            let report = run_at(addr, seed, |o| {
+                o.selection =
+                    Selection::new(&["batch.*".into(), "transport.*".into()], &[]).expect("globs");
+                o.cases = 2;
+            })
+            .await;
+            assert_eq!(
+                failed(&report),
+                BTreeSet::from([CheckId::Large.id()]),
+                "seed {seed}: {}",
+                report.human()
+            );
+        }
+    });
+}
+
+/// Replays each shown failure's requests exactly as reported against a fresh instance of the
+/// server and returns the mismatches: (check, reported answer, answer on replay).
+async fn replay_against_fresh(report: &Report, app: Router) -> Vec<(String, String, String)> {
+    let addr = serve(app).await;
+    let old = report.target.clone();
+    let new = format!("http://{addr}/api/v1");
+    let client =
+        openlineage_conformance::runner::http_client(Duration::from_secs(5)).expect("client");
+    let mut bad = Vec::new();
+    for r in &report.results {
+        for f in r.failures.iter().filter(|f| !f.wire.is_empty()) {
+            let mut last = None;
+            for w in &f.wire {
+                let mut req = client.post(w.url.replace(&old, &new));
+                for (k, v) in &w.headers {
+                    if !k.eq_ignore_ascii_case("transfer-encoding") {
+                        req = req.header(k.as_str(), v.as_str());
+                    }
+                }
+                last = req
+                    .body(w.body.clone())
+                    .send()
+                    .await
+                    .ok()
+                    .map(|a| a.status().as_u16());
+            }
+            let reported = f
+                .response
+                .as_ref()
+                .map(|x| x.line.clone())
+                .unwrap_or_default();
+            let replayed = last.map(|s| format!("status {s}")).unwrap_or_default();
+            let class = |line: &str| line.get(..8).unwrap_or_default().to_string();
+            if class(&reported) != class(&replayed) {
+                bad.push((r.id.clone(), reported, replayed));
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn every_reproducer_reproduces_on_a_fresh_server() {
+    let servers: Vec<(&str, fn() -> Router)> = vec![
+        ("accepts invalid", || {
+            zoo(|_| StatusCode::OK.into_response(), reference_batch)
+        }),
+        ("repeated keys", || {
+            zoo(
+                |b| match serde_json::from_slice::<Value>(b) {
+                    Ok(v) => reference_single(v.to_string().as_bytes()),
+                    Err(_) => StatusCode::BAD_REQUEST.into_response(),
+                },
+                reference_batch,
+            )
+        }),
+        ("lenient", lenient),
+        ("one-based indices", || {
+            zoo(reference_single, |b| {
+                batch_with(b, |v, _| {
+                    for f in v["failed_events"].as_array_mut().into_iter().flatten() {
+                        let i = f["index"].as_u64().unwrap_or(0);
+                        f["index"] = json!(i + 1);
+                    }
+                })
+            })
+        }),
+        ("500 on custom facets", || {
+            single_except(|b| {
+                String::from_utf8_lossy(b)
+                    .contains("\"acme_custom\"")
+                    .then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+            })
+        }),
+    ];
+    block_on(async {
+        for (name, make) in servers {
+            let addr = serve(make()).await;
+            let report = run_at(addr, 42, |_| {}).await;
+            let shown: usize = report.results.iter().map(|r| r.failures.len()).sum();
+            assert!(shown > 0, "{name}: nothing to replay");
+            for r in &report.results {
+                for f in &r.failures {
+                    assert_eq!(f.reproduced, Some(true), "{name}: {} {}", r.id, f.signature);
+                }
+            }
+            let bad = replay_against_fresh(&report, make()).await;
+            assert!(bad.is_empty(), "{name}: {bad:#?}");
+        }
+    });
+}
+
+#[test]
+fn a_repeated_key_reproducer_still_repeats_the_key() {
+    block_on(async {
+        let addr = serve(zoo(
+            |b| match serde_json::from_slice::<Value>(b) {
+                Ok(v) => reference_single(v.to_string().as_bytes()),
+                Err(_) => StatusCode::BAD_REQUEST.into_response(),
+            },
+            reference_batch,
+        ))
+        .await;
+        for seed in SEEDS {
+            let report = run_at(addr, seed, |_| {}).await;
+            let r = report
+                .results
+                .iter()
+                .find(|r| r.id == CheckId::DuplicateKeys)
+                .expect("result");
+            for f in &r.failures {
+                let body = String::from_utf8_lossy(&f.wire[0].body);
+                assert!(
+                    body.matches("\"producer\":").count() >= 2,
+                    "seed {seed}: the reproducer lost its repeated key: {body}"
+                );
+                let curl = f.curl.as_deref().unwrap_or_default();
+                assert!(curl.matches("\"producer\":").count() >= 2, "{curl}");
+            }
+        }
     });
 }

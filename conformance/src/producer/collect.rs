@@ -220,7 +220,9 @@ impl Collector {
             started.elapsed().as_secs_f64()
         );
         if requests > 0 {
-            seen.push_str(&format!("; {requests} requests reached the endpoints with no event in them"));
+            seen.push_str(&format!(
+                "; {requests} requests reached the endpoints with no event in them"
+            ));
         }
         if elsewhere.is_empty() {
             seen.push_str("; no request came to any other path either: is the producer pointed at this address, and enabled?");
@@ -255,7 +257,11 @@ impl Collector {
                     return format!("{n} events received");
                 }
                 let activity = self.shared.activity.notified();
-                let any = self.shared.stream.lock().map_or(true, |s| s.delivered() > 0);
+                let any = self
+                    .shared
+                    .stream
+                    .lock()
+                    .map_or(true, |s| s.delivered() > 0);
                 if !any {
                     // Before the first event only the first-event limit applies.
                     match self.opts.first_event_timeout {

@@ -12,13 +12,13 @@ use openlineage_types::{Event, EventKind, Tier, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::checks::ProducerCheck;
-use crate::options::SHOWN_FAILURES;
 use super::event::{
     check_dataset_name, check_event_schema_url, check_facet_schema_url, datasets, facet_maps,
     UrlVerdict,
 };
+use crate::checks::ProducerCheck;
 use crate::expectations::Expectations;
+use crate::options::SHOWN_FAILURES;
 use crate::report::{CheckResult, Exchange, Failure, FailureKind};
 
 use ProducerCheck::{
