@@ -641,7 +641,7 @@ impl Report {
                 Outcome::NotRun => {
                     let _ = write!(
                         out,
-                        "<skipped message=\"notrun: {}\"/>",
+                        "<skipped message=\"{}\"/>",
                         xml(r.not_run_reason.as_deref().unwrap_or(""))
                     );
                 }
@@ -750,7 +750,11 @@ fn details(r: &CheckResult) -> String {
             s.push_str(&format!("\nreproduce: {c}"));
         }
     }
-    s.push_str(&format!("\n\n{} distinct failures:", r.distinct.len()));
+    let n = r.distinct.len();
+    s.push_str(&format!(
+        "\n\n{n} distinct failure{}:",
+        if n == 1 { "" } else { "s" }
+    ));
     for k in &r.distinct {
         s.push_str(&format!(
             "\n- {} ({} cases, e.g. {})",
@@ -842,4 +846,138 @@ pub fn progress_bar(wanted: bool, total: usize) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckId;
+
+    fn failure() -> (Vec<Failure>, Vec<FailureKind>) {
+        let f = Failure {
+            signature: "4xx for x".into(),
+            ..Failure::message_only("it broke".into())
+        };
+        let k = FailureKind {
+            signature: "4xx for x".into(),
+            cases: 2,
+            example: "x, case 0".into(),
+            shown: true,
+        };
+        (vec![f], vec![k])
+    }
+
+    fn report(results: Vec<CheckResult>, strict: bool) -> Report {
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            target: "http://t".into(),
+            seed: 1,
+            cases: 1,
+            cases_run: 1,
+            strict,
+            requests: 1,
+            duration_ms: 1,
+            stalled: None,
+            stale_expectations: Vec::new(),
+            bodies_dir: None,
+            compatibility_notes: &[],
+            results,
+        }
+    }
+
+    /// Every tier, strictness, verdict and expectation: the outcome is the one the table says,
+    /// and the human table, the JSON, the JUnit testcase and the exit code all agree on it.
+    #[test]
+    fn every_format_and_the_exit_code_agree_on_every_outcome() {
+        use CheckTier::{Must, Should, Strict};
+        use Outcome::*;
+        let expected = Expectations::parse("* = known\n", "x").expect("parses");
+        // (tier, strict, failed, observed, expected, outcome)
+        let table = [
+            (Must, false, true, true, false, Fail),
+            (Must, true, true, true, false, Fail),
+            (Should, false, true, true, false, Warn),
+            (Should, true, true, true, false, Fail),
+            (Strict, false, true, true, false, Note),
+            (Strict, true, true, true, false, Note),
+            (Must, false, false, true, false, Pass),
+            (Should, true, false, true, false, Pass),
+            (Must, false, false, false, false, NotRun),
+            (Must, false, true, true, true, XFail),
+            (Should, false, true, true, true, XFail),
+            (Must, false, false, true, true, XPass),
+            (Strict, false, false, true, true, XPass),
+        ];
+        let check_of = |tier| {
+            CheckId::ALL
+                .iter()
+                .map(|c| c.check())
+                .find(|c| c.tier == tier)
+                .expect("a check of the tier")
+        };
+        let mut all = Vec::new();
+        for (tier, strict, failed, observed, listed, want) in table {
+            let (shown, kinds) = if failed { failure() } else { (vec![], vec![]) };
+            let r = CheckResult::judge(
+                check_of(tier),
+                usize::from(observed),
+                shown,
+                kinds,
+                listed.then_some(&expected),
+                strict,
+            );
+            assert_eq!(r.outcome, want, "{tier} strict {strict} failed {failed}");
+            let one = report(vec![r.clone()], strict);
+            let json: serde_json::Value = serde_json::from_str(&one.json()).expect("json");
+            assert_eq!(json["results"][0]["outcome"], want.word());
+            let first = one.human().lines().nth(1).unwrap_or_default().to_string();
+            assert_eq!(
+                first.split_whitespace().next().map(str::to_ascii_lowercase),
+                Some(want.word().to_string()),
+                "{first}"
+            );
+            let junit = one.junit();
+            assert!(
+                junit.contains(&format!("name=\"outcome\" value=\"{}\"", want.word())),
+                "{junit}"
+            );
+            assert_eq!(junit.contains("<failure"), want.fails_run(), "{junit}");
+            assert_eq!(
+                junit.contains("<skipped"),
+                matches!(want, XFail | NotRun),
+                "{junit}"
+            );
+            assert_eq!(one.exit_code(), u8::from(want.fails_run()));
+            all.push(r);
+        }
+        let whole = report(all, false);
+        let n = whole.results.len();
+        let counted: usize = Outcome::ALL.iter().map(|o| whole.count(*o)).sum();
+        assert_eq!(counted, n, "the counts add up");
+        assert!(whole.totals().starts_with(&format!("{n} checks: ")));
+    }
+
+    #[test]
+    fn a_junit_report_with_every_outcome_is_pinned() {
+        let expected = Expectations::parse("batch.* = known\n", "x").expect("parses");
+        let mut results = Vec::new();
+        for (c, failed, observed) in [
+            (CheckId::ValidRun, true, 1),
+            (CheckId::InvalidType, true, 1),
+            (CheckId::DuplicateKeys, true, 1),
+            (CheckId::ContentType, false, 1),
+            (CheckId::Chunked, false, 0),
+            (CheckId::BatchValid, true, 1),
+            (CheckId::Empty, false, 1),
+        ] {
+            let (shown, kinds) = if failed { failure() } else { (vec![], vec![]) };
+            let mut r =
+                CheckResult::judge(c.check(), observed, shown, kinds, Some(&expected), false);
+            if r.outcome == Outcome::NotRun {
+                r.not_run_reason = Some("not run: excluded".into());
+            }
+            results.push(r);
+        }
+        insta::assert_snapshot!(report(results, false).junit());
+    }
 }

@@ -176,6 +176,49 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
     assert_eq!(report["requests"], 3);
 }
 
+#[tokio::test]
+async fn collect_with_no_event_fails_and_says_what_it_saw() {
+    let started = Instant::now();
+    // --until-idle counts from the first event: only the first-event limit ends this one.
+    let (child, base, stderr) = collect(&["--until-idle", "0.2", "--first-event-timeout", "2"]);
+    // A producer with a wrong path: a trailing slash, and a wrong prefix.
+    for path in ["/lineage/", "/../v2/lineage"] {
+        let answer = client()
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/json")
+            .body(event(RUN_A, "START", 0).to_string())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), 404);
+    }
+    let (code, report, err) = finish(child, stderr);
+    assert!(
+        err.contains("no event within 2.0s of start-up (--first-event-timeout)"),
+        "{err}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert_eq!(code, Some(1), "no event is a must-tier failure: {err}");
+    let received = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["id"] == "producer.events.received")
+        .expect("the check");
+    assert_eq!(received["outcome"], "fail");
+    let message = received["failures"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("POST /api/v1/lineage/ (1 times)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("POST /api/v2/lineage (1 times)"),
+        "{message}"
+    );
+}
+
 #[test]
 fn lint_reads_json_lines_arrays_and_stdin() {
     let lines = temp("stream.jsonl");

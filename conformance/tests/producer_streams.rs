@@ -331,3 +331,32 @@ impl Tap for Value {
         self
     }
 }
+
+#[test]
+fn every_failing_run_is_named_in_every_format() {
+    // Four runs without a START, as one Airflow stream had.
+    let runs = [
+        "01934b5e-0000-7000-8000-000000000001",
+        "01934b5e-0000-7000-8000-000000000002",
+        "01934b5e-0000-7000-8000-000000000003",
+        "01934b5e-0000-7000-8000-000000000004",
+    ];
+    let events: Vec<Value> = runs
+        .iter()
+        .map(|run| event(run, "nightly", "COMPLETE", 3))
+        .collect();
+    let report = judge(&events);
+    let r = report
+        .report
+        .results
+        .iter()
+        .find(|r| r.id == "producer.run.single_start")
+        .expect("result");
+    assert_eq!(r.distinct.len(), 4, "{}", report.human());
+    let (human, json, junit) = (report.human(), report.json(), report.junit());
+    for run in runs {
+        assert!(human.contains(run), "human lacks {run}");
+        assert!(json.contains(run), "JSON lacks {run}");
+        assert!(junit.contains(run), "JUnit lacks {run}");
+    }
+}

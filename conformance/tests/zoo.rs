@@ -1722,7 +1722,8 @@ async fn replay_against_fresh(report: &Report, app: Router) -> Vec<(String, Stri
 
 #[test]
 fn every_reproducer_reproduces_on_a_fresh_server() {
-    let servers: Vec<(&str, fn() -> Router)> = vec![
+    type MakeServer = fn() -> Router;
+    let servers: Vec<(&str, MakeServer)> = vec![
         ("accepts invalid", || {
             zoo(|_| StatusCode::OK.into_response(), reference_batch)
         }),
