@@ -145,18 +145,14 @@ fn clean(gen: &ValueGen, kind: EventKind) -> Result<BoxedStrategy<Value>, Error>
 /// Every eventType a RunEvent may carry.
 pub const EVENT_TYPES: [&str; 6] = ["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"];
 
-/// Every published version of the core schema, with the pointer style of its era.
-const CORE_VERSIONS: [(&str, &str); 9] = [
-    ("1-0-0", "definitions"),
-    ("1-0-1", "definitions"),
-    ("1-0-2", "definitions"),
-    ("1-0-3", "definitions"),
-    ("1-0-4", "definitions"),
-    ("1-0-5", "definitions"),
-    ("2-0-0", "$defs"),
-    ("2-0-1", "$defs"),
-    ("2-0-2", "$defs"),
-];
+/// The pointer style of a core schema version's era: `definitions` before 2-0-0, `$defs` after.
+fn defs_of(version: &str) -> &'static str {
+    if version.starts_with("1-") {
+        "definitions"
+    } else {
+        "$defs"
+    }
+}
 
 /// A family of single valid events: each kind changes a clean RunEvent (`base`) its own way.
 fn valid_variants(
@@ -375,9 +371,10 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         "schemaURL versions",
         accepted(CheckId::SchemaUrl),
         &run,
-        CORE_VERSIONS
+        crate::producer::event::CORE_VERSIONS
             .iter()
-            .map(|&(version, defs)| {
+            .map(|&version| {
+                let defs = defs_of(version);
                 let url = format!(
                     "https://openlineage.io/spec/{version}/OpenLineage.json#/{defs}/RunEvent"
                 );

@@ -367,7 +367,7 @@ pub fn probe_event(seed: u64, n: u64) -> Value {
         "eventType": "START",
         "eventTime": "2024-06-01T12:00:00.000Z",
         "producer": "https://github.com/openlineage-rs/ol-conformance",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "schemaURL": openlineage_types::schema_url("RunEvent"),
         "run": {"runId": uuid_from(crate::seed::mix(seed ^ 0x0b5e_55ed), n)},
         "job": {"namespace": "ol-conformance", "name": "endpoint-probe"},
     })

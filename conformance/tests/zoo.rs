@@ -1802,3 +1802,25 @@ fn a_repeated_key_reproducer_still_repeats_the_key() {
         }
     });
 }
+
+#[test]
+fn a_201_for_every_valid_event_is_one_failure_in_plain_words() {
+    let report = expect_exactly(
+        "created_201",
+        single_except(|b| {
+            let (s, _) = answer_single(&cfg(), b);
+            (s == StatusCode::OK).then(|| StatusCode::CREATED.into_response())
+        }),
+        &[CheckId::Status200],
+    );
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::Status200)
+        .expect("result");
+    // One cause, one signature: the event kinds are examples of it.
+    assert_eq!(r.distinct.len(), 1, "{:#?}", r.distinct);
+    assert!(r.distinct[0].cases > 20, "{:#?}", r.distinct);
+    let message = &r.failures[0].message;
+    assert_eq!(message, "expected 200 for a valid event, got status 201");
+}

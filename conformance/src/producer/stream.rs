@@ -107,7 +107,8 @@ pub struct Summary {
     pub unseen_parents: usize,
 }
 
-struct RunEvt {
+/// One event of a run, as the lifecycle checks see it.
+struct RunStep {
     event_type: Option<String>,
     time: Option<DateTime<FixedOffset>>,
     source: String,
@@ -119,7 +120,7 @@ struct RunState {
     producer: Option<String>,
     first_source: String,
     max_time: Option<DateTime<FixedOffset>>,
-    events: Vec<RunEvt>,
+    events: Vec<RunStep>,
 }
 
 struct Reference {
@@ -395,7 +396,7 @@ impl Stream {
         let producer = text("/producer").map(str::to_string);
         let time = text("/eventTime").and_then(parse_time);
         let key = run_id.to_ascii_lowercase();
-        let event = RunEvt {
+        let event = RunStep {
             event_type: text("/eventType").map(str::to_string),
             time,
             source: source.to_string(),
@@ -567,7 +568,7 @@ impl Stream {
         let starts = of(&|t| t == "START");
         let terminals = of(&|t| matches!(t, "COMPLETE" | "ABORT" | "FAIL"));
         let running = of(&|t| t == "RUNNING");
-        let sources = |events: &[&RunEvt]| {
+        let sources = |events: &[&RunStep]| {
             events
                 .iter()
                 .map(|e| e.source.as_str())
