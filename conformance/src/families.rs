@@ -102,8 +102,8 @@ pub fn strip_deleted(v: &mut Value) {
 
 /// Puts the edges that have checks of their own into one plain form, so a server with one
 /// such bug fails that check alone, whatever the seed: no `_deleted` markers, eventTime in
-/// milliseconds with `Z`, the pinned core schemaURL, an eventType on every RunEvent, and
-/// lower-case run ids.
+/// milliseconds with `Z`, the pinned core schemaURL, an eventType on every RunEvent, no empty
+/// dataset lists, and lower-case run ids.
 pub fn normalise(v: &mut Value) {
     strip_deleted(v);
     if let Some(t) = v.get("eventTime").and_then(Value::as_str) {
@@ -123,6 +123,16 @@ pub fn normalise(v: &mut Value) {
     }
     if v.get("run").is_some() && v.get("eventType").is_none() {
         v["eventType"] = json!("START");
+    }
+    // Empty dataset lists are a case of their own (single.valid.empty_lists.accepted).
+    if let Some(o) = v.as_object_mut() {
+        for key in ["inputs", "outputs"] {
+            if o.get(key)
+                .is_some_and(|l| l.as_array().is_some_and(Vec::is_empty))
+            {
+                o.remove(key);
+            }
+        }
     }
     if let Some(id) = v.pointer_mut("/run/runId") {
         if let Some(lower) = id.as_str().map(str::to_ascii_lowercase) {
@@ -475,6 +485,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             framed("identity".into(), |r| r.content_encoding = Some("identity")),
         ],
     ));
+    spelling_families(&run, &mut out);
     // The one home of the `_deleted` ambiguity.
     out.push(valid_variants(
         "_deleted facet",
@@ -537,6 +548,121 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
     Ok(out)
 }
 
+/// A body made from a clean RunEvent.
+type Spell = Box<dyn Fn(Value) -> Vec<u8> + Send + Sync>;
+
+/// Valid events spelled as other serializers spell them: each kind of spelling is a kind of
+/// case, so a server with one such bug fails the same check on every seed.
+fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
+    use crate::spelling::{escaped, pretty, python, with_number};
+    let family = |name: &'static str, judge: Judge, kinds: Vec<(String, Spell)>| {
+        let kinds = kinds
+            .into_iter()
+            .map(|(label, spell)| {
+                let spell = Arc::new(spell);
+                run.clone()
+                    .prop_map(move |v| Input::one(label.clone(), Req::single(spell(v)), vec![true]))
+                    .boxed()
+            })
+            .collect();
+        Family {
+            name,
+            endpoint: Endpoint::Single,
+            fixed_cases: None,
+            shrinks: true,
+            kinds,
+            judge,
+        }
+    };
+    let spell = |f: fn(Value) -> Vec<u8>| -> Spell { Box::new(f) };
+    out.push(family(
+        "whitespace",
+        accepted(CheckId::Whitespace),
+        vec![
+            (
+                "pretty-printed, two spaces".into(),
+                spell(|v| pretty(&v, b"  ", false)),
+            ),
+            ("tabs and CRLF".into(), spell(|v| pretty(&v, b"\t", true))),
+            ("Python separators".into(), spell(|v| python(&v))),
+        ],
+    ));
+    out.push(family(
+        "escapes",
+        accepted(CheckId::Escapes),
+        vec![(
+            "\\u003c, \\/ and surrogate pairs".into(),
+            spell(|mut v| {
+                // Characters every escape style touches, in a name servers store and index.
+                v["job"]["name"] = json!(format!(
+                    "{}/daily <load> & {}",
+                    v["job"]["name"].as_str().unwrap_or("etl"),
+                    '\u{1F680}'
+                ));
+                escaped(&v)
+            }),
+        )],
+    ));
+    // Facet integers as other writers spell them; outputStatistics sets no maximum.
+    let numbers = [
+        "1e3",
+        "1E+3",
+        "1000.0",
+        "9223372036854775808",
+        "18446744073709551616",
+        "123456789012345678901234567891",
+    ];
+    out.push(family(
+        "number forms",
+        accepted(CheckId::NumberForms),
+        numbers
+            .iter()
+            .map(|&n| {
+                let f: Spell = Box::new(move |mut v| {
+                    let placeholder = "__ol_conformance_number__";
+                    v["outputs"] = json!([{
+                        "namespace": "s3://conformance",
+                        "name": "numbers",
+                        "outputFacets": {"outputStatistics": {
+                            "_producer": "https://github.com/openlineage-rs/ol-conformance",
+                            "_schemaURL": "https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json",
+                            "rowCount": placeholder,
+                            "size": 1024,
+                        }},
+                    }]);
+                    with_number(&v, placeholder, n)
+                });
+                (format!("rowCount {n}"), f)
+            })
+            .collect(),
+    ));
+    out.push(family(
+        "empty lists",
+        accepted(CheckId::EmptyLists),
+        vec![(
+            "empty inputs and outputs".into(),
+            spell(|mut v| {
+                v["inputs"] = json!([]);
+                v["outputs"] = json!([]);
+                v.to_string().into_bytes()
+            }),
+        )],
+    ));
+    out.push(family(
+        "facet key case",
+        accepted(CheckId::FacetKeyCase),
+        vec![(
+            "facets acme_custom and Acme_Custom".into(),
+            spell(|mut v| {
+                let facet = |n: u32| json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "n": n});
+                v["run"]["facets"]["acme_custom"] = facet(1);
+                v["run"]["facets"]["Acme_Custom"] = facet(2);
+                v.to_string().into_bytes()
+            }),
+        )],
+    ));
+}
+
 /// RunEvents in a batch take every eventType in turn.
 fn typed(mut events: Vec<Value>) -> Vec<Value> {
     for (i, e) in events
@@ -582,6 +708,24 @@ fn batch_families(
         shrinks: true,
         kinds: vec![
             valid_batch("every event kind", any_valid.clone(), 6),
+            // The three kinds in one batch, whatever the draw.
+            (
+                clean(small, EventKind::Run)?,
+                clean(small, EventKind::Dataset)?,
+                clean(small, EventKind::Job)?,
+                0..3usize,
+            )
+                .prop_map(|(run, dataset, job, first)| {
+                    let mut events = vec![run, dataset, job];
+                    events.rotate_left(first);
+                    let events = typed(events);
+                    Input::one(
+                        "a RunEvent, a DatasetEvent and a JobEvent",
+                        Req::batch(body_of(&Value::Array(events))),
+                        vec![true; 3],
+                    )
+                })
+                .boxed(),
             valid_batch("DatasetEvents", clean(small, EventKind::Dataset)?, 1),
             valid_batch("JobEvents", clean(small, EventKind::Job)?, 1),
         ],

@@ -21,6 +21,7 @@ pub mod runner;
 pub mod seed;
 pub mod server;
 pub mod spec;
+pub mod spelling;
 pub mod transport;
 pub mod wire;
 

@@ -1824,3 +1824,157 @@ fn a_201_for_every_valid_event_is_one_failure_in_plain_words() {
     let message = &r.failures[0].message;
     assert_eq!(message, "expected 200 for a valid event, got status 201");
 }
+
+/// The reference server, except that bodies for which `refuse` says so get a 400.
+fn refusing(refuse: fn(&str) -> bool) -> Router {
+    zoo_with(
+        Arc::new(move |_, b| {
+            if refuse(&String::from_utf8_lossy(b)) {
+                reply(StatusCode::BAD_REQUEST, Some(json!({"error": "refused"})))
+            } else {
+                reference_single(b)
+            }
+        }),
+        Arc::new(move |_, b| {
+            if refuse(&String::from_utf8_lossy(b)) {
+                reply(StatusCode::BAD_REQUEST, Some(json!({"error": "refused"})))
+            } else {
+                reference_batch(b)
+            }
+        }),
+    )
+}
+
+/// Whether JSON text has whitespace outside its strings.
+fn whitespace_between_tokens(t: &str) -> bool {
+    let (mut in_string, mut escaped) = (false, false);
+    for c in t.chars() {
+        match (in_string, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, '"') => in_string = true,
+            (false, _, ' ' | '\n' | '\r' | '\t') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+#[test]
+fn a_server_that_reads_only_compact_json() {
+    // A hand-rolled reader that expects `{"` and no whitespace between tokens.
+    expect_exactly(
+        "compact_only",
+        refusing(whitespace_between_tokens),
+        &[CheckId::Whitespace],
+    );
+}
+
+#[test]
+fn a_server_that_does_not_undo_escapes() {
+    // It matches names byte for byte against the raw text, so `\u003c` or `\/` breaks it.
+    expect_exactly(
+        "raw_escapes",
+        refusing(|t| t.contains("\\u003c") || t.contains("\\/")),
+        &[CheckId::Escapes],
+    );
+}
+
+#[test]
+fn a_server_that_reads_integers_as_64_bit_only() {
+    // As a Java `long` column would: any facet integer that is not a u64 crashes the insert.
+    let report = expect_exactly(
+        "long_integers_only",
+        single_except(|b| {
+            let v: Value = serde_json::from_slice(b).ok()?;
+            let stats = v.pointer("/outputs/0/outputFacets/outputStatistics/rowCount")?;
+            stats
+                .as_u64()
+                .is_none()
+                .then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }),
+        &[CheckId::SingleNoServerError],
+    );
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::SingleNoServerError)
+        .expect("result");
+    // Each spelling is its own failure; 1E+3 and 1e3 parse to the same f64, both named.
+    assert!(r.distinct.len() >= 5, "{:#?}", r.distinct);
+    assert!(r
+        .distinct
+        .iter()
+        .all(|k| k.signature.starts_with("5xx for rowCount ")));
+}
+
+#[test]
+fn a_server_that_wants_datasets() {
+    expect_exactly(
+        "no_empty_lists",
+        refusing(|t| t.contains("\"inputs\":[]") || t.contains("\"outputs\":[]")),
+        &[CheckId::EmptyLists],
+    );
+}
+
+#[test]
+fn a_server_that_folds_facet_key_case() {
+    // It keeps facets in a case-insensitive map and refuses what looks like a duplicate.
+    expect_exactly(
+        "folds_key_case",
+        refusing(|t| {
+            let Ok(v) = serde_json::from_str::<Value>(t) else {
+                return false;
+            };
+            let keys: Vec<String> = v
+                .pointer("/run/facets")
+                .and_then(Value::as_object)
+                .map(|m| m.keys().map(|k| k.to_ascii_lowercase()).collect())
+                .unwrap_or_default();
+            let unique: BTreeSet<&String> = keys.iter().collect();
+            unique.len() != keys.len()
+        }),
+        &[CheckId::FacetKeyCase],
+    );
+}
+
+#[test]
+fn a_server_that_takes_one_kind_per_batch() {
+    expect_exactly(
+        "one_kind_per_batch",
+        zoo(reference_single, |b| {
+            let kinds: BTreeSet<&str> = serde_json::from_slice::<Vec<Value>>(b)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| match (e.get("run"), e.get("job")) {
+                    (Some(_), _) => "run",
+                    (None, Some(_)) => "job",
+                    _ => "dataset",
+                })
+                .collect();
+            if kinds.len() > 1 {
+                reply(
+                    StatusCode::BAD_REQUEST,
+                    Some(json!({"error": "one kind per batch"})),
+                )
+            } else {
+                reference_batch(b)
+            }
+        }),
+        &[CheckId::BatchValid, CheckId::Mixed200],
+    );
+}
+
+#[test]
+fn a_batch_answer_that_is_not_labelled_json() {
+    expect_exactly(
+        "batch_answer_text_plain",
+        zoo(reference_single, |b| {
+            let (s, v) = answer_batch(&cfg(), b);
+            (s, [("content-type", "text/plain")], v.to_string()).into_response()
+        }),
+        &[CheckId::BatchContentType],
+    );
+}
