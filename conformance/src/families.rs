@@ -652,11 +652,11 @@ fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
         "facet key case",
         accepted(CheckId::FacetKeyCase),
         vec![(
-            "facets acme_custom and Acme_Custom".into(),
+            "facets x_case_facet and X_Case_Facet".into(),
             spell(|mut v| {
                 let facet = |n: u32| json!({"_producer": "https://acme.example.com/agent", "_schemaURL": "https://acme.example.com/schemas/Custom.json", "n": n});
-                v["run"]["facets"]["acme_custom"] = facet(1);
-                v["run"]["facets"]["Acme_Custom"] = facet(2);
+                v["run"]["facets"]["x_case_facet"] = facet(1);
+                v["run"]["facets"]["X_Case_Facet"] = facet(2);
                 v.to_string().into_bytes()
             }),
         )],
