@@ -4,7 +4,8 @@
 //! Python peer runs in a virtualenv under `target/`; the runner is compared with `wrk` on the
 //! same reference server and payload; build times are whole `cargo build`s in scratch target
 //! folders, the first-build row the README's run command from an empty cargo home (downloads
-//! included) and a clean release build to its report. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
+//! included) and a clean release build to its report; the wheel rows install the Python wheel
+//! from its file into a fresh venv. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -16,11 +17,9 @@ use serde_json::Value;
 
 use openlineage_codegen::derived::replace_between;
 
+use crate::pyenv;
 use crate::tasks::{root, run as run_cmd};
-
-/// The Python environments the tests build, shared so the bench and the tests use one venv.
-#[path = "../../conformance/tests/support/pyenv.rs"]
-mod pyenv;
+use crate::wheel;
 
 struct Row {
     name: &'static str,
@@ -198,6 +197,20 @@ pub fn run(quick: bool) -> Result<i32> {
         Err(e) => {
             eprintln!("slow-target comparison unavailable: {e:#}");
             rows.push(unavailable(SHRINK, &e));
+        }
+    }
+    const INSTALL: &str = "pip install of the ol-conformance wheel from its local file into a fresh venv (s) vs the 30 s goal";
+    const SIZE: &str = "ol-conformance wheel vs the binary it installs (MB)";
+    match wheel_rows(&root, quick) {
+        Ok(w) => {
+            rows.push(row(INSTALL, w.install_secs, WHEEL_INSTALL_GOAL, "s"));
+            rows.push(row(SIZE, w.wheel_mb, w.binary_mb, "MB"));
+        }
+        Err(e) => {
+            eprintln!("wheel rows unavailable: {e:#}");
+            for name in [INSTALL, SIZE] {
+                rows.push(unavailable(name, &e));
+            }
         }
     }
     if !quick {
@@ -563,6 +576,47 @@ fn wrk(script: &Path, url: &str, duration: &str, data: Option<&Path>) -> Result<
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .with_context(|| format!("wrk printed no Requests/sec: {text}"))
+}
+
+/// The goal for installing the wheel from a local file, in seconds.
+const WHEEL_INSTALL_GOAL: f64 = 30.0;
+
+struct WheelRows {
+    install_secs: f64,
+    wheel_mb: f64,
+    binary_mb: f64,
+}
+
+/// The wheel's size, the size of the binary it installs, and the best `pip install` time from
+/// the wheel file into a fresh venv. The full run builds the wheel (reusing the release build
+/// above); the smoke run takes the one `cargo xtask wheel --check` left, as CI runs that first.
+fn wheel_rows(root: &Path, quick: bool) -> Result<WheelRows> {
+    let file = if quick {
+        wheel::existing(root)?
+    } else {
+        wheel::build(root)?
+    };
+    let venv = root.join("target/bench-wheel");
+    let mut best = f64::INFINITY;
+    let mut binary = 0;
+    for _ in 0..if quick { 1 } else { 3 } {
+        let installed = wheel::install(&file, &venv)?;
+        best = best.min(installed.install_secs);
+        let bin = installed.bin();
+        binary = std::fs::metadata(&bin)
+            .with_context(|| format!("the wheel installed no {}", bin.display()))?
+            .len();
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let size = std::fs::metadata(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    let mb = |bytes: u64| bytes as f64 / 1_000_000.0;
+    Ok(WheelRows {
+        install_secs: best,
+        wheel_mb: mb(size),
+        binary_mb: mb(binary),
+    })
 }
 
 /// `bench --first-build`: only the first-build row, for re-measuring it on a quiet machine.

@@ -4,7 +4,11 @@
 mod bench;
 mod fetch;
 mod package;
+/// The Python environments the tests build, shared so xtask and the tests use one venv.
+#[path = "../../conformance/tests/support/pyenv.rs"]
+mod pyenv;
 mod tasks;
+mod wheel;
 
 use anyhow::{bail, Result};
 
@@ -31,6 +35,10 @@ commands:
                                needs, with the pinned spec staged in the types crate; --check
                                also builds a downstream crate and cargo-installs ol-conformance
                                from the packages in a folder with no spec snapshot
+  wheel [--check]              the Python wheel openlineage-conformance (maturin, the
+                               ol-conformance binary) in target/wheels; --check also checks
+                               its metadata and files, pip-installs it into a fresh venv and
+                               runs ol-conformance run and lint with no Rust tool on PATH
   ci                           run .ci/run locally
   bench [--quick]              benchmarks against peers, one table of ratios
   bench --first-build          only the first-build row: with an empty scratch cargo home
@@ -79,6 +87,8 @@ fn main() -> Result<()> {
             package::package(flag("--allow-dirty"))?;
             0
         }
+        ["wheel", ..] if flag("--check") => wheel::check()?,
+        ["wheel", ..] => wheel::wheel()?,
         ["ci", ..] => tasks::ci()?,
         ["bench", ..] if flag("--first-build") => bench::first_build()?,
         ["bench", ..] => bench::run(flag("--quick"))?,
