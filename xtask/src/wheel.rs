@@ -219,7 +219,8 @@ pub fn check() -> Result<i32> {
         &[
             "target http://127.0.0.1:",
             "pass  single.valid.run.accepted",
-            " passed, 0 failed, 0 expected failures, 0 not run",
+            // The reference server's one strict note: its parser limits nesting depth.
+            " 0 fail, 0 warn, 1 note, 0 xfail, 0 xpass, 0 notrun",
         ],
     )?;
 
@@ -233,7 +234,7 @@ pub fn check() -> Result<i32> {
         &linted,
         "lint on a valid stream",
         0,
-        &["2 events", "pass  producer.run.single_start", " 0 failed"],
+        &["2 events", "pass  producer.run.single_start", " 0 fail,"],
     )?;
     let broken_str = broken.to_string_lossy();
     let linted = ran(&["lint", &broken_str])?;
@@ -241,7 +242,7 @@ pub fn check() -> Result<i32> {
         &linted,
         "lint on a run without START",
         1,
-        &["FAIL  producer.run.single_start", " 1 failed"],
+        &["FAIL  producer.run.single_start", " 1 fail,"],
     )?;
     eprintln!(
         "the installed {BIN} ran --version, run and lint with no Rust tool on PATH: wheel check passed"
