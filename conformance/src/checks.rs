@@ -181,8 +181,7 @@ const POST_LINEAGE: &str = "OpenAPI POST /lineage";
 const POST_BATCH: &str = "OpenAPI POST /lineage/batch";
 const BATCH_200: &str = "OpenAPI POST /lineage/batch 200 response (status, summary, failed_events)";
 const BATCH_200_REQUIRED: &str = "OpenAPI POST /lineage/batch 200 response (status and summary.received, successful, failed required; failed_events, retriable, non_retriable optional)";
-const LIFECYCLE: &str =
-    "OpenLineage.md Lifecycle (\"all metadata is additive\"; no order is required of servers)";
+const LIFECYCLE: &str = "OpenAPI POST /lineage (a valid event is answered 200); OpenLineage.md Lifecycle (\"all metadata is additive\"; no order is required of servers)";
 
 registry! {
     /// A server check, judged by `run`.
@@ -206,13 +205,18 @@ registry! {
     NumberForms = ("single.valid.number_forms.accepted", Should, SINGLE, "a valid event whose facet integers are written with an exponent or a zero fraction (`1e3`, `1000.0`) or beyond 64 bits, where the schema sets no maximum, is accepted (RFC 8259 lets a server limit range, so refusing with 4xx is a should; a 5xx fails no_server_error)", "JSON Schema validation section 6.1.1 (an integer is a number with no fraction); RFC 8259 section 6; facets/OutputStatisticsOutputDatasetFacet.json (no maximum)");
     EmptyLists = ("single.valid.empty_lists.accepted", Must, SINGLE, "a RunEvent with empty inputs and outputs arrays (as the Python client sends) is accepted", "OpenLineage.json RunEvent.inputs, outputs (arrays, no minItems)");
     FacetKeyCase = ("single.valid.facet_key_case.accepted", Must, SINGLE, "facet keys that differ only in case are two facets, both accepted", "RFC 8259 section 8.3 (names compare code unit by code unit); OpenLineage.json RunFacets (additionalProperties)");
+    IdForms = ("single.valid.id_forms.accepted", Must, SINGLE, "run ids written in upper case (RFC 9562 hex digits are case-insensitive) are accepted", "OpenLineage.json Run.runId format uuid; RFC 9562 section 4");
+    TimeForms = ("single.valid.time_forms.accepted", Must, SINGLE, "eventTime in every form RFC 3339 allows is accepted: lower-case `t` and `z`, a leap second, the `-00:00` offset", "OpenLineage.json BaseEvent.eventTime format date-time; RFC 3339 sections 5.6 and 5.7");
+    UriForms = ("single.valid.uri_forms.accepted", Must, SINGLE, "producer URIs in every form RFC 3986 allows are accepted: an IPv6 host, a port, percent-encoding, query and fragment, an upper-case scheme, a URN", "OpenLineage.json BaseEvent.producer format uri; RFC 3986 sections 3 and 6.2.2.1");
+    Unicode = ("single.valid.unicode.accepted", Must, SINGLE, "names holding any Unicode scalar value JSON can carry (NUL and other controls, format characters, private use, noncharacters) are accepted; a store that cannot keep one must still not refuse the event with 4xx (a 5xx fails no_server_error)", "RFC 8259 section 7 (any scalar value, escaped where needed); OpenLineage.json Job.name, Dataset.name (type string)");
+    LongNames = ("single.valid.long_names.accepted", Must, SINGLE, "job and dataset names and namespaces of 10,000 characters, beyond what a database column or index key holds, are accepted", "OpenLineage.json Job, Dataset name and namespace (type string, no maxLength)");
     LifecycleInOrder = ("single.lifecycle.in_order.accepted", Must, SINGLE, "a whole run lifecycle (START, RUNNING or OTHER, then COMPLETE, FAIL or ABORT) is accepted; sends several requests in order", "OpenLineage.md Lifecycle; OpenLineage.json RunEvent.eventType");
     ContentType = ("single.content_type.handled", Must, SINGLE, "a valid event sent as text/plain gets 4xx or is accepted, never 5xx", POST_LINEAGE);
     ContentTypeParams = ("single.content_type.params.accepted", Must, SINGLE, "a valid event is accepted whatever the Content-Type's case and parameters (charset=utf-8, as Java and Python clients send)", "RFC 9110 section 8.3.1 (media types are case-insensitive and take parameters); OpenAPI POST /lineage application/json");
     Chunked = ("single.chunked.accepted", Must, SINGLE, "a valid event sent with chunked transfer coding (no Content-Length) is accepted", "RFC 9112 section 7.1 (a recipient must be able to parse chunked)");
     Status200 = ("single.valid.status_200", Should, SINGLE, "valid events get exactly 200", "OpenAPI POST /lineage responses: 200", Answer);
-    LifecycleOutOfOrder = ("single.lifecycle.out_of_order.accepted", Should, SINGLE, "a run's events delivered out of order (COMPLETE before START, as retrying and batching clients deliver) are accepted; sends several requests in order", LIFECYCLE);
-    DuplicateDelivery = ("single.duplicate_delivery.accepted", Should, SINGLE, "each event of a run delivered twice in a row is accepted both times (clients retry); sends several requests in order", LIFECYCLE);
+    LifecycleOutOfOrder = ("single.lifecycle.out_of_order.accepted", Must, SINGLE, "a run's events delivered out of order (COMPLETE before START, as retrying and batching clients deliver) are accepted; sends several requests in order", LIFECYCLE);
+    DuplicateDelivery = ("single.duplicate_delivery.accepted", Must, SINGLE, "each event of a run delivered twice in a row is accepted both times (clients retry); sends several requests in order", LIFECYCLE);
     ContentEncoding = ("single.content_encoding.handled", Should, SINGLE, "a gzip-encoded valid event is accepted or refused with 415, and an identity-encoded one accepted", "RFC 9110 sections 8.4 and 15.5.16 (Content-Encoding, 415)");
     InvalidMissing = ("single.invalid.missing.rejected", Should, SINGLE, "events missing a required field are rejected with 4xx", "OpenLineage.json required");
     InvalidType = ("single.invalid.type.rejected", Should, SINGLE, "events with a wrongly typed field are rejected with 4xx", "OpenLineage.json type");
@@ -229,6 +233,7 @@ registry! {
     DeletedFacet = ("single.ambiguous.deleted_facet.accepted", Strict, SINGLE, "spec ambiguity: a `_deleted` facet marker is accepted (the spec means a marker may stand for any facet; the published facet schemas do not allow it)", "OpenLineage.json JobFacet/DatasetFacet._deleted versus facets/*.json required fields");
     BatchEndpoint = ("batch.endpoint.present", Must, BATCH, "POST {target}/lineage/batch exists: a batch of one valid event is not answered 404, 405 or an empty 200 (the batch checks depend on it)", POST_BATCH);
     BatchNoServerError = ("batch.no_server_error", Must, BATCH, "no request to /lineage/batch gets a 5xx", POST_BATCH);
+    BatchRepeatedEvent = ("batch.repeated_event.accepted", Must, BATCH, "a batch holding the same event twice (a client resending after a partial failure) is accepted, and its summary counts what was received, not what was new", "OpenAPI POST /lineage/batch 200 response summary.received; OpenLineage.md Lifecycle");
     BatchValid = ("batch.valid.accepted", Must, BATCH, "an all-valid batch is accepted with 2xx, and a body, when the answer has one, counts every event successful", BATCH_200);
     ResponseSchema = ("batch.response.schema", Must, BATCH, "every 2xx batch answer with a body is valid against the OpenAPI 200 response schema", BATCH_200_REQUIRED);
     SummaryReceived = ("batch.summary.received", Must, BATCH, "a batch answer's summary.received is the number of events sent", BATCH_200);
@@ -322,6 +327,16 @@ pub static ALIASES: &[Alias] = &[
         old: "batch.valid.status_code",
         new: &["batch.status_code"],
         why: "one check judges the status of every 2xx batch answer, at one tier (a 202 on an all-failed batch was a must finding)",
+    },
+    Alias {
+        old: "single.lifecycle.out_of_order.accepted",
+        new: &["single.lifecycle.out_of_order.accepted"],
+        why: "should to must: a valid event refused for what the server saw earlier is lost lineage; the OpenAPI answers a valid event 200 and the spec asks no order of servers",
+    },
+    Alias {
+        old: "single.duplicate_delivery.accepted",
+        new: &["single.duplicate_delivery.accepted"],
+        why: "should to must: a retried event refused as a repeat is lost lineage when the first delivery's answer was lost",
     },
     Alias {
         old: "single.malformed.rejected",

@@ -486,6 +486,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         ],
     ));
     spelling_families(&run, &mut out);
+    value_form_families(&run, &mut out);
     // The one home of the `_deleted` ambiguity.
     out.push(valid_variants(
         "_deleted facet",
@@ -663,6 +664,116 @@ fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
     ));
 }
 
+/// Valid values in the forms the formats allow, and values a storage layer may not hold: each
+/// form is a kind of case of its own check.
+fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
+    let set_all = |label: &str, f: fn(&mut Value)| (label.to_string(), change(f));
+    out.push(valid_variants(
+        "run id forms",
+        accepted(CheckId::IdForms),
+        run,
+        vec![set_all("upper-case runId", |v| {
+            if let Some(id) = v.pointer("/run/runId").and_then(Value::as_str) {
+                v["run"]["runId"] = json!(id.to_ascii_uppercase());
+            }
+        })],
+    ));
+    let times = |list: &[&'static str]| -> Vec<(String, Change)> {
+        list.iter()
+            .map(|&t| {
+                (
+                    format!("eventTime {t}"),
+                    change(move |v| v["eventTime"] = json!(t)),
+                )
+            })
+            .collect()
+    };
+    out.push(valid_variants(
+        "eventTime forms",
+        accepted(CheckId::TimeForms),
+        run,
+        times(&[
+            "2024-06-01t12:34:56.789z",
+            "2016-12-31T23:59:60Z",
+            "2024-06-01T12:34:56.789-00:00",
+        ]),
+    ));
+    let producers = |list: &[&'static str]| -> Vec<(String, Change)> {
+        list.iter()
+            .map(|&p| {
+                (
+                    format!("producer {p}"),
+                    change(move |v| v["producer"] = json!(p)),
+                )
+            })
+            .collect()
+    };
+    out.push(valid_variants(
+        "URI forms",
+        accepted(CheckId::UriForms),
+        run,
+        producers(&[
+            "https://[2001:db8::1]:8443/agent",
+            "https://lineage.example.com/my%20agent/v1?build=42#main",
+            "HTTPS://Lineage.Example.COM/agent",
+            "urn:example:lineage-agent",
+        ]),
+    ));
+    let named = |list: &[(&'static str, &'static str)]| -> Vec<(String, Change)> {
+        list.iter()
+            .map(|&(label, text)| {
+                (
+                    label.to_string(),
+                    change(move |v| {
+                        v["job"]["name"] = json!(format!("job {text} end"));
+                        v["inputs"] = json!([{"namespace": "s3://bucket", "name": format!("table {text} end")}]);
+                    }),
+                )
+            })
+            .collect()
+    };
+    out.push(valid_variants(
+        "Unicode names",
+        accepted(CheckId::Unicode),
+        run,
+        named(&[
+            ("a NUL character", "\u{0}"),
+            ("other control characters", "\u{1}\u{1f}\u{7f}\u{85}"),
+            ("format characters", "\u{200d}\u{feff}\u{200f}"),
+            ("private use characters", "\u{e000}\u{f8ff}\u{f0000}"),
+            ("noncharacters", "\u{fffe}\u{ffff}\u{10ffff}"),
+        ]),
+    ));
+    let long = "n".repeat(10_000);
+    let fields: Vec<(String, Change)> = [
+        "/job/name",
+        "/job/namespace",
+        "/inputs/0/name",
+        "/inputs/0/namespace",
+    ]
+    .into_iter()
+    .map(|at| {
+        let long = long.clone();
+        (
+            format!("{at} of 10000 characters"),
+            Box::new(move |mut v: Value| {
+                v["inputs"] = json!([{"namespace": "s3://bucket", "name": "table"}]);
+                if let Some(slot) = v.pointer_mut(at) {
+                    *slot = json!(long);
+                }
+                Req::single(body_of(&v))
+            }) as Change,
+        )
+    })
+    .collect();
+    out.push(valid_variants(
+        "long names",
+        accepted(CheckId::LongNames),
+        run,
+        fields,
+    ));
+}
+
 /// RunEvents in a batch take every eventType in turn.
 fn typed(mut events: Vec<Value>) -> Vec<Value> {
     for (i, e) in events
@@ -730,6 +841,30 @@ fn batch_families(
             valid_batch("JobEvents", clean(small, EventKind::Job)?, 1),
         ],
         judge: judge::valid_batch(CheckId::BatchValid),
+    });
+    // A client that resends after a partial failure puts an event in a batch twice.
+    out.push(Family {
+        name: "repeated events in a batch",
+        endpoint: Endpoint::Batch,
+        fixed_cases: None,
+        shrinks: true,
+        kinds: vec![(
+            proptest::collection::vec(clean(small, EventKind::Run)?, 1..=4),
+            any::<usize>(),
+        )
+            .prop_map(|(events, which)| {
+                let mut events = typed(events);
+                let again = events[which % events.len()].clone();
+                events.push(again);
+                let n = events.len();
+                Input::one(
+                    "the same event twice",
+                    Req::batch(body_of(&Value::Array(events))),
+                    vec![true; n],
+                )
+            })
+            .boxed()],
+        judge: judge::valid_batch(CheckId::BatchRepeatedEvent),
     });
     // Invalid batch items, one group per core check.
     let mut invalid: BTreeMap<CheckId, Vec<BoxedStrategy<Value>>> = BTreeMap::new();

@@ -242,7 +242,11 @@ impl Input {
                 let new = match map.iter().find(|(o, _)| *o == old) {
                     Some((_, n)) => n.clone(),
                     None => {
-                        let n = uuid_from(salt, map.len() as u64);
+                        let mut n = uuid_from(salt, map.len() as u64);
+                        // An upper-case id stays upper-case: its spelling may be the point.
+                        if old.bytes().any(|b| b.is_ascii_uppercase()) {
+                            n = n.to_ascii_uppercase();
+                        }
                         map.push((old.clone(), n.clone()));
                         n
                     }

@@ -1978,3 +1978,121 @@ fn a_batch_answer_that_is_not_labelled_json() {
         &[CheckId::BatchContentType],
     );
 }
+
+/// A string at `pointer` of a JSON text, if there is one.
+fn text_at(t: &str, pointer: &str) -> Option<String> {
+    serde_json::from_str::<Value>(t)
+        .ok()?
+        .pointer(pointer)?
+        .as_str()
+        .map(String::from)
+}
+
+#[test]
+fn a_store_that_cannot_hold_nul_crashes_on_it() {
+    // PostgreSQL text columns refuse U+0000; the insert fails and the server answers 500.
+    let report = expect_exactly(
+        "nul_in_text",
+        single_except(|b| {
+            String::from_utf8_lossy(b)
+                .contains("\\u0000")
+                .then(|| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }),
+        &[CheckId::SingleNoServerError],
+    );
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == CheckId::SingleNoServerError)
+        .expect("result");
+    assert_eq!(r.distinct[0].signature, "5xx for a NUL character");
+}
+
+#[test]
+fn a_store_with_short_name_columns() {
+    expect_exactly(
+        "names_up_to_255",
+        refusing(|t| {
+            [
+                "/job/name",
+                "/job/namespace",
+                "/inputs/0/name",
+                "/inputs/0/namespace",
+            ]
+            .iter()
+            .any(|p| text_at(t, p).is_some_and(|s| s.chars().count() > 255))
+        }),
+        &[CheckId::LongNames],
+    );
+}
+
+#[test]
+fn a_server_that_wants_lower_case_run_ids() {
+    expect_exactly(
+        "lower_case_run_ids",
+        refusing(|t| {
+            text_at(t, "/run/runId").is_some_and(|id| id.bytes().any(|b| b.is_ascii_uppercase()))
+        }),
+        &[CheckId::IdForms],
+    );
+}
+
+#[test]
+fn a_server_with_a_narrow_time_parser() {
+    // As `datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%f%z")` would: no lower case, no leap second.
+    expect_exactly(
+        "narrow_time_parser",
+        refusing(|t| {
+            text_at(t, "/eventTime")
+                .is_some_and(|e| e.contains('t') || e.contains('z') || e.contains(":60"))
+        }),
+        &[CheckId::TimeForms],
+    );
+}
+
+#[test]
+fn a_server_whose_uri_parser_has_no_ipv6() {
+    expect_exactly(
+        "uri_without_ipv6",
+        refusing(|t| text_at(t, "/producer").is_some_and(|p| p.contains('['))),
+        &[CheckId::UriForms],
+    );
+}
+
+#[test]
+fn a_server_that_counts_what_was_new() {
+    // It stores events by content and counts only the ones it had not seen in the batch.
+    expect_exactly(
+        "counts_new_only",
+        zoo(reference_single, |b| {
+            batch_with(b, |v, _| {
+                // Only events it stored count: those it did not list as failed.
+                let failed: BTreeSet<u64> = v["failed_events"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f["index"].as_u64())
+                    .collect();
+                let stored: Vec<String> = serde_json::from_slice::<Vec<Value>>(b)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !failed.contains(&(*i as u64)))
+                    .map(|(_, e)| e.to_string())
+                    .collect();
+                let unique: BTreeSet<&String> = stored.iter().collect();
+                let repeats = stored.len() - unique.len();
+                if repeats > 0 {
+                    let s = &mut v["summary"];
+                    let count = |s: &Value, k: &str| s[k].as_u64().unwrap_or(0);
+                    let repeats = repeats as u64;
+                    let from_ok = repeats.min(count(s, "successful"));
+                    s["received"] = json!(count(s, "received") - repeats);
+                    s["successful"] = json!(count(s, "successful") - from_ok);
+                    s["failed"] = json!(count(s, "failed").saturating_sub(repeats - from_ok));
+                }
+            })
+        }),
+        &[CheckId::SummaryReceived],
+    );
+}
