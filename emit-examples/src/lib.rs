@@ -1,0 +1,2 @@
+//! Examples of `openlineage-emit`: `producer` sends a whole run through the client configured
+//! from the environment, `emit_load` sends N distinct events and says whether all arrived.
