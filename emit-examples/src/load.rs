@@ -53,7 +53,9 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
     http.batch = opts.batch.is_some();
     http.compression = opts.gzip.then_some(Compression::Gzip);
     let client = Client::from_config(&TransportConfig::Http(http))?;
-    let runs: Vec<Uuid> = (0..opts.count.div_ceil(2)).map(|_| Uuid::new_v4()).collect();
+    let runs: Vec<Uuid> = (0..opts.count.div_ceil(2))
+        .map(|_| Uuid::new_v4())
+        .collect();
     let started = Instant::now();
     if let Some(capacity) = opts.queue {
         let built = Instant::now();

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use openlineage_emit::BlockingClient;
 use openlineage_types::{
-    ColumnLineageDatasetFacet, ColumnLineageField, ErrorMessageRunFacet, InputDataset,
-    InputField, JobTypeJobFacet, OutputDataset, OutputStatisticsOutputDatasetFacet, ParentJob,
-    ParentRun, ParentRunFacet, RunEventBuilder, RunEventType, SchemaDatasetFacet,
+    ColumnLineageDatasetFacet, ColumnLineageField, ErrorMessageRunFacet, InputDataset, InputField,
+    JobTypeJobFacet, OutputDataset, OutputStatisticsOutputDatasetFacet, ParentJob, ParentRun,
+    ParentRunFacet, RunEventBuilder, RunEventType, SchemaDatasetFacet,
     SchemaDatasetFacetFields as Column, SqlJobFacet, Uuid,
 };
 
@@ -27,13 +27,19 @@ fn event(run: Uuid, parent: Uuid, state: RunEventType, rows: Option<i64>) -> Run
         .with_facet(columns())
         .with_facet(ColumnLineageDatasetFacet::new(lineage));
     if let Some(rows) = rows {
-        daily = daily.with_output_facet(OutputStatisticsOutputDatasetFacet::new().with_row_count(rows));
+        daily =
+            daily.with_output_facet(OutputStatisticsOutputDatasetFacet::new().with_row_count(rows));
     }
-    let parent = ParentRunFacet::new(ParentRun::new(parent.to_string()), ParentJob::new("scheduler", "nightly"));
+    let parent = ParentRunFacet::new(
+        ParentRun::new(parent.to_string()),
+        ParentJob::new("scheduler", "nightly"),
+    );
     openlineage_types::RunEvent::builder(PRODUCER, "analytics", "daily")
         .run_id(run)
         .event_type(state)
-        .job_facet(SqlJobFacet::new("INSERT INTO daily SELECT day, sum(total) FROM orders GROUP BY day"))
+        .job_facet(SqlJobFacet::new(
+            "INSERT INTO daily SELECT day, sum(total) FROM orders GROUP BY day",
+        ))
         .job_facet(JobTypeJobFacet::new("BATCH", "SQL").with_job_type("QUERY"))
         .run_facet(parent)
         .input_dataset(InputDataset::new(DB, "shop.public.orders").with_facet(columns()))
@@ -54,7 +60,8 @@ fn main() -> anyhow::Result<()> {
     client.emit(&event(run, parent, RunEventType::Start, None).build())?;
     let end = match load(std::env::args().any(|a| a == "--fail")) {
         Ok(rows) => event(run, parent, RunEventType::Complete, Some(rows)),
-        Err(e) => event(run, parent, RunEventType::Fail, None).run_facet(ErrorMessageRunFacet::new(e, "rust")),
+        Err(e) => event(run, parent, RunEventType::Fail, None)
+            .run_facet(ErrorMessageRunFacet::new(e, "rust")),
     };
     client.emit(&end.build())?;
     Ok(())
