@@ -268,7 +268,11 @@ fn aliased(sources: &Sources) -> BTreeMap<String, String> {
 
 fn find_config_file(sources: &Sources) -> Result<Option<PathBuf>, Error> {
     if let Some(path) = sources.var("OPENLINEAGE_CONFIG") {
-        let path = PathBuf::from(path);
+        // A relative path is taken from the working directory, as opening it would.
+        let path = match &sources.cwd {
+            Some(cwd) => cwd.join(path),
+            None => PathBuf::from(path),
+        };
         if path.is_file() {
             return Ok(Some(path));
         }
