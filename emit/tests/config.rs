@@ -25,8 +25,8 @@ impl Scratch {
         let root =
             std::env::temp_dir().join(format!("openlineage-emit-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("cwd")).unwrap();
-        std::fs::create_dir_all(root.join("home/.openlineage")).unwrap();
+        std::fs::create_dir_all(root.join("cwd")).expect("test fixture");
+        std::fs::create_dir_all(root.join("home/.openlineage")).expect("test fixture");
         Scratch { root }
     }
 
@@ -40,7 +40,7 @@ impl Scratch {
 
     fn write(&self, rel: &str, text: &str) -> PathBuf {
         let path = self.root.join(rel);
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, text).expect("test fixture");
         path
     }
 

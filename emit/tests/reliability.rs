@@ -122,7 +122,7 @@ async fn connection(backend: Arc<Backend>, mut stream: TcpStream) {
         let id = run_id(&body).unwrap_or_default();
         let fate = (backend.schedule)(n);
         let store = |acknowledged: bool| {
-            let mut s = backend.store.lock().unwrap();
+            let mut s = backend.store.lock().expect("test fixture");
             *s.stored.entry(id.clone()).or_default() += 1;
             if !acknowledged {
                 s.unacknowledged.insert(id.clone());
@@ -159,11 +159,11 @@ async fn connection(backend: Arc<Backend>, mut stream: TcpStream) {
 /// and bound again afterwards.
 async fn serve(backend: Arc<Backend>, addr: SocketAddr) {
     loop {
-        let socket = TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
+        let socket = TcpSocket::new_v4().expect("test fixture");
+        socket.set_reuseaddr(true).expect("test fixture");
         let listener = loop {
             match socket.bind(addr) {
-                Ok(()) => break socket.listen(1024).unwrap(),
+                Ok(()) => break socket.listen(1024).expect("test fixture"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             }
         };
@@ -197,16 +197,15 @@ fn start(
         outage,
     });
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port");
     let b = backend.clone();
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
-            .unwrap()
+            .expect("the backend's runtime")
             .block_on(serve(b, addr));
     });
     (backend, format!("http://{addr}"))
