@@ -142,3 +142,30 @@ async fn the_producer_example_passes_and_is_not_longer_than_the_python_one() {
     eprintln!("producer: Rust {ours} lines, Python {theirs} lines");
     assert!(ours <= theirs, "Rust {ours} lines, Python {theirs}");
 }
+
+#[test]
+fn the_file_transport_writes_what_lint_reads() {
+    let path = std::env::temp_dir().join(format!("emit-producer-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    for args in [&[][..], &["--fail"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_producer"))
+            .args(args)
+            .env_clear()
+            .env("OPENLINEAGE__TRANSPORT__TYPE", "file")
+            .env("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", &path)
+            .env("OPENLINEAGE__TRANSPORT__APPEND", "true")
+            .output()
+            .expect("the producer runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let report =
+        openlineage_conformance::producer::lint::lint(std::slice::from_ref(&path), true, None)
+            .expect("lint reads the file");
+    let _ = std::fs::remove_file(&path);
+    assert_passes(&report, 4);
+    assert_eq!(report.summary.runs, 2);
+}

@@ -145,7 +145,17 @@ impl Client {
 /// tokio runtime it returns [`Error::InsideRuntime`] rather than deadlock.
 pub struct BlockingClient {
     client: Client,
-    runtime: tokio::runtime::Runtime,
+    // Always `Some` until dropped; `Drop` takes it to shut it down without blocking.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for BlockingClient {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside another runtime; this does not.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl fmt::Debug for BlockingClient {
@@ -163,7 +173,10 @@ impl BlockingClient {
             .enable_all()
             .build()
             .map_err(Error::Runtime)?;
-        Ok(BlockingClient { client, runtime })
+        Ok(BlockingClient {
+            client,
+            runtime: Some(runtime),
+        })
     }
 
     /// A blocking client configured from this process's `openlineage.yml` and environment.
@@ -173,7 +186,7 @@ impl BlockingClient {
 
     /// Validates each event at `tier` before sending it.
     pub fn with_validation(mut self, tier: Tier, on_invalid: OnInvalid) -> Self {
-        self.client = self.client.with_validation(tier, on_invalid);
+        self.client.validation = Some(Validation { tier, on_invalid });
         self
     }
 
@@ -182,17 +195,17 @@ impl BlockingClient {
         &self.client
     }
 
-    fn outside_runtime(what: &'static str) -> Result<(), Error> {
+    fn runtime(&self, what: &'static str) -> Result<&tokio::runtime::Runtime, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::InsideRuntime(what));
         }
-        Ok(())
+        self.runtime.as_ref().ok_or(Error::Closed)
     }
 
     /// Sends one event; returns when it is delivered or has failed for good.
     pub fn emit<E: LineageEvent + ?Sized>(&self, event: &E) -> Result<(), Error> {
-        Self::outside_runtime("BlockingClient::emit")?;
-        self.runtime.block_on(self.client.emit(event))
+        self.runtime("BlockingClient::emit")?
+            .block_on(self.client.emit(event))
     }
 
     /// Sends several events at once (see [`Client::emit_batch`]).
@@ -200,7 +213,8 @@ impl BlockingClient {
         &self,
         events: &[E],
     ) -> Result<Vec<Result<(), Error>>, Error> {
-        Self::outside_runtime("BlockingClient::emit_batch")?;
-        Ok(self.runtime.block_on(self.client.emit_batch(events)))
+        Ok(self
+            .runtime("BlockingClient::emit_batch")?
+            .block_on(self.client.emit_batch(events)))
     }
 }

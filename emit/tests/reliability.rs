@@ -437,4 +437,6 @@ fn the_blocking_client_refuses_to_run_inside_a_runtime() {
     assert!(matches!(err, Error::InsideRuntime(_)), "{err}");
     assert!(err.to_string().contains("inside a tokio runtime"), "{err}");
     client.emit(&event()).unwrap();
+    // Dropped inside a runtime, it shuts its own down without blocking (no panic).
+    runtime.block_on(async move { drop(client) });
 }
