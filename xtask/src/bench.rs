@@ -200,39 +200,7 @@ pub fn run(quick: bool) -> Result<i32> {
             rows.push(unavailable(SHRINK, &e));
         }
     }
-    const EMIT_SINGLE: &str = "openlineage-emit delivering to the reference server, one request per event (events/s) vs openlineage-python's HttpTransport";
-    const EMIT_BATCH: &str = "openlineage-emit delivering in batches of 100 to /lineage/batch (events/s) vs openlineage-python's HttpTransport (it has no batch endpoint)";
-    const EMIT_COST: &str = "openlineage-emit non-blocking mode: the caller's time per emit beyond building the event vs building it (µs)";
-    const EMIT_MEMORY: &str = "openlineage-emit non-blocking mode, backend down, queue of 10k: peak RSS emitting 1,000,000 events vs 100,000 (MB; --quick: 20,000 vs 2,000)";
-    match emit_rows(&root, quick) {
-        Ok(r) => {
-            match r.python {
-                Ok(py) => {
-                    rows.push(row(EMIT_SINGLE, r.single, py, "ev/s"));
-                    rows.push(row(EMIT_BATCH, r.batch, py, "ev/s"));
-                }
-                Err(e) => {
-                    eprintln!("python client unavailable: {e:#}");
-                    for (name, ours) in [(EMIT_SINGLE, r.single), (EMIT_BATCH, r.batch)] {
-                        rows.push(Row {
-                            name,
-                            ours: format!("{ours:.1} ev/s"),
-                            theirs: "unavailable".into(),
-                            ratio: "n/a".into(),
-                        });
-                    }
-                }
-            }
-            rows.push(row(EMIT_COST, r.emit_us, r.build_us, "µs"));
-            rows.push(row(EMIT_MEMORY, r.peak_large_mb, r.peak_small_mb, "MB"));
-        }
-        Err(e) => {
-            eprintln!("openlineage-emit rows unavailable: {e:#}");
-            for name in [EMIT_SINGLE, EMIT_BATCH, EMIT_COST, EMIT_MEMORY] {
-                rows.push(unavailable(name, &e));
-            }
-        }
-    }
+    rows.extend(emit_table_rows(&root, quick));
     if !quick {
         rows.push(first_build_row(&root)?);
         let types = build_time(&root, &["-p", "openlineage-types"], "bench-build-types")?;
@@ -740,6 +708,60 @@ fn lint_vs_validate(root: &Path, quick: bool) -> Result<(f64, f64)> {
         Ok(count as f64 / best)
     };
     Ok((best(&["lint", "--format", "json"])?, best(&["validate"])?))
+}
+
+/// The openlineage-emit rows (measured by [`emit_rows`]), or why they could not be.
+fn emit_table_rows(root: &Path, quick: bool) -> Vec<Row> {
+    const EMIT_SINGLE: &str = "openlineage-emit delivering to the reference server, one request per event (events/s) vs openlineage-python's HttpTransport";
+    const EMIT_BATCH: &str = "openlineage-emit delivering in batches of 100 to /lineage/batch (events/s) vs openlineage-python's HttpTransport (it has no batch endpoint)";
+    const EMIT_COST: &str = "openlineage-emit non-blocking mode: the caller's time per emit beyond building the event vs building it (µs)";
+    const EMIT_MEMORY: &str = "openlineage-emit non-blocking mode, backend down, queue of 10k: peak RSS emitting 1,000,000 events vs 100,000 (MB; --quick: 20,000 vs 2,000)";
+    let mut rows = Vec::new();
+    match emit_rows(root, quick) {
+        Ok(r) => {
+            match r.python {
+                Ok(py) => {
+                    rows.push(row(EMIT_SINGLE, r.single, py, "ev/s"));
+                    rows.push(row(EMIT_BATCH, r.batch, py, "ev/s"));
+                }
+                Err(e) => {
+                    eprintln!("python client unavailable: {e:#}");
+                    for (name, ours) in [(EMIT_SINGLE, r.single), (EMIT_BATCH, r.batch)] {
+                        rows.push(Row {
+                            name,
+                            ours: format!("{ours:.1} ev/s"),
+                            theirs: "unavailable".into(),
+                            ratio: "n/a".into(),
+                        });
+                    }
+                }
+            }
+            rows.push(row(EMIT_COST, r.emit_us, r.build_us, "µs"));
+            rows.push(row(EMIT_MEMORY, r.peak_large_mb, r.peak_small_mb, "MB"));
+        }
+        Err(e) => {
+            eprintln!("openlineage-emit rows unavailable: {e:#}");
+            for name in [EMIT_SINGLE, EMIT_BATCH, EMIT_COST, EMIT_MEMORY] {
+                rows.push(unavailable(name, &e));
+            }
+        }
+    }
+    rows
+}
+
+/// `bench --emit`: only the openlineage-emit rows, in release, printed (the README table is
+/// refreshed by full runs only).
+pub fn emit_only() -> Result<i32> {
+    let mut table =
+        String::from("| row | this project | compared with | ratio |\n|---|---|---|---|\n");
+    for r in emit_table_rows(&root(), false) {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.name, r.ours, r.theirs, r.ratio
+        ));
+    }
+    println!("{table}");
+    Ok(0)
 }
 
 /// What the openlineage-emit rows measure.
