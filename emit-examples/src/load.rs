@@ -1,6 +1,8 @@
 //! `emit_load`: sends N distinct valid RunEvents (a START and a COMPLETE per run, so the stream
 //! passes the producer checks) and counts what was delivered, in blocking, batch or queued mode.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openlineage_emit::{
@@ -25,6 +27,9 @@ pub struct LoadOptions {
     pub queue: Option<usize>,
     /// How long a queued run waits for the queue to drain at the end.
     pub drain: Duration,
+    /// Requests in flight at once from the async client (1: the blocking client, one after
+    /// another). Each task takes whole runs, so a run's START still goes before its COMPLETE.
+    pub concurrency: usize,
 }
 
 /// The `i`-th event: run `i / 2`, START for even `i`, COMPLETE for odd.
@@ -92,6 +97,9 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
             "peak_rss_kb": peak_rss_kb(),
         }));
     }
+    if opts.concurrency > 1 {
+        return concurrent(opts, client, runs, started);
+    }
     let client = BlockingClient::new(client)?;
     let mut delivered = 0usize;
     let mut errors = Vec::new();
@@ -126,6 +134,76 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
         "seconds": seconds,
         "events_per_s": delivered as f64 / seconds.max(1e-9),
         "first_errors": errors,
+    }))
+}
+
+/// Sends with `opts.concurrency` tasks of the async client, each taking the next whole runs
+/// (a batch, or one run's two events) as it finishes the last.
+fn concurrent(
+    opts: &LoadOptions,
+    client: Client,
+    runs: Vec<Uuid>,
+    started: Instant,
+) -> anyhow::Result<serde_json::Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let runs = Arc::new(runs);
+    let next = Arc::new(AtomicUsize::new(0));
+    // Whole runs per take: an even number of events.
+    let take = opts.batch.map_or(2, |size| size.max(2) / 2 * 2);
+    let count = opts.count;
+    let (delivered, errors) = runtime.block_on(async {
+        let tasks: Vec<_> = (0..opts.concurrency)
+            .map(|_| {
+                let (client, runs, next) = (client.clone(), runs.clone(), next.clone());
+                tokio::spawn(async move {
+                    let (mut delivered, mut errors) = (0usize, Vec::new());
+                    loop {
+                        let start = next.fetch_add(take, Ordering::Relaxed);
+                        if start >= count {
+                            break;
+                        }
+                        let events: Vec<RunEvent> = (start..(start + take).min(count))
+                            .map(|i| event(&runs, i))
+                            .collect();
+                        let outcomes = if take > 2 {
+                            client.emit_batch(&events).await
+                        } else {
+                            let mut out = Vec::new();
+                            for e in &events {
+                                out.push(client.emit(e).await);
+                            }
+                            out
+                        };
+                        for outcome in outcomes {
+                            match outcome {
+                                Ok(()) => delivered += 1,
+                                Err(e) => errors.push(e.to_string()),
+                            }
+                        }
+                    }
+                    (delivered, errors)
+                })
+            })
+            .collect();
+        let (mut delivered, mut errors) = (0usize, Vec::new());
+        for task in tasks {
+            if let Ok((d, e)) = task.await {
+                delivered += d;
+                errors.extend(e);
+            }
+        }
+        (delivered, errors)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "sent": count,
+        "delivered": delivered,
+        "failed": count - delivered,
+        "seconds": seconds,
+        "events_per_s": delivered as f64 / seconds.max(1e-9),
+        "first_errors": errors.into_iter().take(5).collect::<Vec<_>>(),
     }))
 }
 

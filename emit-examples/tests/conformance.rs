@@ -47,13 +47,15 @@ fn assert_passes(report: &ProducerReport, events: usize) {
 async fn the_client_stream_passes_collect_strict_single_and_batch_gzip_on_and_off() {
     const EVENTS: usize = 200;
     let modes = [
-        (None, false, None),
-        (None, true, None),
-        (Some(50), false, None),
-        (Some(50), true, None),
-        (Some(50), true, Some(1_000)),
+        (None, false, None, 1),
+        (None, true, None, 1),
+        (Some(50), false, None, 1),
+        (Some(50), true, None, 1),
+        (Some(50), true, Some(1_000), 1),
+        (None, false, None, 4),
+        (Some(50), true, None, 4),
     ];
-    for (batch, gzip, queue) in modes {
+    for (batch, gzip, queue, concurrency) in modes {
         let (url, report) = collector(EVENTS).await;
         let opts = LoadOptions {
             url,
@@ -62,6 +64,7 @@ async fn the_client_stream_passes_collect_strict_single_and_batch_gzip_on_and_of
             gzip,
             queue,
             drain: Duration::from_secs(60),
+            concurrency,
         };
         // The blocking client refuses to run on a runtime thread: the load runs on its own.
         let sent = std::thread::spawn(move || run(&opts).expect("the load runs"))
@@ -69,7 +72,7 @@ async fn the_client_stream_passes_collect_strict_single_and_batch_gzip_on_and_of
             .expect("the load thread");
         assert_eq!(sent["delivered"], EVENTS, "{sent}");
         let report = report.await.expect("the collector's task");
-        let mode = format!("batch {batch:?}, gzip {gzip}, queue {queue:?}");
+        let mode = format!("batch {batch:?}, gzip {gzip}, queue {queue:?}, {concurrency} at once");
         assert_passes(&report, EVENTS);
         match (batch, queue) {
             (None, _) => assert_eq!(report.report.requests, EVENTS, "{mode}"),

@@ -30,6 +30,9 @@ struct Args {
     /// Seconds a queued run waits for the queue to drain.
     #[arg(long, default_value_t = 60.0)]
     drain: f64,
+    /// Requests in flight at once, from the async client (1: the blocking client).
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,6 +47,7 @@ fn main() -> anyhow::Result<()> {
         gzip: args.gzip,
         queue: args.queue,
         drain: Duration::from_secs_f64(args.drain),
+        concurrency: args.concurrency.max(1),
     };
     let report = run(&opts)?;
     println!("{report}");
