@@ -32,8 +32,30 @@ pub struct LoadOptions {
     pub concurrency: usize,
 }
 
+/// Run ids of one load: a random first half and the run number, so nothing is stored per
+/// event and the memory a run takes is the client's alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Runs(u64);
+
+impl Runs {
+    /// Run ids no other load shares.
+    pub fn new() -> Self {
+        Runs(Uuid::new_v4().as_u64_pair().0)
+    }
+
+    fn id(self, run: usize) -> Uuid {
+        Uuid::from_u64_pair(self.0, run as u64)
+    }
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The `i`-th event: run `i / 2`, START for even `i`, COMPLETE for odd.
-pub fn event(runs: &[Uuid], i: usize) -> RunEvent {
+pub fn event(runs: Runs, i: usize) -> RunEvent {
     let state = if i % 2 == 0 {
         RunEventType::Start
     } else {
@@ -44,7 +66,7 @@ pub fn event(runs: &[Uuid], i: usize) -> RunEvent {
         "emit-load",
         format!("job-{}", i / 2),
     )
-    .run_id(runs[i / 2])
+    .run_id(runs.id(i / 2))
     .event_type(state)
     .input("postgres://db:5432", "shop.public.orders")
     .output("postgres://db:5432", "shop.public.daily")
@@ -58,16 +80,14 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
     http.batch = opts.batch.is_some();
     http.compression = opts.gzip.then_some(Compression::Gzip);
     let client = Client::from_config(&TransportConfig::Http(http))?;
-    let runs: Vec<Uuid> = (0..opts.count.div_ceil(2))
-        .map(|_| Uuid::new_v4())
-        .collect();
+    let runs = Runs::new();
     let started = Instant::now();
     if let Some(capacity) = opts.queue {
         // Events are built as they are emitted, so memory holds only what the queue holds; the
         // caller's cost of `emit` is the loop's time minus a loop that only builds.
         let building = Instant::now();
         for i in 0..opts.count {
-            std::hint::black_box(event(&runs, i));
+            std::hint::black_box(event(runs, i));
         }
         let build_s = building.elapsed().as_secs_f64();
         let queue = QueuedClient::new(
@@ -80,7 +100,7 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
         let emitting = Instant::now();
         for i in 0..opts.count {
             // A full queue drops the event and counts it; the totals below say how many.
-            let _ = queue.emit(&event(&runs, i));
+            let _ = queue.emit(&event(runs, i));
         }
         let emit_s = (emitting.elapsed().as_secs_f64() - build_s).max(0.0);
         let stats = queue.close(opts.drain);
@@ -107,7 +127,7 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
         Some(size) => {
             for start in (0..opts.count).step_by(size.max(1)) {
                 let end = (start + size.max(1)).min(opts.count);
-                let events: Vec<RunEvent> = (start..end).map(|i| event(&runs, i)).collect();
+                let events: Vec<RunEvent> = (start..end).map(|i| event(runs, i)).collect();
                 for outcome in client.emit_batch(&events)? {
                     match outcome {
                         Ok(()) => delivered += 1,
@@ -118,7 +138,7 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
         }
         None => {
             for i in 0..opts.count {
-                match client.emit(&event(&runs, i)) {
+                match client.emit(&event(runs, i)) {
                     Ok(()) => delivered += 1,
                     Err(e) => errors.push(e.to_string()),
                 }
@@ -142,13 +162,12 @@ pub fn run(opts: &LoadOptions) -> anyhow::Result<serde_json::Value> {
 fn concurrent(
     opts: &LoadOptions,
     client: Client,
-    runs: Vec<Uuid>,
+    runs: Runs,
     started: Instant,
 ) -> anyhow::Result<serde_json::Value> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let runs = Arc::new(runs);
     let next = Arc::new(AtomicUsize::new(0));
     // Whole runs per take: an even number of events.
     let take = opts.batch.map_or(2, |size| size.max(2) / 2 * 2);
@@ -156,7 +175,7 @@ fn concurrent(
     let (delivered, errors) = runtime.block_on(async {
         let tasks: Vec<_> = (0..opts.concurrency)
             .map(|_| {
-                let (client, runs, next) = (client.clone(), runs.clone(), next.clone());
+                let (client, next) = (client.clone(), next.clone());
                 tokio::spawn(async move {
                     let (mut delivered, mut errors) = (0usize, Vec::new());
                     loop {
@@ -165,7 +184,7 @@ fn concurrent(
                             break;
                         }
                         let events: Vec<RunEvent> = (start..(start + take).min(count))
-                            .map(|i| event(&runs, i))
+                            .map(|i| event(runs, i))
                             .collect();
                         let outcomes = if take > 2 {
                             client.emit_batch(&events).await

@@ -713,7 +713,6 @@ fn lint_vs_validate(root: &Path, quick: bool) -> Result<(f64, f64)> {
 /// The openlineage-emit rows (measured by [`emit_rows`]), or why they could not be.
 fn emit_table_rows(root: &Path, quick: bool) -> Vec<Row> {
     const EMIT_SINGLE: &str = "openlineage-emit delivering to the reference server, one request per event (events/s) vs openlineage-python's HttpTransport";
-    const EMIT_CONCURRENT: &str = "openlineage-emit's async client, 8 requests in flight, one event each (events/s) vs openlineage-python's HttpTransport";
     const EMIT_BATCH: &str = "openlineage-emit delivering in batches of 100 to /lineage/batch (events/s) vs openlineage-python's HttpTransport (it has no batch endpoint)";
     const EMIT_COST: &str = "openlineage-emit non-blocking mode: the caller's time per emit beyond building the event vs building it (µs)";
     const EMIT_MEMORY: &str = "openlineage-emit non-blocking mode, backend down, queue of 10k: peak RSS emitting 1,000,000 events vs 100,000 (MB; --quick: 20,000 vs 2,000)";
@@ -723,16 +722,11 @@ fn emit_table_rows(root: &Path, quick: bool) -> Vec<Row> {
             match r.python {
                 Ok(py) => {
                     rows.push(row(EMIT_SINGLE, r.single, py, "ev/s"));
-                    rows.push(row(EMIT_CONCURRENT, r.concurrent, py, "ev/s"));
                     rows.push(row(EMIT_BATCH, r.batch, py, "ev/s"));
                 }
                 Err(e) => {
                     eprintln!("python client unavailable: {e:#}");
-                    for (name, ours) in [
-                        (EMIT_SINGLE, r.single),
-                        (EMIT_CONCURRENT, r.concurrent),
-                        (EMIT_BATCH, r.batch),
-                    ] {
+                    for (name, ours) in [(EMIT_SINGLE, r.single), (EMIT_BATCH, r.batch)] {
                         rows.push(Row {
                             name,
                             ours: format!("{ours:.1} ev/s"),
@@ -747,13 +741,7 @@ fn emit_table_rows(root: &Path, quick: bool) -> Vec<Row> {
         }
         Err(e) => {
             eprintln!("openlineage-emit rows unavailable: {e:#}");
-            for name in [
-                EMIT_SINGLE,
-                EMIT_CONCURRENT,
-                EMIT_BATCH,
-                EMIT_COST,
-                EMIT_MEMORY,
-            ] {
+            for name in [EMIT_SINGLE, EMIT_BATCH, EMIT_COST, EMIT_MEMORY] {
                 rows.push(unavailable(name, &e));
             }
         }
@@ -779,7 +767,6 @@ pub fn emit_only() -> Result<i32> {
 /// What the openlineage-emit rows measure.
 struct EmitRates {
     single: f64,
-    concurrent: f64,
     batch: f64,
     python: Result<f64>,
     emit_us: f64,
@@ -853,7 +840,6 @@ fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
         ("5000", "50000", 2000)
     };
     let single = best(&["--count", single_n])?;
-    let concurrent = best(&["--count", single_n, "--concurrency", "8"])?;
     let batch = best(&["--count", batch_n, "--batch", "--batch-size", "100"])?;
     let python = (|| -> Result<f64> {
         let env = pyenv::ensure(&root.join("conformance/tests/producers/requirements-python.txt"))
@@ -900,7 +886,6 @@ fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
     };
     Ok(EmitRates {
         single,
-        concurrent,
         batch,
         python,
         emit_us: num(&queued, "/emit_us_per_event")?,
