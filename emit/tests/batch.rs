@@ -123,3 +123,71 @@ fn https_urls_speak_tls() {
     // 0x16 opens a TLS handshake record: the ClientHello.
     assert_eq!(first.join().expect("the listener thread"), 0x16);
 }
+
+#[test]
+fn the_queue_batches_what_piles_up_while_the_backend_is_slow() {
+    use openlineage_emit::{QueueConfig, QueuedClient};
+    let sizes: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let s = sizes.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(async move {
+            let single = s.clone();
+            let app = Router::new()
+                .route(
+                    "/api/v1/lineage",
+                    post(move || {
+                        let s = single.clone();
+                        async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            s.lock().expect("the log").push(1);
+                        }
+                    }),
+                )
+                .route(
+                    "/api/v1/lineage/batch",
+                    post(move |body: Bytes| {
+                        let s = s.clone();
+                        async move {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            let events: Vec<Value> =
+                                serde_json::from_slice(&body).expect("an array");
+                            s.lock().expect("the log").push(events.len());
+                            Json(json!({"status": "success", "summary": {"received": events.len(), "successful": events.len(), "failed": 0}, "failed_events": []}))
+                        }
+                    }),
+                );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("a loopback port");
+            tx.send(listener.local_addr().expect("its address"))
+                .expect("the test waits");
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    let addr = rx.recv().expect("the server's address");
+    let mut config = HttpConfig::new(format!("http://{addr}"));
+    config.batch = true;
+    let queue = QueuedClient::new(
+        Client::new(HttpTransport::new(&config).expect("a transport")),
+        QueueConfig {
+            capacity: 1_000,
+            max_batch: 100,
+        },
+    )
+    .expect("a queue");
+    for _ in 0..300 {
+        let event = RunEvent::builder("https://example.com/p", "ns", "job")
+            .event_type(RunEventType::Start)
+            .build();
+        queue.emit(&event).expect("room in the queue");
+    }
+    let stats = queue.close(std::time::Duration::from_secs(30));
+    assert_eq!(stats.delivered, 300, "{stats:?}");
+    let sizes = sizes.lock().expect("the log").clone();
+    assert_eq!(sizes.iter().sum::<usize>(), 300);
+    // The first event goes alone; what piled up behind it goes in batches of up to 100.
+    assert!(sizes.len() <= 10, "{sizes:?}");
+    assert!(sizes.iter().any(|&n| n == 100), "{sizes:?}");
+}
