@@ -286,7 +286,7 @@ fn the_api_key_and_secret_headers_never_show() {
     let s = Scratch::new("secrets");
     let events = s.root.join("events.jsonl");
     let yml = format!(
-        "transport:\n  type: composite\n  transports:\n    file:\n      type: file\n      log_file_path: {}\n      append: true\n    http:\n      type: http\n      url: http://127.0.0.1:9\n      timeout: 0.2\n      retry:\n        total: 1\n        backoff_factor: 0\n      auth:\n        type: api_key\n        apiKey: {KEY}\n      custom_headers:\n        X-Token: {TOKEN}\n        X-Plain: visible\n      secret_headers: [x-token]\n",
+        "transport:\n  type: composite\n  transports:\n    file:\n      type: file\n      log_file_path: {}\n      append: true\n    http:\n      type: http\n      url: http://127.0.0.1:9\n      timeout: 0.2\n      retry:\n        total: 1\n        backoff_factor: 0\n      auth:\n        type: api_key\n        apiKey: {KEY}\n      custom_headers:\n        X-Token: {TOKEN}\n        X-Plain: visible\n        Cookie: session={TOKEN}\n      secret_headers: [x-token]\n",
         events.display()
     );
     s.write("cwd/openlineage.yml", &yml);
@@ -412,4 +412,48 @@ fn validation_refuses_or_reports_as_configured() {
     let unchecked = BlockingClient::new(Client::from_config(&file).unwrap()).unwrap();
     unchecked.emit(&invalid).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn the_api_key_and_custom_headers_are_sent() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let head = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("a connection");
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut chunk).expect("the request");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+        String::from_utf8_lossy(&buf).to_ascii_lowercase()
+    });
+    let s = Scratch::new("headers");
+    let config = resolve(
+        &s,
+        &[
+            ("OPENLINEAGE__TRANSPORT__TYPE", "http"),
+            ("OPENLINEAGE__TRANSPORT__URL", &url),
+            (
+                "OPENLINEAGE__TRANSPORT__AUTH",
+                r#"{"type": "api_key", "apiKey": "k-123"}"#,
+            ),
+            ("OPENLINEAGE__TRANSPORT__CUSTOM_HEADERS__X_TENANT", "acme"),
+        ],
+    )
+    .expect("a configuration");
+    let event = RunEvent::builder("https://example.com/p", "ns", "job")
+        .event_type(RunEventType::Start)
+        .build();
+    BlockingClient::new(Client::from_config(&config).expect("a client"))
+        .expect("a blocking client")
+        .emit(&event)
+        .expect("delivered");
+    let head = head.join().expect("the server thread");
+    assert!(head.starts_with("post /api/v1/lineage http/1.1"), "{head}");
+    assert!(head.contains("authorization: bearer k-123"), "{head}");
+    assert!(head.contains("x_tenant: acme"), "{head}");
+    assert!(head.contains("content-type: application/json"), "{head}");
 }

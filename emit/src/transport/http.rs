@@ -80,8 +80,8 @@ pub struct HttpConfig {
     pub verify: bool,
     /// `auth: {type: api_key, apiKey: ...}`: sent as `Authorization: Bearer ...`.
     pub api_key: Option<Secret>,
-    /// `custom_headers`, sent with every request. Values listed in `secret_headers` are marked
-    /// sensitive and never shown.
+    /// `custom_headers`, sent with every request. Secret ones ([`HttpConfig::is_secret_header`])
+    /// are marked sensitive and never shown.
     pub custom_headers: Vec<(String, Secret)>,
     /// `secret_headers`: names (any case) of custom headers whose values are secret.
     pub secret_headers: Vec<String>,
@@ -110,11 +110,16 @@ impl HttpConfig {
         }
     }
 
-    /// Whether the custom header `name` is secret.
+    /// Whether the custom header `name` is secret: listed in `secret_headers`, or one that
+    /// carries credentials by definition (`Authorization`, `Proxy-Authorization`, `Cookie`).
     pub fn is_secret_header(&self, name: &str) -> bool {
-        self.secret_headers
+        ["authorization", "proxy-authorization", "cookie"]
             .iter()
-            .any(|s| s.eq_ignore_ascii_case(name))
+            .any(|h| h.eq_ignore_ascii_case(name))
+            || self
+                .secret_headers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(name))
     }
 
     /// The single-event URL: `endpoint` resolved against `url` as the Python client's `urljoin`
@@ -233,7 +238,7 @@ impl HttpTransport {
                 .map_err(|_| Error::config("http transport", &key, "not a valid header name"))?;
             let mut value = HeaderValue::from_str(value.expose())
                 .map_err(|_| Error::config("http transport", &key, "not a valid header value"))?;
-            if config.is_secret_header(name) || header == AUTHORIZATION {
+            if config.is_secret_header(name) {
                 value.set_sensitive(true);
             }
             headers.insert(header, value);
