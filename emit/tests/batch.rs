@@ -191,3 +191,43 @@ fn the_queue_batches_what_piles_up_while_the_backend_is_slow() {
     assert!(sizes.len() <= 10, "{sizes:?}");
     assert!(sizes.contains(&100), "{sizes:?}");
 }
+
+#[test]
+fn a_redirect_is_reported_not_followed() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let requests = Arc::new(Mutex::new(0usize));
+    let r = requests.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.expect("a connection");
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            *r.lock().expect("the count") += 1;
+            let _ = stream.write_all(
+                b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    let client = openlineage_emit::BlockingClient::new(Client::new(
+        HttpTransport::new(&HttpConfig::new(format!("http://{addr}"))).expect("a transport"),
+    ))
+    .expect("a client");
+    let event = RunEvent::builder("https://example.com/p", "ns", "job").build();
+    let err = client
+        .emit(&event)
+        .expect_err("a redirect is not a delivery");
+    assert!(
+        matches!(
+            err,
+            Error::Http {
+                status: Some(302),
+                retriable: false,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(*requests.lock().expect("the count"), 1);
+}

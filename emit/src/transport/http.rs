@@ -252,6 +252,9 @@ impl HttpTransport {
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .tls_danger_accept_invalid_certs(!config.verify)
+            // A redirected POST becomes a GET without the event; a redirect is reported as
+            // the refusal it is instead (the URL is misconfigured).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 Error::config(
