@@ -213,6 +213,7 @@ pub fn run(quick: bool) -> Result<i32> {
             }
         }
     }
+    rows.extend(emit_table_rows(&root, quick));
     if !quick {
         rows.push(first_build_row(&root)?);
         let types = build_time(&root, &["-p", "openlineage-types"], "bench-build-types")?;
@@ -761,4 +762,189 @@ fn lint_vs_validate(root: &Path, quick: bool) -> Result<(f64, f64)> {
         Ok(count as f64 / best)
     };
     Ok((best(&["lint", "--format", "json"])?, best(&["validate"])?))
+}
+
+/// The openlineage-emit rows (measured by [`emit_rows`]), or why they could not be.
+fn emit_table_rows(root: &Path, quick: bool) -> Vec<Row> {
+    const EMIT_SINGLE: &str = "openlineage-emit delivering to the reference server, one request per event (events/s) vs openlineage-python's HttpTransport";
+    const EMIT_BATCH: &str = "openlineage-emit delivering in batches of 100 to /lineage/batch (events/s) vs openlineage-python's HttpTransport (it has no batch endpoint)";
+    const EMIT_COST: &str = "openlineage-emit non-blocking mode: the caller's time per emit beyond building the event vs building it (µs)";
+    const EMIT_MEMORY: &str = "openlineage-emit non-blocking mode, backend down, queue of 10k: peak RSS emitting 1,000,000 events vs 100,000 (MB; --quick: 20,000 vs 2,000)";
+    let mut rows = Vec::new();
+    match emit_rows(root, quick) {
+        Ok(r) => {
+            match r.python {
+                Ok(py) => {
+                    rows.push(row(EMIT_SINGLE, r.single, py, "ev/s"));
+                    rows.push(row(EMIT_BATCH, r.batch, py, "ev/s"));
+                }
+                Err(e) => {
+                    eprintln!("python client unavailable: {e:#}");
+                    for (name, ours) in [(EMIT_SINGLE, r.single), (EMIT_BATCH, r.batch)] {
+                        rows.push(Row {
+                            name,
+                            ours: format!("{ours:.1} ev/s"),
+                            theirs: "unavailable".into(),
+                            ratio: "n/a".into(),
+                        });
+                    }
+                }
+            }
+            rows.push(row(EMIT_COST, r.emit_us, r.build_us, "µs"));
+            rows.push(row(EMIT_MEMORY, r.peak_large_mb, r.peak_small_mb, "MB"));
+        }
+        Err(e) => {
+            eprintln!("openlineage-emit rows unavailable: {e:#}");
+            for name in [EMIT_SINGLE, EMIT_BATCH, EMIT_COST, EMIT_MEMORY] {
+                rows.push(unavailable(name, &e));
+            }
+        }
+    }
+    rows
+}
+
+/// `bench --emit`: only the openlineage-emit rows, in release, printed (the README table is
+/// refreshed by full runs only).
+pub fn emit_only() -> Result<i32> {
+    let mut table =
+        String::from("| row | this project | compared with | ratio |\n|---|---|---|---|\n");
+    for r in emit_table_rows(&root(), false) {
+        table.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.name, r.ours, r.theirs, r.ratio
+        ));
+    }
+    println!("{table}");
+    Ok(0)
+}
+
+/// What the openlineage-emit rows measure.
+struct EmitRates {
+    single: f64,
+    batch: f64,
+    python: Result<f64>,
+    emit_us: f64,
+    build_us: f64,
+    peak_large_mb: f64,
+    peak_small_mb: f64,
+}
+
+/// `emit_load` (the client's example) and openlineage-python's HttpTransport each send events
+/// to one `ol-conformance serve` process, one request per event (and, for the client, batches
+/// of 100); then `emit_load --queue` measures the caller's cost per emit, and, against a port
+/// nobody listens on, the peak memory with 10x more events than the queue holds and 100x.
+fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
+    let profile = if quick { "debug" } else { "release" };
+    let mut build = cargo();
+    if quick {
+        build.args(["build", "-q", "--workspace", "--all-features"]);
+    } else {
+        build.args(["build", "-q", "--release"]);
+        build.args([
+            "-p",
+            "openlineage-conformance",
+            "-p",
+            "openlineage-emit-examples",
+        ]);
+    }
+    run_cmd(&mut build)?;
+    let dir = root.join("target").join(profile);
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let listen = format!("127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(dir.join("ol-conformance"))
+            .args(["serve", "--listen", &listen])
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&listen).is_err() {
+        if Instant::now() > deadline {
+            bail!("the reference server did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("http://{listen}");
+    let load = |url: &str, args: &[&str], must_deliver: bool| -> Result<Value> {
+        let out = Command::new(dir.join("emit_load"))
+            .args(["--url", url])
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .context("cannot run emit_load")?;
+        if must_deliver && !out.status.success() {
+            bail!(
+                "emit_load {} did not deliver every event: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        serde_json::from_slice(&out.stdout).context("emit_load's JSON line")
+    };
+    let best = |args: &[&str]| -> Result<f64> {
+        let mut best = 0f64;
+        for _ in 0..if quick { 1 } else { 3 } {
+            best = best.max(num(&load(&url, args, true)?, "/events_per_s")?);
+        }
+        Ok(best)
+    };
+    let (single_n, batch_n, python_n) = if quick {
+        ("200", "1000", 100)
+    } else {
+        ("5000", "50000", 2000)
+    };
+    let single = best(&["--count", single_n])?;
+    let batch = best(&["--count", batch_n, "--batch", "--batch-size", "100"])?;
+    let python = (|| -> Result<f64> {
+        let env = pyenv::ensure(&root.join("conformance/tests/producers/requirements-python.txt"))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let mut best = 0f64;
+        for _ in 0..if quick { 1 } else { 3 } {
+            let out = Command::new(&env.python)
+                .arg(root.join("emit-examples/benches/python_load.py"))
+                .args([url.as_str(), &python_n.to_string()])
+                .output()
+                .context("cannot run the python client")?;
+            if !out.status.success() {
+                bail!(
+                    "the python client failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                );
+            }
+            best = best.max(String::from_utf8_lossy(&out.stdout).trim().parse::<f64>()?);
+        }
+        Ok(best)
+    })();
+    // A queue as large as the run, so no event is dropped and every emit is measured whole.
+    let cost_n = if quick { "2000" } else { "100000" };
+    let queued = load(&url, &["--count", cost_n, "--queue", cost_n], true)?;
+    let dead = {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        format!("http://127.0.0.1:{port}")
+    };
+    let (small, large) = if quick {
+        ("2000", "20000")
+    } else {
+        ("100000", "1000000")
+    };
+    let peak = |count: &str| -> Result<f64> {
+        let v = load(
+            &dead,
+            &["--count", count, "--queue", "10000", "--drain", "0"],
+            false,
+        )?;
+        Ok(num(&v, "/peak_rss_kb")? / 1024.0)
+    };
+    Ok(EmitRates {
+        single,
+        batch,
+        python,
+        emit_us: num(&queued, "/emit_us_per_event")?,
+        build_us: num(&queued, "/build_us_per_event")?,
+        peak_small_mb: peak(small)?,
+        peak_large_mb: peak(large)?,
+    })
 }

@@ -43,7 +43,8 @@ commands:
   bench [--quick]              benchmarks against peers, one table of ratios
   bench --first-build          only the first-build row: with an empty scratch cargo home
                                and target folder, download, build ol-conformance in release
-                               and run it once";
+                               and run it once
+  bench --emit                 only the openlineage-emit rows (release build), printed";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -91,6 +92,7 @@ fn main() -> Result<()> {
         ["wheel", ..] => wheel::wheel()?,
         ["ci", ..] => tasks::ci()?,
         ["bench", ..] if flag("--first-build") => bench::first_build()?,
+        ["bench", ..] if flag("--emit") => bench::emit_only()?,
         ["bench", ..] => bench::run(flag("--quick"))?,
         ["help" | "--help" | "-h"] | [] => {
             println!("{USAGE}");
