@@ -169,9 +169,9 @@ impl Parts<'_> {
         all.drain(..first);
         let trailing = all.iter().rev().take_while(|&&d| d == b'0').count();
         all.truncate(all.len() - trailing);
-        let scale = self.exponent.map(|e| {
-            i128::from(e) - self.fraction.len() as i128 + trailing as i128
-        });
+        let scale = self
+            .exponent
+            .map(|e| i128::from(e) - self.fraction.len() as i128 + trailing as i128);
         Some((all, scale))
     }
 }

@@ -223,7 +223,10 @@ fn numbers_keep_their_digits_in_typed_raw_and_unknown_fields() {
         let Event::Run(run) = &event else {
             panic!("{number}: not a run event")
         };
-        let facets = run.outputs.as_deref().expect("outputs")[0].output_facets.as_ref().expect("facets");
+        let facets = run.outputs.as_deref().expect("outputs")[0]
+            .output_facets
+            .as_ref()
+            .expect("facets");
         let stats = facets
             .output_statistics
             .as_ref()
@@ -253,21 +256,29 @@ fn integer_accessors_say_when_a_value_does_not_fit() {
         let Ok(Event::Run(run)) = Event::from_json(&number_event_text(number)) else {
             panic!("{number}: not a run event")
         };
-        let stats = run.outputs.as_deref().expect("outputs")[0].output_facets.as_ref().expect("facets");
+        let stats = run.outputs.as_deref().expect("outputs")[0]
+            .output_facets
+            .as_ref()
+            .expect("facets");
         let stats = stats.output_statistics.as_ref().and_then(|f| f.typed());
         stats.and_then(|s| s.row_count.clone()).expect("rowCount")
     };
     assert_eq!(count("1e3").as_u64().expect("fits"), 1000);
     assert_eq!(count("1000.0").as_i64().expect("fits"), 1000);
     assert_eq!(count("-0").as_u64().expect("fits"), 0);
-    let err = count("123456789012345678901234567891").as_u64().unwrap_err();
+    let err = count("123456789012345678901234567891")
+        .as_u64()
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "123456789012345678901234567891 does not fit in u64"
     );
     assert!(count("1e400").as_i64().is_err());
     assert!(count("18446744073709551616").as_u64().is_err());
-    assert_eq!(count("18446744073709551615").as_u64().expect("fits"), u64::MAX);
+    assert_eq!(
+        count("18446744073709551615").as_u64().expect("fits"),
+        u64::MAX
+    );
 }
 
 #[test]
@@ -275,9 +286,15 @@ fn a_fraction_in_an_integer_field_keeps_the_facet_raw() {
     let Event::Run(run) = Event::from_json(&number_event_text("2.5")).expect("parses") else {
         panic!("not a run event")
     };
-    let facets = run.outputs.as_deref().expect("outputs")[0].output_facets.as_ref().expect("facets");
+    let facets = run.outputs.as_deref().expect("outputs")[0]
+        .output_facets
+        .as_ref()
+        .expect("facets");
     let stats = facets.output_statistics.as_ref().expect("kept");
-    assert_eq!(stats.raw().map(|v| v["rowCount"].to_string()), Some("2.5".into()));
+    assert_eq!(
+        stats.raw().map(|v| v["rowCount"].to_string()),
+        Some("2.5".into())
+    );
 }
 
 #[test]
