@@ -192,7 +192,15 @@ fn integers_in_every_spelling_meet_type_and_minimum_exactly() {
         found(&e)
     };
     let at = "/job/facets/jobType/emissionPattern/windowDuration".to_string();
-    for ok in ["300", "1e3", "1E+2", "1000.0", "1e400", "123456789012345678901234567891", "1"] {
+    for ok in [
+        "300",
+        "1e3",
+        "1E+2",
+        "1000.0",
+        "1e400",
+        "123456789012345678901234567891",
+        "1",
+    ] {
         assert!(with(ok).is_empty(), "{ok}: {:?}", with(ok));
     }
     for (bad, keyword) in [
