@@ -40,7 +40,7 @@ fn streams() -> Vec<String> {
                 .map(String::from),
         );
     }
-    events.repeat(40)
+    (0..40).flat_map(|_| events.iter().cloned()).collect()
 }
 
 /// Generated medium events, seed 11, as the suite bench draws them.
