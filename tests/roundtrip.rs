@@ -382,7 +382,10 @@ fn fast_and_careful_parsers_agree() {
 
 /// Real producer streams, recorded once with each client's file transport and checked in
 /// (`tests/streams/`): dbt-ol 1.52.0 building the DuckDB project of the conformance crate's
-/// producer test, and openlineage-python 1.52.0 running its scripted parent and child runs.
+/// producer test, and openlineage-python 1.52.0 running its scripted parent and child runs
+/// (`conformance/tests/producers/`). To record again, run either in the venv the producer test
+/// builds, with `OPENLINEAGE__TRANSPORT__TYPE=file`, `OPENLINEAGE__TRANSPORT__APPEND=true` and
+/// `OPENLINEAGE__TRANSPORT__LOG_FILE_PATH` naming the file.
 #[test]
 fn recorded_producer_streams_round_trip_and_validate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
