@@ -1,7 +1,8 @@
 //! Schema-level passes that make typify's output lossless and typed.
 //!
 //! typify 0.8 drops what it does not model: `additionalProperties: true` loses unknown fields,
-//! `number` becomes `f64` (`10` comes back as `10.0`), `format` makes chrono/uuid types that
+//! `number` becomes `f64` (`10` comes back as `10.0`), `integer` becomes `i64` (refusing `1e3` and
+//! integers past 2^63, which JSON Schema allows), `format` makes chrono/uuid types that
 //! normalise timestamps and UUIDs, optional arrays are skipped when empty, and a facet map is typed
 //! as the base facet. Each pass below rewrites the bundled definitions so that the generated
 //! types keep every byte of meaning; [`run_all`] applies them in order.
