@@ -1,7 +1,11 @@
 //! Parse and serialise benchmarks: the typed model against `serde_json::Value` on the same bytes.
 //!
-//! Besides criterion's own report, the bench prints one ratio line measured in this run
-//! (interleaved rounds, best of each), since shared machines make absolute numbers noisy.
+//! Corpora: the spec's examples in realistic events, the real producer streams recorded in
+//! `tests/streams/` (dbt-ol, openlineage-python), and (with the `proptest` feature) generated
+//! medium events with unknown fields, custom facets and `_deleted` markers, as the suite bench
+//! draws them. Besides criterion's own report, the bench prints one ratio line per corpus
+//! measured in this run (interleaved rounds, best of each), since shared machines make absolute
+//! numbers noisy.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,8 +27,55 @@ fn corpus() -> Vec<String> {
     corpus::events(&pin.resolve_dir(&root), 500).expect("corpus from the spec examples")
 }
 
+/// The real producer streams recorded into `tests/streams/` (dbt-ol on the DuckDB project and
+/// the openlineage-python client), repeated so one round takes long enough to time.
+fn streams() -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
+    let mut events = Vec::new();
+    for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
+        events.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        );
+    }
+    (0..40).flat_map(|_| events.iter().cloned()).collect()
+}
+
+/// Generated medium events, seed 11, as the suite bench draws them.
+#[cfg(feature = "proptest")]
+fn generated() -> Vec<String> {
+    use openlineage_types::arb::{GenConfig, ValueGen};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+    let strategy = gen.any_event_value().expect("strategy");
+    let mut seed = [0u8; 16];
+    seed[..8].copy_from_slice(&11u64.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::XorShift, &seed),
+    );
+    (0..2000)
+        .map(|_| {
+            strategy
+                .new_tree(&mut runner)
+                .expect("tree")
+                .current()
+                .to_string()
+        })
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
-    let events = corpus();
+    bench_corpus(c, "examples", &corpus());
+    bench_corpus(c, "streams", &streams());
+    #[cfg(feature = "proptest")]
+    bench_corpus(c, "generated", &generated());
+}
+
+fn bench_corpus(c: &mut Criterion, name: &str, events: &[String]) {
     let bytes: usize = events.iter().map(String::len).sum();
     let typed: Vec<Event> = events
         .iter()
@@ -35,7 +86,7 @@ fn bench(c: &mut Criterion) {
         .map(|e| serde_json::from_str(e).expect("valid"))
         .collect();
 
-    let mut g = c.benchmark_group("parse");
+    let mut g = c.benchmark_group(format!("parse {name}"));
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("typed Event", |b| {
         b.iter(|| {
@@ -55,7 +106,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut g = c.benchmark_group("serialize");
+    let mut g = c.benchmark_group(format!("serialize {name}"));
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("typed Event", |b| {
         b.iter(|| {
@@ -78,26 +129,25 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-fn ratios() {
-    let events = corpus();
+fn ratios(name: &str, events: &[String]) {
     let bytes: usize = events.iter().map(String::len).sum();
     let mut typed = Duration::MAX;
     let mut value = Duration::MAX;
     for _ in 0..10 {
         typed = typed.min(best(3, || {
-            for e in &events {
+            for e in events {
                 std::hint::black_box(Event::from_json(e).ok());
             }
         }));
         value = value.min(best(3, || {
-            for e in &events {
+            for e in events {
                 std::hint::black_box(serde_json::from_str::<serde_json::Value>(e).ok());
             }
         }));
     }
     let mbs = |d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "parse ratio: typed Event {:.1} MB/s, serde_json::Value {:.1} MB/s, typed/Value speed = {:.2}x ({} events, {} bytes)",
+        "parse ratio ({name}): typed Event {:.1} MB/s, serde_json::Value {:.1} MB/s, typed/Value speed = {:.2}x ({} events, {} bytes)",
         mbs(typed),
         mbs(value),
         value.as_secs_f64() / typed.as_secs_f64(),
@@ -110,6 +160,9 @@ criterion_group!(benches, bench);
 
 fn main() {
     benches();
-    ratios();
+    ratios("examples", &corpus());
+    ratios("streams", &streams());
+    #[cfg(feature = "proptest")]
+    ratios("generated", &generated());
     Criterion::default().configure_from_args().final_summary();
 }

@@ -42,6 +42,18 @@ pub enum Error {
     /// The embedded spec schemas could not be compiled into a validator.
     #[error("cannot compile the spec schemas: {0}")]
     Schema(String),
+    /// An integer field's value does not fit the machine integer asked for
+    /// ([`crate::Integer::as_u64`], [`crate::Integer::as_i64`]).
+    #[error("{value} does not fit in {target}")]
+    NumberOutOfRange {
+        /// The number as written.
+        value: String,
+        /// The machine type asked for, e.g. `u64`.
+        target: &'static str,
+    },
+    /// A number where an integer is required has a fractional part.
+    #[error("{0} is not an integer")]
+    NotAnInteger(String),
     /// A run id is not a UUID.
     #[error("runId {value:?} is not a UUID: {reason}")]
     RunId {

@@ -144,8 +144,17 @@ impl Event {
         // Fast path: one pass, facets parsed straight into their types. It gives up on anything
         // unusual (a facet that does not fit, a missing field, a `null`, an odd shape); the
         // careful path below then decides, and words the error if there is one.
-        if let Ok(Some(event)) = crate::facet::optimistic(|| fast::parse(text)) {
-            return Ok(event);
+        use crate::facet::{with_mode, Mode};
+        match with_mode(Mode::Direct, || fast::parse(text)) {
+            Ok(Some(event)) => return Ok(event),
+            // A facet that does not fit (a `_deleted` marker, another version) is the common
+            // reason: one more fast pass decides each facet on its own, borrowing its text.
+            Err(_) => {
+                if let Ok(Some(event)) = with_mode(Mode::Borrowed, || fast::parse(text)) {
+                    return Ok(event);
+                }
+            }
+            Ok(None) => {}
         }
         Self::from_json_careful(text)
     }

@@ -96,35 +96,55 @@ impl<T: DeserializeOwned + Serialize> Facet<T> {
     }
 }
 
-thread_local! {
-    /// Set while [`optimistic`] runs: facets parse straight into their types, without buffering.
-    static OPTIMISTIC: Cell<bool> = const { Cell::new(false) };
+/// How facets are read while an event parses.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Each payload is buffered (owned), so one that does not fit falls back to raw JSON; works
+    /// with every serde_json entry point.
+    Careful,
+    /// Straight into the type, with no buffering and no fallback: a facet that does not fit
+    /// fails the whole parse.
+    Direct,
+    /// Each payload is borrowed from the input text (no copy) and then parsed as in `Careful`:
+    /// a facet that does not fit is kept raw without failing the parse. Needs a deserializer
+    /// that borrows from a `&str`.
+    Borrowed,
 }
 
-/// Runs `parse` with facets parsed straight into their types, with no buffering and no fallback:
-/// a facet that does not fit fails the whole parse. [`crate::Event::from_json`] uses this first and
-/// parses again the careful way only when it fails or loses a `null`, so well-formed events pay
-/// for one pass over their facets instead of two.
-pub(crate) fn optimistic<R>(parse: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
+thread_local! {
+    /// The [`Mode`] of the parse running on this thread.
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Careful) };
+}
+
+/// Runs `parse` with facets read in `mode`. [`crate::Event::from_json`] first reads them
+/// `Direct` (one pass over well-formed events), then, when a facet does not fit, `Borrowed`
+/// (one more pass, each facet decided on its own), and only then the careful way.
+pub(crate) fn with_mode<R>(mode: Mode, parse: impl FnOnce() -> R) -> R {
+    struct Reset(Mode);
     impl Drop for Reset {
         fn drop(&mut self) {
-            OPTIMISTIC.with(|o| o.set(self.0));
+            MODE.with(|m| m.set(self.0));
         }
     }
-    let _reset = Reset(OPTIMISTIC.with(|o| o.replace(true)));
+    let _reset = Reset(MODE.with(|m| m.replace(mode)));
     parse()
 }
 
 impl<'de, T: DeserializeOwned + Serialize> Deserialize<'de> for Facet<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        if OPTIMISTIC.with(Cell::get) {
-            return T::deserialize(deserializer).map(|t| Facet::Typed(Box::new(t)));
+        match MODE.with(Cell::get) {
+            Mode::Direct => T::deserialize(deserializer).map(|t| Facet::Typed(Box::new(t))),
+            Mode::Borrowed => {
+                let raw = <&RawValue>::deserialize(deserializer)?;
+                Facet::from_json(raw.get()).map_err(serde::de::Error::custom)
+            }
+            Mode::Careful => {
+                // Buffering the payload as raw text lets a failed typed parse fall back to
+                // `Value` without losing anything; it works with every serde_json entry point.
+                let raw = Box::<RawValue>::deserialize(deserializer)?;
+                Facet::from_json(raw.get()).map_err(serde::de::Error::custom)
+            }
         }
-        // Buffering the payload as raw text lets a failed typed parse fall back to `Value`
-        // without losing anything; it works with every serde_json entry point.
-        let raw = Box::<RawValue>::deserialize(deserializer)?;
-        Facet::from_json(raw.get()).map_err(serde::de::Error::custom)
     }
 }
 

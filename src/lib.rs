@@ -49,6 +49,7 @@ mod de;
 mod errors;
 mod event;
 mod facet;
+mod number;
 /// The five facet containers of an event, defined once in the code generator (see
 /// `openlineage_codegen::FACET_KIND_SOURCE`) and written out by the build script.
 mod facet_kind {
@@ -64,6 +65,7 @@ pub use errors::Error;
 pub use event::{BatchRequest, Event, EventKind};
 pub(crate) use facet::facet_container;
 pub use facet::{Facet, FacetOf};
+pub use number::Integer;
 pub use registry::{facet, FacetInfo, FacetKind, NestedFacetMap};
 #[cfg(feature = "validate")]
 pub use validate::Validator;

@@ -151,6 +151,12 @@ fn probes() -> Vec<(&'static str, Value)> {
     e["job"]["facets"] = json!({"sql": {"_producer": "https://x", "_schemaURL": "https://x#/Q", "query": "select 1", "dialect": null}});
     out.push(("null inside a known facet", e));
 
+    // What real producers send: Spark reports row counts as Java longs (and a warehouse's past
+    // 2^63), Python clients write floats with a zero fraction, other serializers use exponents.
+    for spelling in NUMBER_SPELLINGS {
+        out.push(("numbers in every spelling", number_event(spelling)));
+    }
+
     out.push((
         "dataset event",
         json!({"eventTime": "2024-01-01T00:00:00Z", "producer": "p", "schemaURL": "s",
@@ -164,6 +170,131 @@ fn probes() -> Vec<(&'static str, Value)> {
                "job": {"namespace": "ns", "name": "j"}, "outputs": [{"namespace": "n", "name": "o"}]}),
     ));
     out
+}
+
+/// Number spellings RFC 8259 allows that a lossy model would change or refuse.
+const NUMBER_SPELLINGS: [&str; 6] = [
+    "123456789012345678901234567891",
+    "1e400",
+    "1e3",
+    "1000.0",
+    "-0",
+    "1E+2",
+];
+
+/// A realistic event carrying `number` in a typed facet field (`outputStatistics.rowCount`), in a
+/// custom facet (kept raw) and in an unknown field, written compactly in serialisation order.
+fn number_event_text(number: &str) -> String {
+    format!(
+        concat!(
+            r#"{{"eventTime":"2024-01-01T00:00:00Z","eventType":"COMPLETE","#,
+            r#""job":{{"name":"job","namespace":"ns"}},"outputs":[{{"name":"out","namespace":"ns","#,
+            r#""outputFacets":{{"outputStatistics":{{"_producer":"https://x","rowCount":{n},"#,
+            r#""_schemaURL":"https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet"}},"#,
+            r#""myCo_stats":{{"_producer":"https://x","_schemaURL":"https://x#/S","n":{n}}}}}}}],"#,
+            r#""producer":"https://example.com/p","run":{{"runId":"0190d5a4-7c6c-7b8e-9f00-000000000001"}},"#,
+            r#""schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent","x":{n}}}"#
+        ),
+        n = number
+    )
+}
+
+fn number_event(number: &str) -> Value {
+    serde_json::from_str(&number_event_text(number)).expect("the probe is JSON")
+}
+
+/// serde_json (with `arbitrary_precision`) keeps a number's digits; an exponent comes back as
+/// `e` followed by its sign.
+fn as_written_back(number: &str) -> String {
+    match number.find(['e', 'E']) {
+        Some(i) if !matches!(number.as_bytes().get(i + 1), Some(b'+' | b'-')) => {
+            format!("{}e+{}", &number[..i], &number[i + 1..])
+        }
+        Some(i) => format!("{}e{}", &number[..i], &number[i + 1..]),
+        None => number.to_owned(),
+    }
+}
+
+#[test]
+fn numbers_keep_their_digits_in_typed_raw_and_unknown_fields() {
+    for number in NUMBER_SPELLINGS {
+        let text = number_event_text(number);
+        let event = Event::from_json(&text).unwrap_or_else(|e| panic!("{number}: {e}"));
+        let Event::Run(run) = &event else {
+            panic!("{number}: not a run event")
+        };
+        let facets = run.outputs.as_deref().expect("outputs")[0]
+            .output_facets
+            .as_ref()
+            .expect("facets");
+        let stats = facets
+            .output_statistics
+            .as_ref()
+            .and_then(|f| f.typed())
+            .unwrap_or_else(|| panic!("{number}: rowCount is an integer, so the facet is typed"));
+        let row_count = stats.row_count.as_ref().expect("rowCount");
+        let raw = facets.other["myCo_stats"].to_value();
+        let written = as_written_back(number);
+        assert_eq!(row_count.to_string(), written, "typed field");
+        assert_eq!(raw["n"].to_string(), written, "custom facet");
+        assert_eq!(run.extra["x"].to_string(), written, "unknown field");
+        // Byte for byte, whole event: the only change is the exponent's spelling.
+        let back = serde_json::to_string(&event).expect("serialises");
+        assert_eq!(back, text.replace(number, &written), "{number}");
+        // The validator counts every one of them as an integer, as JSON Schema does.
+        assert!(
+            event.validate(openlineage_types::Tier::Facets).is_empty(),
+            "{number}: {:?}",
+            event.validate(openlineage_types::Tier::Facets)
+        );
+    }
+}
+
+#[test]
+fn integer_accessors_say_when_a_value_does_not_fit() {
+    let count = |number: &str| {
+        let Ok(Event::Run(run)) = Event::from_json(&number_event_text(number)) else {
+            panic!("{number}: not a run event")
+        };
+        let stats = run.outputs.as_deref().expect("outputs")[0]
+            .output_facets
+            .as_ref()
+            .expect("facets");
+        let stats = stats.output_statistics.as_ref().and_then(|f| f.typed());
+        stats.and_then(|s| s.row_count.clone()).expect("rowCount")
+    };
+    assert_eq!(count("1e3").as_u64().expect("fits"), 1000);
+    assert_eq!(count("1000.0").as_i64().expect("fits"), 1000);
+    assert_eq!(count("-0").as_u64().expect("fits"), 0);
+    let err = count("123456789012345678901234567891")
+        .as_u64()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "123456789012345678901234567891 does not fit in u64"
+    );
+    assert!(count("1e400").as_i64().is_err());
+    assert!(count("18446744073709551616").as_u64().is_err());
+    assert_eq!(
+        count("18446744073709551615").as_u64().expect("fits"),
+        u64::MAX
+    );
+}
+
+#[test]
+fn a_fraction_in_an_integer_field_keeps_the_facet_raw() {
+    let Event::Run(run) = Event::from_json(&number_event_text("2.5")).expect("parses") else {
+        panic!("not a run event")
+    };
+    let facets = run.outputs.as_deref().expect("outputs")[0]
+        .output_facets
+        .as_ref()
+        .expect("facets");
+    let stats = facets.output_statistics.as_ref().expect("kept");
+    assert_eq!(
+        stats.raw().map(|v| v["rowCount"].to_string()),
+        Some("2.5".into())
+    );
 }
 
 #[test]
@@ -245,6 +376,32 @@ fn fast_and_careful_parsers_agree() {
         );
         if let (Ok(a), Ok(b)) = (fast, careful) {
             assert_eq!(a, b, "{text}");
+        }
+    }
+}
+
+/// Real producer streams, recorded once with each client's file transport and checked in
+/// (`tests/streams/`): dbt-ol 1.52.0 building the DuckDB project of the conformance crate's
+/// producer test, and openlineage-python 1.52.0 running its scripted parent and child runs
+/// (`conformance/tests/producers/`). To record again, run either in the venv the producer test
+/// builds, with `OPENLINEAGE__TRANSPORT__TYPE=file`, `OPENLINEAGE__TRANSPORT__APPEND=true` and
+/// `OPENLINEAGE__TRANSPORT__LOG_FILE_PATH` naming the file.
+#[test]
+fn recorded_producer_streams_round_trip_and_validate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
+    for (file, count) in [("dbt-ol.jsonl", 8), ("openlineage-python.jsonl", 6)] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), count, "{file}");
+        for line in lines {
+            let value: Value = serde_json::from_str(line).expect("JSON");
+            let event = Event::from_json(line).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(event.to_value(), value, "{file}");
+            assert!(
+                event.validate(openlineage_types::Tier::Facets).is_empty(),
+                "{file}: {:?}",
+                event.validate(openlineage_types::Tier::Facets)
+            );
         }
     }
 }

@@ -176,3 +176,45 @@ fn a_facet_missing_its_producer_is_reported_at_its_key_without_the_map() {
     );
     assert!(violations[0].message.len() < 200, "{violations:#?}");
 }
+
+#[test]
+fn integers_in_every_spelling_meet_type_and_minimum_exactly() {
+    // `windowDuration` is an integer with `minimum: 1`.
+    let with = |duration: &str| {
+        let mut e = event();
+        e["job"]["facets"] = json!({"jobType": {
+            "_producer": "https://p",
+            "_schemaURL": "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json",
+            "processingType": "STREAMING", "integration": "KAFKA", "jobType": "JOB",
+            "emissionPattern": {"eventTrigger": "PERIODIC", "eventContentMode": "COMPLETE_SNAPSHOT",
+                                "windowDuration": serde_json::from_str::<Value>(duration).expect("number")}
+        }});
+        found(&e)
+    };
+    let at = "/job/facets/jobType/emissionPattern/windowDuration".to_string();
+    for ok in [
+        "300",
+        "1e3",
+        "1E+2",
+        "1000.0",
+        "1e400",
+        "123456789012345678901234567891",
+        "1",
+    ] {
+        assert!(with(ok).is_empty(), "{ok}: {:?}", with(ok));
+    }
+    for (bad, keyword) in [
+        ("0", "minimum"),
+        ("-0", "minimum"),
+        ("0.0e0", "minimum"),
+        ("-1e400", "minimum"),
+        ("1.5", "type"),
+        ("1.0000000000000000001", "type"),
+    ] {
+        assert_eq!(
+            with(bad),
+            [(Tier::Facets, at.clone(), keyword.to_string())],
+            "{bad}"
+        );
+    }
+}

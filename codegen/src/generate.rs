@@ -15,7 +15,7 @@ use typify_impl::{TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 
 use crate::bundle::{bundle, local_ref, SchemaFile};
 use crate::catalogue::{catalogue, FacetEntry, FacetKind};
-use crate::passes::{run_all, JSON_NUMBER_DEF};
+use crate::passes::{run_all, JSON_INTEGER_DEF, JSON_NUMBER_DEF};
 use crate::spec::{build_inputs, facet_files, read_json, read_text};
 use crate::{Error, Result};
 
@@ -324,7 +324,8 @@ fn typify(defs: &Map<String, Value>, renames: &BTreeMap<String, String>) -> Resu
     settings
         .with_map_type("::std::collections::BTreeMap")
         .with_derive("PartialEq".into())
-        .with_replacement(JSON_NUMBER_DEF, "::serde_json::Number", std::iter::empty());
+        .with_replacement(JSON_NUMBER_DEF, "::serde_json::Number", std::iter::empty())
+        .with_replacement(JSON_INTEGER_DEF, "crate::Integer", std::iter::empty());
     for kind in FacetKind::ALL {
         settings.with_replacement(kind.container(), kind.container(), std::iter::empty());
     }

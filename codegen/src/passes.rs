@@ -1,7 +1,8 @@
 //! Schema-level passes that make typify's output lossless and typed.
 //!
 //! typify 0.8 drops what it does not model: `additionalProperties: true` loses unknown fields,
-//! `number` becomes `f64` (`10` comes back as `10.0`), `format` makes chrono/uuid types that
+//! `number` becomes `f64` (`10` comes back as `10.0`), `integer` becomes `i64` (refusing `1e3` and
+//! integers past 2^63, which JSON Schema allows), `format` makes chrono/uuid types that
 //! normalise timestamps and UUIDs, optional arrays are skipped when empty, and a facet map is typed
 //! as the base facet. Each pass below rewrites the bundled definitions so that the generated
 //! types keep every byte of meaning; [`run_all`] applies them in order.
@@ -15,6 +16,13 @@ use crate::{Error, Result};
 /// Definition that stands for a JSON number; the generator replaces it with `serde_json::Number`.
 pub const JSON_NUMBER_DEF: &str = "JsonNumber";
 
+/// Definition that stands for a JSON integer in a facet; the generator replaces it with the types
+/// crate's `Integer`, which keeps the digits as written and has checked machine-integer accessors.
+pub const JSON_INTEGER_DEF: &str = "JsonInteger";
+
+/// Definitions whose integers stay machine integers: the batch answer a server builds itself.
+const MACHINE_INTEGER_DEFS: &[&str] = &[crate::generate::BATCH_RESPONSE_DEF];
+
 /// Runs every pass in the order they depend on each other.
 pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {
     use_facet_containers(defs);
@@ -22,6 +30,7 @@ pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {
     strip_keyword(defs, "format");
     strip_keyword(defs, "default");
     lossless_numbers(defs);
+    lossless_integers(defs);
     nullable_optional_collections(defs);
     open_objects(defs);
     constants_as_enums(defs);
@@ -225,7 +234,8 @@ pub fn strip_keyword(defs: &mut Map<String, Value>, keyword: &str) {
 }
 
 /// Replaces `{"type": "number"}` with a reference to [`JSON_NUMBER_DEF`], which the generator maps
-/// to `serde_json::Number`, so `10` stays `10` and `1e400`-free decimals keep their text form.
+/// to `serde_json::Number`, so `10` stays `10` and every number keeps its digits (with the
+/// `arbitrary_precision` feature the types crate turns on).
 pub fn lossless_numbers(defs: &mut Map<String, Value>) {
     for_each_def(defs, |schema| {
         if schema.get("type") == Some(&json!("number")) {
@@ -237,6 +247,28 @@ pub fn lossless_numbers(defs: &mut Map<String, Value>) {
         }
     });
     defs.insert(JSON_NUMBER_DEF.into(), json!({ "type": "number" }));
+}
+
+/// Replaces `{"type": "integer"}` in what producers send with a reference to
+/// [`JSON_INTEGER_DEF`]: typify would make it an `i64`, which refuses `1e3`, `1000.0` and integers
+/// past 2^63 (all integers to JSON Schema, and the spec sets no maximum) and would drop the facet to
+/// raw JSON. Range keywords are left to the validator.
+pub fn lossless_integers(defs: &mut Map<String, Value>) {
+    for (name, def) in defs.iter_mut() {
+        if MACHINE_INTEGER_DEFS.contains(&name.as_str()) {
+            continue;
+        }
+        for_each_schema(def, &mut |schema| {
+            if schema.get("type") == Some(&json!("integer")) {
+                let mut replacement = json!({ "$ref": local_ref(JSON_INTEGER_DEF) });
+                if let Some(d) = schema.get("description") {
+                    replacement["description"] = d.clone();
+                }
+                *schema = replacement;
+            }
+        });
+    }
+    defs.insert(JSON_INTEGER_DEF.into(), json!({ "type": "integer" }));
 }
 
 /// Makes optional array and map properties nullable, which typify turns into `Option<Vec<_>>`
@@ -482,6 +514,29 @@ mod tests {
             d["X"],
             json!({"properties": {"format": {"type": "string"}, "t": {"type": "string"}}})
         );
+    }
+
+    #[test]
+    fn integers_become_json_integers_except_in_the_batch_answer() {
+        let mut d = Map::new();
+        d.insert(
+            "X".into(),
+            json!({"properties": {"n": {"type": "integer", "minimum": 1, "description": "d"}}}),
+        );
+        d.insert(
+            "BatchResponse".into(),
+            json!({"properties": {"received": {"type": "integer"}}}),
+        );
+        lossless_integers(&mut d);
+        assert_eq!(
+            d["X"]["properties"]["n"],
+            json!({"$ref": "#/$defs/JsonInteger", "description": "d"})
+        );
+        assert_eq!(
+            d["BatchResponse"]["properties"]["received"],
+            json!({"type": "integer"})
+        );
+        assert_eq!(d[JSON_INTEGER_DEF], json!({"type": "integer"}));
     }
 
     #[test]

@@ -162,6 +162,39 @@ fn main() {
     );
     out["parse_examples"] = json!({"typed_mb_s": mb_s(example_bytes, e_typed), "value_mb_s": mb_s(example_bytes, e_value), "bytes": example_bytes});
 
+    // Real producer streams recorded into the types crate's tests (dbt-ol, openlineage-python),
+    // repeated so one round takes long enough to time.
+    let streams: Vec<String> = {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/streams");
+        let mut events = Vec::new();
+        for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
+            let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
+            events.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(String::from),
+            );
+        }
+        (0..if quick { 4 } else { 40 })
+            .flat_map(|_| events.iter().cloned())
+            .collect()
+    };
+    let stream_bytes: usize = streams.iter().map(String::len).sum();
+    let (r_typed, r_value) = pair(
+        rounds,
+        || {
+            streams
+                .iter()
+                .for_each(|t| drop(std::hint::black_box(Event::from_json(t))))
+        },
+        || {
+            streams
+                .iter()
+                .for_each(|t| drop(std::hint::black_box(serde_json::from_str::<Value>(t))))
+        },
+    );
+    out["parse_streams"] = json!({"typed_mb_s": mb_s(stream_bytes, r_typed), "value_mb_s": mb_s(stream_bytes, r_value), "bytes": stream_bytes});
+
     let (s_typed, s_value) = pair(
         rounds,
         || {

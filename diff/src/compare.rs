@@ -17,6 +17,16 @@ pub struct Comparer {
     /// The changes found so far.
     pub out: Vec<Change>,
     flip: bool,
+    /// Effective schemas of the references (`FILE#POINTER` markers) met in the old and the new
+    /// snapshot, for judging `anyOf` restructures by what they accept.
+    targets: [BTreeMap<String, Value>; 2],
+}
+
+/// Which snapshot a schema comes from, to look its references up.
+#[derive(Clone, Copy)]
+enum Side {
+    Old = 0,
+    New = 1,
 }
 
 const MIN_BOUNDS: [&str; 5] = [
@@ -73,7 +83,9 @@ impl Comparer {
         let (co, ao) = lift(o);
         let (cn, an) = lift(n);
         if ao.len() > 1 || an.len() > 1 {
+            let start = self.out.len();
             self.alternatives((co, &ao), (cn, &an), at);
+            self.judge_by_acceptance(old, new, start, at);
             return;
         }
         match (o.get("$ref"), n.get("$ref")) {
@@ -197,6 +209,137 @@ impl Comparer {
                 at.to_string()
             };
             self.schema(&ao[i], &an[j], &here);
+        }
+    }
+
+    /// Pairing alternatives by position and reference sees a restructure (an `anyOf` moved up or
+    /// down a level, alternatives regrouped) as alternatives removed and added. What counts is
+    /// what each side accepts: when the new schema accepts everything the old one did, the
+    /// narrowing findings of the pairing (since `start`) are artefacts and go; when each accepts
+    /// what the other does, the widening ones go too and one `restructured` finding says so.
+    fn judge_by_acceptance(&mut self, old: &Value, new: &Value, start: usize, at: &str) {
+        let wider = self.covers((new, Side::New), (old, Side::Old));
+        if !wider {
+            return;
+        }
+        let narrower = self.covers((old, Side::Old), (new, Side::New));
+        let mut dropped = 0;
+        let found: Vec<Change> = self.out.drain(start..).collect();
+        for change in found {
+            let (p, c) = change.kind.impact();
+            let narrowing = p == Impact::Breaking && c != Impact::Breaking;
+            let widening = c == Impact::Breaking && p != Impact::Breaking;
+            if narrowing || (narrower && widening) {
+                dropped += 1;
+            } else {
+                self.out.push(change);
+            }
+        }
+        if narrower && dropped > 0 {
+            self.push(
+                at,
+                ChangeKind::Restructured,
+                "alternatives regrouped; the schema accepts the same values",
+            );
+        }
+    }
+
+    /// Whether every value `narrow` accepts is accepted by `wide`, as far as can be shown
+    /// without enumerating values (false when unsure).
+    fn covers(&self, wide: (&Value, Side), narrow: (&Value, Side)) -> bool {
+        let (w, n) = (strip_annotations(wide.0), strip_annotations(narrow.0));
+        if w == n {
+            return true;
+        }
+        let (Value::Object(wm), Value::Object(nm)) = (&w, &n) else {
+            return false;
+        };
+        let (wk, walts) = lift(wm);
+        let (_, nalts) = lift(nm);
+        if nalts.len() > 1 {
+            return nalts
+                .iter()
+                .all(|b| self.covers((&w, wide.1), (b, narrow.1)));
+        }
+        if walts.len() > 1 {
+            // `oneOf` accepts a value matching exactly one alternative, so only `anyOf` is a union.
+            if wk != "anyOf" {
+                return false;
+            }
+            if self.object_typed(&n, narrow.1) && walts.iter().any(|a| self.open(a, wide.1)) {
+                return true;
+            }
+            return walts
+                .iter()
+                .any(|a| self.covers((a, wide.1), (&n, narrow.1)));
+        }
+        // Two plain schemas that differ only in `additionalProperties`.
+        let rest = |m: &Map<String, Value>| {
+            let mut m = m.clone();
+            m.remove("additionalProperties");
+            m
+        };
+        if rest(wm) != rest(nm) {
+            return false;
+        }
+        match (
+            wm.get("additionalProperties"),
+            nm.get("additionalProperties"),
+        ) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => self.covers((a, wide.1), (b, narrow.1)),
+        }
+    }
+
+    /// Whether a schema accepts only objects.
+    fn object_typed(&self, schema: &Value, side: Side) -> bool {
+        let object = json_types(schema).is_some_and(|t| t == ["object"]);
+        object
+            || schema
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| self.targets[side as usize].get(r))
+                .is_some_and(|t| json_types(t).is_some_and(|t| t == ["object"]))
+    }
+
+    /// Whether a schema is an open object: it requires no property, closes and bounds nothing,
+    /// and only says what the properties it names must look like. It accepts every object that
+    /// leaves those properties out; a facet file's schema, which names its facet's key, is one.
+    /// An `anyOf` with such an alternative is counted as accepting any object (facet keys are
+    /// optional), which is how a facet map offering facet files as alternatives reads.
+    fn open(&self, schema: &Value, side: Side) -> bool {
+        let Value::Object(m) = schema else {
+            return false;
+        };
+        let object = |m: &Map<String, Value>| {
+            m.get("type")
+                .is_none_or(|t| t == &Value::from(vec!["object"]))
+        };
+        if !object(m) {
+            return false;
+        }
+        match m.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                m.keys().all(|k| k == "$ref" || k == "type")
+                    && self.targets[side as usize]
+                        .get(r)
+                        .is_some_and(|t| t.get("$ref").is_none() && self.open(t, side))
+            }
+            None => m.keys().all(|k| k == "type" || k == "properties"),
+        }
+    }
+
+    /// Looks up the effective schema of every reference marker below `schemas`, for
+    /// [`Comparer::covers`].
+    fn learn_targets(&mut self, side: Side, eff: &Effective<'_>, schemas: &[&Value]) {
+        let mut refs = BTreeSet::new();
+        schemas.iter().for_each(|s| markers(s, &mut refs));
+        for r in refs {
+            let (file, pointer) = r.split_once('#').unwrap_or((r.as_str(), ""));
+            if let Ok(target) = eff.at(file, pointer) {
+                self.targets[side as usize].insert(r.clone(), strip_annotations(&target));
+            }
         }
     }
 
@@ -497,6 +640,33 @@ fn brief(v: &Value) -> String {
     }
 }
 
+/// The `type` names of a schema, if it has a `type`.
+fn json_types(schema: &Value) -> Option<Vec<&str>> {
+    match schema.get("type")? {
+        Value::String(t) => Some(vec![t.as_str()]),
+        Value::Array(ts) => Some(ts.iter().filter_map(Value::as_str).collect()),
+        _ => None,
+    }
+}
+
+/// Every `$ref` string below a schema.
+fn markers(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x.as_str()) {
+                    ("$ref", Some(r)) => {
+                        out.insert(r.to_string());
+                    }
+                    _ => markers(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| markers(x, out)),
+        _ => {}
+    }
+}
+
 /// Core-URL references in a raw schema, e.g. `1-0-2/OpenLineage.json#/$defs/RunFacet`.
 fn core_urls(v: &Value, out: &mut BTreeSet<String>) {
     match v {
@@ -527,7 +697,7 @@ fn without_id(v: &Value) -> Value {
 pub fn core(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>> {
     let (eo, en) = (Effective::new(old), Effective::new(new));
     let mut c = Comparer::default();
-    c.schema(&eo.at(CORE, "")?, &en.at(CORE, "")?, &format!("{CORE}#"));
+    let (root_old, root_new) = (eo.at(CORE, "")?, en.at(CORE, "")?);
     let defs = |s: &Snapshot| -> BTreeMap<String, String> {
         let doc = &s.files[CORE];
         ["$defs", "definitions"]
@@ -542,6 +712,15 @@ pub fn core(old: &Snapshot, new: &Snapshot) -> Result<Vec<Change>> {
             .collect()
     };
     let (d_old, d_new) = (defs(old), defs(new));
+    let all = |e: &Effective<'_>, root: &Value, d: &BTreeMap<String, String>| -> Vec<Value> {
+        let mut v = vec![root.clone()];
+        v.extend(d.values().filter_map(|p| e.at(CORE, p).ok()));
+        v
+    };
+    let (all_old, all_new) = (all(&eo, &root_old, &d_old), all(&en, &root_new, &d_new));
+    c.learn_targets(Side::Old, &eo, &all_old.iter().collect::<Vec<_>>());
+    c.learn_targets(Side::New, &en, &all_new.iter().collect::<Vec<_>>());
+    c.schema(&root_old, &root_new, &format!("{CORE}#"));
     for (name, pointer) in &d_new {
         let at = format!("{CORE}#/$defs/{name}");
         match d_old.get(name) {
@@ -845,4 +1024,55 @@ pub fn pair_facets(
     }
     pairs.sort_by(|a, b| a.1.cmp(&b.1));
     (pairs, added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn kinds(old: Value, new: Value) -> Vec<ChangeKind> {
+        let mut c = Comparer::default();
+        c.schema(&old, &new, "x");
+        c.out.into_iter().map(|c| c.kind).collect()
+    }
+
+    #[test]
+    fn regrouped_alternatives_that_accept_the_same_are_a_restructure() {
+        let (s, i, b) = (
+            json!({"type": "string"}),
+            json!({"type": "integer"}),
+            json!({"type": "boolean"}),
+        );
+        let old = json!({"anyOf": [s, i, b]});
+        let new = json!({"anyOf": [{"anyOf": [s, i]}, b]});
+        assert_eq!(kinds(old.clone(), new.clone()), [ChangeKind::Restructured]);
+        assert_eq!(kinds(new, old), [ChangeKind::Restructured]);
+    }
+
+    #[test]
+    fn an_open_alternative_makes_a_regrouped_facet_map_wider_not_narrower() {
+        let facet = json!({"type": ["object"], "required": ["_producer"]});
+        let old = json!({"type": ["object"], "additionalProperties": {"anyOf": [facet, {"type": ["object"]}]}});
+        let new = json!({"type": ["object"], "anyOf": [
+            {"additionalProperties": facet},
+            {"properties": {"sql": {"type": ["string"]}}}
+        ]});
+        let found = kinds(old.clone(), new.clone());
+        assert!(
+            !found.contains(&ChangeKind::AlternativeRemoved),
+            "{found:?}"
+        );
+        assert!(found.contains(&ChangeKind::AlternativeAdded), "{found:?}");
+        // The other way round it narrows, and says so.
+        let back = kinds(new, old);
+        assert!(back.contains(&ChangeKind::AlternativeRemoved), "{back:?}");
+    }
+
+    #[test]
+    fn a_removed_alternative_still_narrows() {
+        let old = json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]});
+        let new = json!({"anyOf": [{"type": "string"}, {"type": "integer"}]});
+        assert_eq!(kinds(old, new), [ChangeKind::AlternativeRemoved]);
+    }
 }

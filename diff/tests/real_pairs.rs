@@ -122,6 +122,30 @@ fn facet_maps_widened_to_any_of_0_16_1_to_0_17_0_break_only_consumers() {
 }
 
 #[test]
+fn facet_maps_regrouped_as_any_of_0_17_0_to_0_18_0_only_widen() {
+    // `additionalProperties: anyOf[RunFacet, facet files]` became `anyOf[{additionalProperties:
+    // RunFacet}, facet files]`: the facet-file alternatives accept any object, so no event that
+    // was valid became invalid. Nothing breaks producers and the ADDITION bump fits.
+    let d = run("0.17.0", "0.18.0");
+    assert_eq!(
+        verdict(&d),
+        (1, NONE, vec!["OpenLineage.json"], NONE),
+        "{}",
+        d.human()
+    );
+    assert!(
+        of(&d, ChangeKind::AlternativeRemoved).is_empty(),
+        "{}",
+        d.human()
+    );
+    assert_eq!(of(&d, ChangeKind::AlternativeAdded).len(), 38);
+    assert_eq!(
+        of(&d, ChangeKind::FacetAdded),
+        ["facets/ExternalQueryRunFacet.json"]
+    );
+}
+
+#[test]
 fn request_body_widened_to_one_of_0_28_0_to_0_29_0_breaks_only_consumers() {
     let d = run("0.28.0", "0.29.0");
     assert_eq!(

@@ -115,6 +115,12 @@ pub fn run(quick: bool) -> Result<i32> {
             "MB/s",
         ),
         row(
+            "parse recorded dbt-ol and openlineage-python streams into the typed model vs serde_json::Value",
+            num(&r, "/parse_streams/typed_mb_s")?,
+            num(&r, "/parse_streams/value_mb_s")?,
+            "MB/s",
+        ),
+        row(
             "serialize typed events (MB/s) vs serde_json::Value",
             num(&r, "/serialize/typed_mb_s")?,
             num(&r, "/serialize/value_mb_s")?,
