@@ -694,7 +694,7 @@ fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
         run,
         times(&[
             "2024-06-01t12:34:56.789z",
-            "2016-12-31T23:59:60Z",
+            "2016-12-31T23:59:60.000Z",
             "2024-06-01T12:34:56.789-00:00",
         ]),
     ));

@@ -807,11 +807,11 @@ fn millisecond_only_times() {
         single_except(|b| {
             let v: Value = serde_json::from_slice(b).unwrap_or_default();
             let t = v.get("eventTime").and_then(Value::as_str).unwrap_or("");
-            // Parses `YYYY-MM-DDTHH:MM:SS.mmm` and an offset, nothing else.
+            // Parses `YYYY-MM-DDTHH:MM:SS.mmm` and an offset (either case), nothing else.
             let ok = t.len() >= 24
                 && t.as_bytes()[19] == b'.'
                 && t[20..23].bytes().all(|c| c.is_ascii_digit())
-                && matches!(t.as_bytes()[23], b'Z' | b'+' | b'-');
+                && matches!(t.as_bytes()[23], b'Z' | b'z' | b'+' | b'-');
             (v.get("eventTime").is_some() && !ok && v.get("run").is_some())
                 .then(|| StatusCode::BAD_REQUEST.into_response())
         }),
