@@ -256,6 +256,8 @@ registry! {
 }
 
 const EVENT_TYPE: &str = "OpenLineage.json RunEvent.eventType (1 START and 1 of COMPLETE, ABORT, FAIL per run; OTHER may follow completion)";
+const EVENT_TYPE_AT_LEAST: &str = "OpenLineage.md Run lifecycle (a run has at least a START and a COMPLETE, ABORT or FAIL event); OpenLineage.json RunEvent.eventType";
+const EVENT_TYPE_ONE: &str = "OpenLineage.json RunEvent.eventType (\"exactly one\" START and terminal event per run) against OpenLineage.md (\"at least\"): repeats happen (deferrable Airflow sensors, retried failures), hence should";
 const NAMING: &str = "Naming.md of 1.23.0, the last snapshot with the full text (1.52.0 defers to openlineage.io/docs/spec/naming): ambiguous, hence strict";
 
 registry! {
@@ -268,8 +270,10 @@ registry! {
     SchemaUrl = ("producer.event.schema_url", Should, PRODUCER, "schemaURL names a published core version and the definition of the event's own kind", "OpenLineage.json BaseEvent.schemaURL; Versioning.md ($id versions)");
     FacetSchemaUrl = ("producer.event.facet_schema_url", Should, PRODUCER, "each known facet's _schemaURL is the canonical URL of that facet's schema, at a version not newer than the pinned one", "OpenLineage.md Facets (_schemaURL: immutable, canonical, one URL per version); Versioning.md");
     VersionsKnown = ("producer.event.versions_known", Strict, PRODUCER, "core and facet schema versions are not newer than the pinned spec's (newer ones cannot be checked by this build)", "Versioning.md (SchemaVer MODEL-REVISION-ADDITION)");
-    SingleStart = ("producer.run.single_start", Must, PRODUCER, "each run in the stream has exactly one START event", EVENT_TYPE);
-    SingleTerminal = ("producer.run.single_terminal", Must, PRODUCER, "each run in the stream has exactly one COMPLETE, ABORT or FAIL event", EVENT_TYPE);
+    StartSeen = ("producer.run.start_seen", Must, PRODUCER, "each run in the stream has a START event (the finding says which event came first, and when, to tell a harness that starts mid-run from a bug)", EVENT_TYPE_AT_LEAST);
+    TerminalSeen = ("producer.run.terminal_seen", Must, PRODUCER, "each run in the stream has a COMPLETE, ABORT or FAIL event", EVENT_TYPE_AT_LEAST);
+    SingleStart = ("producer.run.single_start", Should, PRODUCER, "no run has two START events that differ (another eventTime or content; an identical redelivery is set aside as a duplicate)", EVENT_TYPE_ONE);
+    SingleTerminal = ("producer.run.single_terminal", Should, PRODUCER, "no run has two terminal events (COMPLETE, ABORT, FAIL) that differ", EVENT_TYPE_ONE);
     Transitions = ("producer.run.transitions", Should, PRODUCER, "ordered by eventTime, a run goes START, RUNNING..., then its terminal event: no RUNNING or terminal event is earlier than the START", EVENT_TYPE);
     NothingAfterTerminal = ("producer.run.nothing_after_terminal", Should, PRODUCER, "no RUNNING event is later than the run's terminal event (late metadata goes in OTHER events)", EVENT_TYPE);
     SingleJob = ("producer.run.single_job", Should, PRODUCER, "every event of a run names the same job (namespace and name)", "OpenLineage.md Run (a globally unique ID relative to its job definition)");
@@ -339,6 +343,16 @@ pub static ALIASES: &[Alias] = &[
         why: "should to must: a retried event refused as a repeat is lost lineage when the first delivery's answer was lost",
     },
     Alias {
+        old: "producer.run.single_start",
+        new: &["producer.run.start_seen", "producer.run.single_start"],
+        why: "split: a run without START stays must (producer.run.start_seen); two differing STARTs move to should, as OpenLineage.json says exactly one and OpenLineage.md at least one",
+    },
+    Alias {
+        old: "producer.run.single_terminal",
+        new: &["producer.run.terminal_seen", "producer.run.single_terminal"],
+        why: "split: a run without a terminal event stays must (producer.run.terminal_seen); two differing terminal events move to should",
+    },
+    Alias {
         old: "single.malformed.rejected",
         new: &["single.malformed.rejected", "single.ambiguous.deep_nesting.accepted"],
         why: "a valid event with a 100,000-deep unknown field is well-formed JSON, not malformed: its own check, strict (RFC 8259 section 9 allows either answer)",
@@ -347,8 +361,8 @@ pub static ALIASES: &[Alias] = &[
 
 /// The ids `id` stands for: itself when it is a current id, what it became when it is retired.
 pub fn resolve(id: &str) -> Vec<&'static str> {
-    if let Some(c) = CheckId::from_id(id) {
-        return vec![c.id()];
+    if let Some(c) = find(id) {
+        return vec![c.id];
     }
     ALIASES
         .iter()
@@ -451,10 +465,10 @@ mod tests {
         for a in ALIASES {
             assert!(!a.new.is_empty(), "{}", a.old);
             for new in a.new {
-                assert!(CheckId::from_id(new).is_some(), "{} -> {new}", a.old);
+                assert!(find(new).is_some(), "{} -> {new}", a.old);
             }
             let kept = a.new.contains(&a.old);
-            assert_eq!(CheckId::from_id(a.old).is_some(), kept, "{}", a.old);
+            assert_eq!(find(a.old).is_some(), kept, "{}", a.old);
         }
         assert_eq!(
             resolve("batch.mixed.summary"),

@@ -169,7 +169,7 @@ async fn collect_stops_when_idle_and_fails_a_bad_stream_with_the_reference_answe
         .collect();
     assert_eq!(
         failing,
-        ["producer.event.valid.core", "producer.run.single_terminal"]
+        ["producer.event.valid.core", "producer.run.terminal_seen"]
     );
     assert_eq!(report["producer"]["events"], 3);
     assert_eq!(report["producer"]["reached"]["invalid"], 3);
@@ -273,11 +273,11 @@ fn lint_reads_json_lines_arrays_and_stdin() {
     let out = child.wait_with_output().expect("exits");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL  producer.run.terminal_seen"), "{text}");
     assert!(
-        text.contains("FAIL  producer.run.single_terminal"),
+        text.contains("the run's first event was START at <stdin>:1"),
         "{text}"
     );
-    assert!(text.contains("first seen at <stdin>:1"), "{text}");
 }
 
 #[test]
@@ -310,7 +310,7 @@ fn checks_lists_the_producer_table() {
     let out = bin().args(["checks", "--producer"]).output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("| `producer.run.single_terminal` | must |"),
+        text.contains("| `producer.run.terminal_seen` | must |"),
         "{text}"
     );
     assert!(!text.contains("`single.no_server_error`"));

@@ -171,6 +171,18 @@ fn broken() -> Vec<(&'static str, Vec<Value>)> {
                 .chain([child("COMPLETE", 4)])
                 .collect(),
         ),
+        // A deferrable sensor's second START: another eventTime, so not a duplicate.
+        (
+            "producer.run.single_start",
+            good().into_iter().chain([child("START", 2)]).collect(),
+        ),
+        (
+            "producer.run.terminal_seen",
+            good()
+                .into_iter()
+                .filter(|e| e != &child("COMPLETE", 3))
+                .collect(),
+        ),
         (
             "producer.run.transitions",
             with(2, &|e| e["eventTime"] = json!(time(0))),
@@ -203,10 +215,15 @@ fn broken() -> Vec<(&'static str, Vec<Value>)> {
             with(1, &|e| e["inputs"][0]["namespace"] = json!("postgres://db")),
         ),
     ];
+    // A dataset namespace with no scheme at all, as a dlt probe sends.
+    cases.push((
+        "producer.dataset.naming",
+        with(1, &|e| e["inputs"][0]["namespace"] = json!("dlt-probe")),
+    ));
     // A START missing from the stream.
     let mut no_start = good();
     no_start.remove(1);
-    cases.push(("producer.run.single_start", no_start));
+    cases.push(("producer.run.start_seen", no_start));
     // A terminal event followed by more of the run: RUNNING after COMPLETE.
     let mut after = good();
     after.push(child("RUNNING", 4));
@@ -288,10 +305,10 @@ fn duplicates_and_out_of_order_arrival_are_not_failures() {
 fn expectations_turn_failures_into_xfails_and_catch_stale_entries() {
     let (_, events) = broken()
         .into_iter()
-        .find(|(id, _)| *id == "producer.run.single_start")
+        .find(|(id, _)| *id == "producer.run.start_seen")
         .expect("case");
     let listed = Expectations::parse(
-        "producer.run.single_start = the START goes to another backend\n",
+        "producer.run.start_seen = the START goes to another backend\n",
         "x",
     )
     .expect("parses");
@@ -350,7 +367,7 @@ fn every_failing_run_is_named_in_every_format() {
         .report
         .results
         .iter()
-        .find(|r| r.id == "producer.run.single_start")
+        .find(|r| r.id == "producer.run.start_seen")
         .expect("result");
     assert_eq!(r.distinct.len(), 4, "{}", report.human());
     let (human, json, junit) = (report.human(), report.json(), report.junit());

@@ -242,7 +242,7 @@ pub fn check() -> Result<i32> {
         &linted,
         "lint on a run without START",
         1,
-        &["FAIL  producer.run.single_start", " 1 fail,"],
+        &["FAIL  producer.run.start_seen", " 1 fail,"],
     )?;
     eprintln!(
         "the installed {BIN} ran --version, run and lint with no Rust tool on PATH: wheel check passed"

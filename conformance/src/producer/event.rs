@@ -262,7 +262,15 @@ pub fn check_dataset_name(namespace: &str, name: &str) -> Option<String> {
         Some((s, a)) => (s, Some(a)),
         None => (namespace, None),
     };
-    let &(_, shape, parts) = SCHEMES.iter().find(|(s, _, _)| *s == scheme)?;
+    let Some(&(_, shape, parts)) = SCHEMES.iter().find(|(s, _, _)| *s == scheme) else {
+        // A namespace with no scheme at all (`dlt-probe`) follows no convention. The bare
+        // `file` namespace is left alone: real producers send it and the texts disagree.
+        return (authority.is_none() && scheme != "file").then(|| {
+            format!(
+                "dataset namespace `{namespace}` has no scheme; Naming.md asks for `{{scheme}}://{{authority}}`"
+            )
+        });
+    };
     let namespace_ok = match (shape, authority) {
         (Authority::Bare, None) => true,
         (Authority::Bare, Some(_)) | (_, None) => false,
@@ -421,6 +429,9 @@ mod tests {
             "schemes not in the conventions are not checked"
         );
         assert_eq!(check_dataset_name("kafka://broker:9092", "orders"), None);
-        assert_eq!(check_dataset_name("my-namespace", "anything"), None);
+        // No scheme at all breaks the convention; the bare `file` namespace is left alone.
+        assert!(check_dataset_name("dlt-probe", "anything")
+            .is_some_and(|m| m.contains("has no scheme")));
+        assert_eq!(check_dataset_name("file", "/tmp/x.csv"), None);
     }
 }

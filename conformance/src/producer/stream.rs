@@ -26,7 +26,8 @@ use ProducerCheck::{
     Formats as FORMATS, NothingAfterTerminal as AFTER_TERMINAL, ParentJob as PARENT_JOB,
     ParentSeen as PARENT_SEEN, SchemaUrl as SCHEMA_URL, SingleJob as SINGLE_JOB,
     SingleStart as SINGLE_START, SingleTerminal as SINGLE_TERMINAL,
-    StableProducer as STABLE_PRODUCER, Transitions as TRANSITIONS, VersionsKnown as VERSIONS,
+    StableProducer as STABLE_PRODUCER, StartSeen as START_SEEN, TerminalSeen as TERMINAL_SEEN,
+    Transitions as TRANSITIONS, VersionsKnown as VERSIONS,
 };
 
 /// What one delivered event came to, for the live log.
@@ -549,6 +550,8 @@ impl Stream {
 
     fn check_lifecycle(&mut self, run: &RunState) {
         for id in [
+            START_SEEN,
+            TERMINAL_SEEN,
             SINGLE_START,
             SINGLE_TERMINAL,
             TRANSITIONS,
@@ -575,34 +578,43 @@ impl Stream {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if starts.len() != 1 {
-            let message = if starts.is_empty() {
-                format!(
-                    "{who} has no START event in the stream (first seen at {})",
-                    run.first_source
-                )
-            } else {
-                format!(
-                    "{who} has {} START events: {}",
-                    starts.len(),
-                    sources(&starts)
-                )
-            };
+        // Which event of the run came first, and when: a harness that starts mid-run (a
+        // `dags test` that sends COMPLETE alone) reads differently from a producer bug.
+        let first = run.events.first().map_or_else(String::new, |e| {
+            format!(
+                "; the run's first event was {} at {}{}",
+                e.event_type
+                    .as_deref()
+                    .unwrap_or("an event without eventType"),
+                e.source,
+                e.time
+                    .map(|t| format!(", eventTime {}", t.to_rfc3339()))
+                    .unwrap_or_default()
+            )
+        });
+        if starts.is_empty() {
+            let message = format!("{who} has no START event in the stream{first}");
+            self.fail(START_SEEN, message, &run.first_source, b"");
+        }
+        if starts.len() > 1 {
+            let message = format!(
+                "{who} has {} START events that differ: {}",
+                starts.len(),
+                sources(&starts)
+            );
             self.fail(SINGLE_START, message, &run.first_source, b"");
         }
-        if terminals.len() != 1 {
-            let message = if terminals.is_empty() {
-                format!(
-                    "{who} has no COMPLETE, ABORT or FAIL event in the stream (first seen at {})",
-                    run.first_source
-                )
-            } else {
-                format!(
-                    "{who} has {} terminal events: {}",
-                    terminals.len(),
-                    sources(&terminals)
-                )
-            };
+        if terminals.is_empty() {
+            let message =
+                format!("{who} has no COMPLETE, ABORT or FAIL event in the stream{first}");
+            self.fail(TERMINAL_SEEN, message, &run.first_source, b"");
+        }
+        if terminals.len() > 1 {
+            let message = format!(
+                "{who} has {} terminal events that differ: {}",
+                terminals.len(),
+                sources(&terminals)
+            );
             self.fail(SINGLE_TERMINAL, message, &run.first_source, b"");
         }
         if let [start] = starts.as_slice() {
