@@ -423,6 +423,7 @@ pub fn main() -> ExitCode {
                     max_body: args.max_body,
                     validate: !args.no_validate,
                     log: true,
+                    ..ServerConfig::default()
                 },
             ))
             .map(|()| 0)

@@ -4,17 +4,20 @@
 //! `POST {base}/lineage/batch` takes an array and answers 200 with the batch summary and the
 //! index of every failed event. Events are parsed with the typed model (which refuses repeated
 //! keys and nulls it would lose) and validated at every tier, facet schemas included: the
-//! reference is as strict as the spec allows, so it passes every check with no findings.
+//! reference is as strict as the spec allows. It keeps the last accepted events, as the typed
+//! model writes them back, and `GET {base}/events[?runId=...]` reads them, so what a server
+//! stores can be compared with what was sent.
 
+use std::collections::VecDeque;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use openlineage_types::{BatchRequest, BatchResponse, Event, Tier};
 use serde_json::{json, Value};
@@ -33,6 +36,8 @@ pub struct ServerConfig {
     pub validate: bool,
     /// Log each rejected event and its errors to stderr.
     pub log: bool,
+    /// How many accepted events `GET {prefix}/events` can read back (the oldest go first).
+    pub keep: usize,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +47,7 @@ impl Default for ServerConfig {
             max_body: 32 * 1024 * 1024,
             validate: true,
             log: false,
+            keep: 10_000,
         }
     }
 }
@@ -67,6 +73,50 @@ pub type EventHook = Arc<dyn Fn(Delivery<'_>) + Send + Sync>;
 struct AppState {
     cfg: Arc<ServerConfig>,
     hook: Option<EventHook>,
+    stored: Arc<Mutex<VecDeque<Stored>>>,
+}
+
+/// One accepted event as the typed model writes it back, with its run id (lower case).
+struct Stored {
+    run_id: Option<String>,
+    json: String,
+}
+
+impl AppState {
+    fn keep(&self, event: &Event) {
+        if self.cfg.keep == 0 {
+            return;
+        }
+        let Ok(json) = serde_json::to_string(event) else {
+            return;
+        };
+        let run_id = event.run().map(|r| r.run_id.to_ascii_lowercase());
+        let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+        if stored.len() >= self.cfg.keep {
+            stored.pop_front();
+        }
+        stored.push_back(Stored { run_id, json });
+    }
+}
+
+/// `GET {prefix}/events`: the kept events (those of one run with `?runId=`), oldest first, as
+/// a JSON array of what the typed model wrote back.
+async fn events(
+    State(state): State<AppState>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let wanted = query.get("runId").map(|r| r.to_ascii_lowercase());
+    let stored = state.stored.lock().unwrap_or_else(PoisonError::into_inner);
+    let texts: Vec<&str> = stored
+        .iter()
+        .filter(|s| wanted.is_none() || s.run_id == wanted)
+        .map(|s| s.json.as_str())
+        .collect();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("[{}]", texts.join(",")),
+    )
+        .into_response()
 }
 
 /// The router, for embedding in another server or a test.
@@ -81,10 +131,12 @@ pub fn router_with_hook(cfg: ServerConfig, hook: Option<EventHook>) -> Router {
     let state = AppState {
         cfg: Arc::new(cfg),
         hook,
+        stored: Arc::default(),
     };
     Router::new()
         .route(&format!("{prefix}/lineage"), post(single))
         .route(&format!("{prefix}/lineage/batch"), post(batch))
+        .route(&format!("{prefix}/events"), get(events))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -192,18 +244,24 @@ fn decode(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>
 
 /// The reference answer to `POST /lineage` with (decoded) `body`: status and JSON body.
 pub fn answer_single(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Option<Value>) {
+    let (status, answer, _) = judge_single(cfg, body);
+    (status, answer)
+}
+
+/// [`answer_single`], with the accepted event.
+fn judge_single(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Option<Value>, Option<Event>) {
     let event = if cfg.validate {
         Event::parse_validated(body, Tier::Facets)
     } else {
         Event::from_slice(body)
     };
     match event {
-        Ok(_) => (StatusCode::OK, None),
+        Ok(event) => (StatusCode::OK, None, Some(event)),
         Err(e) => {
             if cfg.log {
                 eprintln!("rejected event: {e}");
             }
-            (StatusCode::BAD_REQUEST, Some(json!(e.rejection())))
+            (StatusCode::BAD_REQUEST, Some(json!(e.rejection())), None)
         }
     }
 }
@@ -211,6 +269,12 @@ pub fn answer_single(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Option<Val
 /// The reference answer to `POST /lineage/batch` with (decoded) `body`: 400 for a body that is
 /// not an array of JSON values, else 200 with the summary and every failed index.
 pub fn answer_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value) {
+    let (status, answer, _) = judge_batch(cfg, body);
+    (status, answer)
+}
+
+/// [`answer_batch`], with the accepted events.
+fn judge_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value, Vec<Event>) {
     let results = if cfg.validate {
         BatchRequest::parse_validated(body, Tier::Facets)
     } else {
@@ -225,9 +289,14 @@ pub fn answer_batch(cfg: &ServerConfig, body: &[u8]) -> (StatusCode, Value) {
                     }
                 }
             }
-            (StatusCode::OK, json!(BatchResponse::from_results(&results)))
+            let answer = json!(BatchResponse::from_results(&results));
+            (
+                StatusCode::OK,
+                answer,
+                results.into_iter().flatten().collect(),
+            )
         }
-        Err(e) => (StatusCode::BAD_REQUEST, json!(e.rejection())),
+        Err(e) => (StatusCode::BAD_REQUEST, json!(e.rejection()), Vec::new()),
     }
 }
 
@@ -246,7 +315,10 @@ async fn single(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             return r;
         }
     };
-    let (status, body) = answer_single(&state.cfg, &bytes);
+    let (status, body, event) = judge_single(&state.cfg, &bytes);
+    if let Some(event) = &event {
+        state.keep(event);
+    }
     if let Some(hook) = &state.hook {
         hook(Delivery {
             batch: false,
@@ -276,7 +348,10 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             return r;
         }
     };
-    let (status, body) = answer_batch(&state.cfg, &bytes);
+    let (status, body, accepted) = judge_batch(&state.cfg, &bytes);
+    for event in &accepted {
+        state.keep(event);
+    }
     if let Some(hook) = &state.hook {
         hook(Delivery {
             batch: true,
@@ -306,4 +381,95 @@ fn is_loopback(listen: &str) -> bool {
         .parse::<SocketAddr>()
         .map(|a| a.ip().is_loopback())
         .unwrap_or(listen.starts_with("localhost"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckId;
+    use crate::families::families;
+    use crate::seed::seeded_runner;
+    use openlineage_types::arb::{GenConfig, ValueGen};
+    use proptest::strategy::{Strategy, ValueTree};
+
+    /// Numbers as values, not spellings: `1E+3`, `1e3` and `1e+3` are one number.
+    fn canonical(v: &Value) -> Value {
+        match v {
+            Value::Number(n) => {
+                Value::String(n.to_string().to_ascii_lowercase().replace("e+", "e"))
+            }
+            Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Every valid form the runner sends is accepted by the reference server, kept, and read
+    /// back through `GET /events` as the same event: same strings, same digits.
+    #[test]
+    fn every_valid_spelling_is_stored_and_comes_back_unchanged() {
+        let forms = [
+            CheckId::Whitespace,
+            CheckId::Escapes,
+            CheckId::NumberForms,
+            CheckId::EmptyLists,
+            CheckId::FacetKeyCase,
+            CheckId::IdForms,
+            CheckId::TimeForms,
+            CheckId::UriForms,
+            CheckId::Unicode,
+            CheckId::LongNames,
+            CheckId::OffsetTime,
+            CheckId::TimePrecision,
+        ];
+        let gen = ValueGen::new(GenConfig::SMALL).expect("generator");
+        let all = families(&gen).expect("families");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let server = start("127.0.0.1:0", ServerConfig::default())
+                .await
+                .expect("server");
+            let client =
+                crate::transport::http_client(std::time::Duration::from_secs(10)).expect("client");
+            let mut sent = 0;
+            for family in all.iter().filter(|f| forms.contains(&f.check())) {
+                for case in 0..family.case_count(1) {
+                    let input = family
+                        .strategy(case)
+                        .new_tree(&mut seeded_runner(case as u64 + 7))
+                        .expect("case")
+                        .current();
+                    let body = &input.requests[0].body;
+                    let answer = client
+                        .post(format!("{}/lineage", server.base_url))
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .expect("answer");
+                    assert_eq!(answer.status(), 200, "{}", input.label);
+                    let event: Value = serde_json::from_slice(body).expect("JSON");
+                    let run = event["run"]["runId"].as_str().expect("run id");
+                    let text = client
+                        .get(format!("{}/events?runId={run}", server.base_url))
+                        .send()
+                        .await
+                        .expect("read back")
+                        .bytes()
+                        .await
+                        .expect("a body");
+                    let back: Vec<Value> = serde_json::from_slice(&text).expect("a JSON array");
+                    let last = back.last().expect("the event was kept");
+                    assert_eq!(canonical(last), canonical(&event), "{}", input.label);
+                    sent += 1;
+                }
+            }
+            assert!(sent >= 25, "{sent} forms");
+        });
+    }
 }
