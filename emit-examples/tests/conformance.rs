@@ -22,8 +22,10 @@ async fn collector(events: usize) -> (String, tokio::task::JoinHandle<ProducerRe
         listen: "127.0.0.1:0".into(),
         server: ServerConfig::default(),
         until_idle: Some(Duration::from_secs(60)),
+        first_event_timeout: Some(Duration::from_secs(60)),
         max_events: Some(events),
         live: false,
+        progress: false,
         strict: true,
     })
     .await
