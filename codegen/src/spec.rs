@@ -52,6 +52,10 @@ pub struct Pin {
     pub tag: String,
     /// Snapshot folder, relative to the workspace root.
     pub path: String,
+    /// Folder holding older releases as `<tag>/` (tests and README examples read them), relative
+    /// to the workspace root; when absent, the pinned folder's parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
 }
 
 impl Pin {
@@ -116,6 +120,18 @@ impl Pin {
         let (dir, source) = self.locate(workspace_root, env_dir);
         verify(&dir, sums)?;
         Ok((dir, source))
+    }
+
+    /// The folder holding older releases as `<tag>/`: the pin's `history`, else the parent of
+    /// the snapshot folder [`Pin::resolve_dir`] finds.
+    pub fn history_dir(&self, workspace_root: &Path) -> PathBuf {
+        match &self.history {
+            Some(dir) => workspace_root.join(dir),
+            None => {
+                let pinned = self.resolve_dir(workspace_root);
+                pinned.parent().map_or(pinned.clone(), Path::to_path_buf)
+            }
+        }
     }
 
     /// Where `cargo xtask package` stages this pin's snapshot inside the crate.
@@ -342,6 +358,7 @@ mod tests {
         let pin = Pin {
             tag: "1.0.0".into(),
             path: "../snapshots/1.0.0".into(),
+            history: None,
         };
         std::fs::create_dir_all(root.join("spec")).unwrap();
         pin.write(&root.join("spec")).unwrap();

@@ -4,16 +4,12 @@
 use std::path::PathBuf;
 
 use openlineage_codegen::generate::{generate, openapi_facts};
-use openlineage_codegen::spec::{Pin, SPEC_DIR_ENV};
+use openlineage_codegen::spec::Pin;
 
-/// A snapshot beside the pinned one (the pin, or `OPENLINEAGE_SPEC_DIR`, says where they are).
+/// An older release, from the folder the pin names for them (by default beside the pinned one).
 fn snapshot(tag: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pinned = match std::env::var_os(SPEC_DIR_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => root.join(Pin::read(&root).expect("pin").path),
-    };
-    pinned.parent().expect("snapshots folder").join(tag)
+    Pin::read(&root).expect("pin").history_dir(&root).join(tag)
 }
 
 #[test]
