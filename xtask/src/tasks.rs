@@ -337,8 +337,6 @@ fn check_steps(target_dir: &Path) -> Vec<Step> {
         "surface",
         "--test",
         "old_snapshots",
-        "--test",
-        "synthetic",
         "--lib",
     ]);
     let mut oracle = cargo();
