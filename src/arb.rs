@@ -437,11 +437,30 @@ impl ValueGen {
             // A plain choice of alternatives; exclusivity is checked below.
             bases.push(self.alternatives(alternatives, stack)?);
         } else if let Some(Value::Array(alternatives)) = obj.get("oneOf") {
-            // Each alternative with the rest of the schema; exclusivity is checked below.
+            // Each alternative with the rest of the schema; exclusivity is checked below. A
+            // referenced alternative counts towards the depth limit as a `$ref` would.
+            let deep = stack.len() >= self.cfg.max_depth;
             for alternative in alternatives {
+                if deep && self.recurses(alternative, stack, 0) {
+                    continue;
+                }
                 let mut branch = rest.clone();
                 merge_into(&mut branch, &self.resolved(alternative));
-                bases.push(self.unchecked(&branch, stack)?);
+                let name = alternative
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(ref_target);
+                if let Some(name) = name {
+                    stack.push(name.to_string());
+                }
+                let made = self.unchecked(&branch, stack);
+                if name.is_some() {
+                    stack.pop();
+                }
+                bases.push(made?);
+            }
+            if bases.is_empty() {
+                return Err(Error::Schema("every alternative recurses".into()));
             }
         } else if obj.contains_key("if") {
             for branch in ["then", "else"] {

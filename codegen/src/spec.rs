@@ -271,6 +271,33 @@ pub fn pinned_files(spec_dir: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// Writes a snapshot to `out`: the files of `base` the project reads ([`pinned_files`]), then
+/// every file of `overlay` on top (added or replacing). Tests derive snapshots with new schema
+/// constructs this way; the caller pins the result with checksums of its own.
+pub fn overlay_snapshot(base: &Path, overlay: &Path, out: &Path) -> Result<()> {
+    let copy = |from: &Path, to: &Path| -> Result<()> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::copy(from, to)
+            .map(drop)
+            .map_err(|source| Error::Io {
+                path: from.to_path_buf(),
+                source,
+            })
+    };
+    for rel in pinned_files(base)? {
+        copy(&base.join(&rel), &out.join(&rel))?;
+    }
+    for rel in list_files(overlay, "", |_| true)? {
+        copy(&overlay.join(&rel), &out.join(&rel))?;
+    }
+    Ok(())
+}
+
 /// Checks `spec_dir` against the checksum file: every pinned file must exist with the pinned
 /// content, and every file the project would read must be pinned.
 pub fn verify(spec_dir: &Path, sums_path: &Path) -> Result<()> {
