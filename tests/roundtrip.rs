@@ -58,37 +58,8 @@ fn every_upstream_example_round_trips_and_is_typed() {
             );
             continue;
         }
-        // Each facet goes where the registry puts its key, narrowed to the definition its
-        // `_schemaURL` names when it names one (`...LineageFacet.json#/$defs/LineageJobFacet`),
-        // not by the folder the example sits in.
-        let object = value.as_object().expect("an example is a facet map");
-        let mut kinds: Vec<FacetKind> = Vec::new();
-        for (key, payload) in object {
-            let named = payload["_schemaURL"]
-                .as_str()
-                .and_then(|u| u.rsplit_once('#'))
-                .and_then(|(_, fragment)| fragment.rsplit('/').next())
-                .map(str::to_string);
-            let by_key: Vec<_> = FACETS.iter().filter(|f| f.key == key).collect();
-            let by_def: Vec<_> = by_key
-                .iter()
-                .filter(|f| named.as_deref() == Some(f.def))
-                .collect();
-            let chosen: Vec<FacetKind> = if by_def.is_empty() {
-                by_key.iter().map(|f| f.kind).collect()
-            } else {
-                by_def.iter().map(|f| f.kind).collect()
-            };
-            assert!(
-                !chosen.is_empty(),
-                "{file}: no facet registered for `{key}`"
-            );
-            if kinds.is_empty() {
-                kinds = chosen;
-            } else {
-                kinds.retain(|k| chosen.contains(k));
-            }
-        }
+        // Where the registry puts its keys and the `_schemaURL` definitions say, not by folder.
+        let kinds = common::corpus::kinds_for(&value);
         assert!(!kinds.is_empty(), "{file}: its facets share no container");
         // A facet offered in several containers (the input and output subsets) must fit one
         // of them fully typed; every container must still keep it losslessly.

@@ -20,7 +20,7 @@ use crate::tasks::{root, run as run_cmd};
 
 /// The Python environments the tests build, shared so the bench and the tests use one venv.
 #[path = "../../conformance/tests/support/pyenv.rs"]
-mod pyenv;
+pub(crate) mod pyenv;
 
 struct Row {
     name: &'static str,

@@ -4,6 +4,7 @@
 mod bench;
 mod fetch;
 mod package;
+mod selfcheck;
 mod tasks;
 
 use std::path::PathBuf;
@@ -100,6 +101,23 @@ enum SpecCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Build the types crate side by side against the pinned snapshot with OVERLAY's files laid
+    /// over it (default: the synthetic facet using every schema construct), and check examples,
+    /// broken variants and generated events end to end, Python's jsonschema included.
+    Selfcheck {
+        /// Folder of files added to the snapshot (facets/…, tests/…).
+        #[arg(long, requires = "key")]
+        overlay: Option<PathBuf>,
+        /// A facet key generated events must carry in every container it has.
+        #[arg(long)]
+        key: Option<String>,
+        /// JSON lines of {"kind", "tier", "facets"} that must be invalid from that tier on.
+        #[arg(long, requires = "key")]
+        broken: Option<PathBuf>,
+        /// How many events to generate.
+        #[arg(long, default_value_t = 300)]
+        count: usize,
+    },
     /// Build against OLD_DIR side by side and check that events it generates parse and validate
     /// under the pinned spec.
     Compat {
@@ -165,6 +183,25 @@ fn run(command: Command) -> Result<i32> {
                 0
             }
             SpecCommand::Compat { old, count } => tasks::spec_compat(&old, count)?,
+            SpecCommand::Selfcheck {
+                overlay,
+                key,
+                broken,
+                count,
+            } => {
+                let mut check = selfcheck::SelfCheck::synthetic();
+                if let Some(overlay) = overlay {
+                    check = selfcheck::SelfCheck {
+                        overlay,
+                        key,
+                        broken,
+                        count,
+                    };
+                }
+                check.count = count;
+                selfcheck::selfcheck(&check)?;
+                0
+            }
         },
         Command::Codegen { check } => tasks::codegen(check)?,
         Command::Package {

@@ -32,7 +32,7 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> Command {
+pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -105,7 +105,7 @@ fn components(p: &Path) -> Vec<Component<'_>> {
     p.components().filter(|c| *c != Component::CurDir).collect()
 }
 
-fn write_pin(pin_dir: &Path, spec_dir: &Path, pin: &Pin) -> Result<()> {
+pub fn write_pin(pin_dir: &Path, spec_dir: &Path, pin: &Pin) -> Result<()> {
     std::fs::create_dir_all(pin_dir)
         .with_context(|| format!("cannot create {}", pin_dir.display()))?;
     pin.write(pin_dir)?;
