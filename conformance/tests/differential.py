@@ -98,6 +98,8 @@ def map_kind(definition):
 
 def nested_maps(schema, definition, path, seen):
     """(path, kind) of each facet map inside a facet file's definition; "*" for array items."""
+    if not isinstance(definition, dict):
+        return
     kind = map_kind(definition)
     if kind is not None:
         yield path, kind
