@@ -94,6 +94,12 @@ fn main() -> Result<()> {
         if expected.is_empty() || seen != expected {
             return Err(format!("`{key}` is in {expected:?}, generated in {seen:?}").into());
         }
+        let types: Vec<String> = FACETS
+            .iter()
+            .filter(|f| f.key == key)
+            .map(|f| format!("{:?}: {}", f.kind, f.rust_type))
+            .collect();
+        eprintln!("`{key}` is typed in FACETS ({}) and generated in each", types.join(", "));
     }
     out.flush()?;
     eprintln!(

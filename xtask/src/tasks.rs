@@ -311,7 +311,7 @@ const CHECK_DIR: &str = "target/spec-upgrade-check";
 
 /// The test targets `--check` runs: code generation, validation, generation (with the Python
 /// oracle) and round trips.
-fn check_steps(target_dir: &Path) -> Vec<Step> {
+fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<Step> {
     let mut build = cargo();
     build.args(["build", "-p", "openlineage-types", "--all-features"]);
     let mut tests = cargo();
@@ -363,12 +363,61 @@ fn check_steps(target_dir: &Path) -> Vec<Step> {
             command: oracle,
         },
     ];
+    // Each facet key the new snapshot adds: typed in every container it names, its examples
+    // valid and lossless, and carried by generated events.
+    for key in added_keys {
+        let mut selfcheck = cargo();
+        selfcheck
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "openlineage-types",
+                "--features",
+                "proptest",
+                "--example",
+                "spec_selfcheck",
+                "--",
+            ])
+            .arg(new_dir)
+            .args(["300", key])
+            .stdout(std::process::Stdio::null());
+        steps.push(Step {
+            name: "the new facets, end to end",
+            command: selfcheck,
+        });
+    }
     for step in &mut steps {
         step.command
             .env("CARGO_TARGET_DIR", target_dir)
             .env("INSTA_UPDATE", "always");
     }
     steps
+}
+
+/// The facet keys declared by facet files `new` has and `old` has not.
+fn added_facet_keys(old: &Path, new: &Path) -> Result<Vec<String>> {
+    let diff = diff_dirs(old, new)?;
+    let mut keys = Vec::new();
+    for change in diff
+        .changes
+        .iter()
+        .filter(|c| c.kind == openlineage_spec_diff::ChangeKind::FacetAdded)
+    {
+        let file = new.join(change.file());
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?,
+        )
+        .with_context(|| format!("cannot parse {}", file.display()))?;
+        keys.extend(
+            schema["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.keys().cloned()),
+        );
+    }
+    Ok(keys)
 }
 
 /// `spec upgrade --check`: the upgrade in a scratch copy of the repository's files (tracked and
@@ -412,11 +461,13 @@ pub fn spec_upgrade_check(options: &Upgrade) -> Result<i32> {
         std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
     }
     eprintln!("upgrading a copy of the repository in {}", copy.display());
+    let new_dir = existing_dir(&options.new)?.canonicalize()?;
+    let added = added_facet_keys(&old_dir, &new_dir)?;
     let done = upgrade_with(
         &copy,
         &old_dir,
         options,
-        check_steps(&scratch.join("target")),
+        check_steps(&scratch.join("target"), &new_dir, &added),
     )?;
     println!("{}", done.diff);
     if done.code == 0 {
