@@ -99,7 +99,10 @@ fn main() -> Result<()> {
             .filter(|f| f.key == key)
             .map(|f| format!("{:?}: {}", f.kind, f.rust_type))
             .collect();
-        eprintln!("`{key}` is typed in FACETS ({}) and generated in each", types.join(", "));
+        eprintln!(
+            "`{key}` is typed in FACETS ({}) and generated in each",
+            types.join(", ")
+        );
     }
     out.flush()?;
     eprintln!(

@@ -6,7 +6,7 @@ mod common;
 use openlineage_codegen::spec::{example_files, read_json};
 use openlineage_types::{
     DatasetFacets, Event, EventKind, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
-    RunFacets, Tier, FACETS,
+    RunFacets, Tier,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
