@@ -217,6 +217,62 @@ mod tests {
                 "properties": {"x": {"$ref": "#/$defs/X"}}}),
         }];
         let b = bundle(&core, &facets).unwrap();
-        assert!(catalogue(&b, &facets).is_err());
+        let err = catalogue(&b, &facets).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/X.json"
+                    && message == "facet `x` (X) extends none of the core facet definitions"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_that_names_no_definition_is_an_error() {
+        let core = SchemaFile {
+            path: "OpenLineage.json".into(),
+            schema: json!({"$id": "c", "$defs": {}}),
+        };
+        let facets = vec![SchemaFile {
+            path: "facets/X.json".into(),
+            schema: json!({"$id": "https://x/facets/1-0-0/X.json",
+                "properties": {"x": {"type": "object"}}}),
+        }];
+        let b = bundle(&core, &facets).unwrap();
+        let err = catalogue(&b, &facets).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/X.json"
+                    && message == "facet key `x` is neither a local `$ref` nor an `anyOf`/`oneOf` of them"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_any_of_variants_goes_to_each_container() {
+        let core = SchemaFile {
+            path: "OpenLineage.json".into(),
+            schema: json!({"$id": "c", "$defs": {"JobFacet": {}, "DatasetFacet": {}}}),
+        };
+        let facets = vec![SchemaFile {
+            path: "facets/L.json".into(),
+            schema: json!({"$id": "https://x/facets/1-0-0/L.json",
+                "$defs": {
+                    "LD": {"allOf": [{"$ref": "c#/$defs/DatasetFacet"}]},
+                    "LJ": {"allOf": [{"$ref": "c#/$defs/JobFacet"}]}},
+                "properties": {"l": {"anyOf": [{"$ref": "#/$defs/LD"}, {"$ref": "#/$defs/LJ"}]}}}),
+        }];
+        let b = bundle(&core, &facets).unwrap();
+        let got: Vec<_> = catalogue(&b, &facets)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.kind, e.key, e.def))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (FacetKind::Job, "l".to_string(), "LJ".to_string()),
+                (FacetKind::Dataset, "l".to_string(), "LD".to_string()),
+            ]
+        );
     }
 }
