@@ -176,3 +176,12 @@ fn a_facet_missing_its_producer_is_reported_at_its_key_without_the_map() {
     );
     assert!(violations[0].message.len() < 200, "{violations:#?}");
 }
+
+/// Every embedded schema compiles, here in a test rather than in a program at run time: a spec
+/// the validator cannot take fails the build's tests, and `global()` then never stands in.
+#[test]
+fn every_embedded_schema_compiles() {
+    let validator = Validator::new().expect("the embedded spec schemas compile");
+    assert!(format!("{validator:?}").contains("facet_schemas"));
+    Validator::try_global().expect("the global validator is the compiled one");
+}
