@@ -23,7 +23,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Spec snapshots: diff, upgrade, fetch, compatibility.
+    /// Spec snapshots: diff, upgrade, fetch, compatibility, self-check.
     Spec {
         #[command(subcommand)]
         command: SpecCommand,
@@ -62,7 +62,7 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum SpecCommand {
-    /// Semantic diff of two spec snapshots; exit 1 if anything breaks.
+    /// Semantic diff of two spec snapshots; exit 1 if anything breaks, 2 if a folder is unusable.
     Diff {
         /// The older snapshot folder.
         old: PathBuf,

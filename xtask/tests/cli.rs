@@ -68,3 +68,32 @@ fn spec_upgrade_help_is_help_not_a_path() {
     }
     assert_eq!(derived(), before);
 }
+
+/// The help of every command, pinned whole: a changed flag or text shows up in review.
+#[test]
+fn help_of_every_command() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["spec"],
+        &["spec", "diff"],
+        &["spec", "upgrade"],
+        &["spec", "fetch"],
+        &["spec", "compat"],
+        &["spec", "selfcheck"],
+        &["codegen"],
+        &["package"],
+        &["ci"],
+        &["bench"],
+    ];
+    let mut all = String::new();
+    for args in commands {
+        let mut with_help = args.to_vec();
+        with_help.push("--help");
+        let out = xtask(&with_help);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        all.push_str(&format!("$ cargo xtask {}\n", with_help.join(" ")));
+        all.push_str(&String::from_utf8_lossy(&out.stdout));
+        all.push('\n');
+    }
+    insta::assert_snapshot!("help", all);
+}
