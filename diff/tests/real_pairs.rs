@@ -279,3 +279,24 @@ fn unusable_input_is_an_error_naming_the_file() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Upstream main after 1.52.0 adds one facet whose one key lives in two containers; the line
+/// says where, and which registry lists it.
+#[test]
+fn lineage_facet_on_main_is_one_compatible_addition_in_two_containers() {
+    let d = run("1.52.0", "main-8f02abfb");
+    assert_eq!(verdict(&d), (0, NONE, NONE, NONE), "{}", d.human());
+    let lines: Vec<(&str, ChangeKind, &str)> = d
+        .changes
+        .iter()
+        .map(|c| (c.location.as_str(), c.kind, c.detail.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [(
+            "facets/LineageFacet.json",
+            ChangeKind::FacetAdded,
+            "facet LineageFacet (key lineage, in the dataset and job containers) added at 1-0-0; listed in registry/core/registry.json"
+        )]
+    );
+}
