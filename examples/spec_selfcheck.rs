@@ -57,7 +57,12 @@ fn main() -> Result<()> {
             return Err(format!("{file}: typed in no container").into());
         }
     }
-    let events = ValueGen::new(GenConfig::MEDIUM)?.any_event_value()?;
+    // Deeper than MEDIUM, so facets get their optional fields too (MEDIUM stops at the facet).
+    let cfg = GenConfig {
+        max_depth: 6,
+        ..GenConfig::MEDIUM
+    };
+    let events = ValueGen::new(cfg)?.any_event_value()?;
     let mut runner = TestRunner::new_with_rng(
         Config {
             failure_persistence: None,

@@ -499,8 +499,13 @@ impl ValueGen {
         };
         let mut parts = Vec::new();
         for (pattern, schema) in patterns {
-            let keys = proptest::string::string_regex(&pattern)
-                .map_err(|e| Error::Schema(format!("pattern `{pattern}`: {e}")))?;
+            // Patterns match anywhere; a key drawn from the pattern without its anchors matches
+            // it. One proptest cannot draw from (a look-around, say) gets no keys of its own.
+            let bare = pattern.strip_prefix('^').unwrap_or(&pattern);
+            let bare = bare.strip_suffix('$').unwrap_or(bare);
+            let Ok(keys) = proptest::string::string_regex(bare) else {
+                continue;
+            };
             let values = self.schema(&schema, stack)?;
             parts.push(proptest::collection::vec((keys, values), 0..=2).boxed());
         }

@@ -102,6 +102,7 @@ const CONSTRAINT_KEYWORDS: &[&str] = &[
 /// Keywords that give a value a shape typify cannot express: a schema using one is typed as raw
 /// JSON (`serde_json::Value`), kept as it came.
 const RAW_KEYWORDS: &[&str] = &[
+    "allOf",
     "prefixItems",
     "patternProperties",
     "propertyNames",
@@ -159,19 +160,23 @@ fn note_after(map: &Map<String, Value>, note: &str) -> String {
 /// each event and facet becomes one struct with all its fields instead of nested flattened parts.
 /// `not` clauses are dropped here: typify cannot express them, and the validator and the `Event`
 /// dispatch enforce them instead.
+///
+/// An `allOf` that cannot be merged (members that conflict, or choose with `oneOf`/`anyOf`)
+/// stays as written: [`untyped_constructs`] then types it as raw JSON with a note, and the
+/// generators and the validator read it literally. A spec that uses one still builds.
 pub fn flatten_all_of(defs: &mut Map<String, Value>) -> Result<()> {
     let snapshot = defs.clone();
-    let mut error = None;
     for (name, def) in defs.iter_mut() {
         for_each_schema(def, &mut |schema| {
-            if error.is_none() && schema.get("allOf").is_some() {
-                if let Err(e) = flatten_node(schema, &snapshot, name, 0) {
-                    error = Some(e);
+            if schema.get("allOf").is_some() {
+                let written = schema.clone();
+                if flatten_node(schema, &snapshot, name, 0).is_err() {
+                    *schema = written;
                 }
             }
         });
     }
-    error.map_or(Ok(()), Err)
+    Ok(())
 }
 
 fn flatten_node(
@@ -529,13 +534,20 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_all_of_properties_are_an_error() {
-        let mut d = defs(json!({"X": {"allOf": [
+    fn an_all_of_that_cannot_be_merged_stays_and_becomes_raw_json() {
+        let written = json!({"X": {"properties": {"b": {"allOf": [
             {"properties": {"a": {"type": "string"}}},
             {"properties": {"a": {"type": "integer"}}}
-        ]}}));
-        let err = flatten_all_of(&mut d).unwrap_err().to_string();
-        assert!(err.contains("`a`") && err.contains("#/$defs/X"), "{err}");
+        ]}}}});
+        let mut d = defs(written.clone());
+        flatten_all_of(&mut d).expect("never an error");
+        assert_eq!(Value::Object(d.clone()), written);
+        untyped_constructs(&mut d);
+        assert_eq!(
+            d["X"],
+            json!({"properties": {"b": {"description":
+                "Raw JSON: the schema's `allOf` has no Rust type; the validator checks it."}}})
+        );
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn every_construct_generates_typed_or_as_raw_json_with_a_note() {
         "Not enforced by this type: `not` (the validator checks it).",
         "Raw JSON: the schema's `patternProperties` has no Rust type; the validator checks it.",
         "Raw JSON: the schema's `prefixItems` has no Rust type; the validator checks it.",
+        "Raw JSON: the schema's `allOf` has no Rust type; the validator checks it.",
     ] {
         assert!(code.contains(note), "{note}");
     }
