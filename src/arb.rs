@@ -98,6 +98,26 @@ const KNOWN_KEYWORDS: &[&str] = &[
     "deprecated",
     "documentation",
     "title",
+    "dependentRequired",
+    "not",
+    "if",
+    "then",
+    "else",
+    "patternProperties",
+    "prefixItems",
+    "allOf",
+];
+
+/// Keywords whose constraint the interpreter cannot build values for directly: values are made
+/// from the rest of the schema and kept only when the schema, read literally, accepts them.
+const CHECKED_KEYWORDS: &[&str] = &[
+    "not",
+    "if",
+    "then",
+    "else",
+    "allOf",
+    "oneOf",
+    "patternProperties",
 ];
 
 /// Builds strategies from the bundled definitions.
@@ -302,6 +322,9 @@ impl ValueGen {
         if let Some(kind) = FacetKind::of_facet_map(schema) {
             return self.facets_at(kind, stack);
         }
+        if CHECKED_KEYWORDS.iter().any(|k| obj.contains_key(*k)) {
+            return self.checked(obj, stack);
+        }
         if let Some(Value::String(r)) = obj.get("$ref") {
             let (name, target) = self.resolve(r)?;
             stack.push(name);
@@ -338,17 +361,29 @@ impl ValueGen {
                 }
             }
             Some("array") => {
-                let items = match obj.get("items") {
-                    Some(items) => self.schema(items, stack)?,
-                    None => any_json(self.cfg.max_string_len),
-                };
                 let max = if stack.len() >= self.cfg.max_depth {
                     0
                 } else {
                     self.cfg.max_array_len
                 };
-                Ok(proptest::collection::vec(items, 0..=max)
-                    .prop_map(Value::Array)
+                // `items: false` after `prefixItems` allows nothing past the prefix.
+                let (items, max) = match obj.get("items") {
+                    Some(Value::Bool(false)) => (Just(Value::Null).boxed(), 0),
+                    Some(items) => (self.schema(items, stack)?, max),
+                    None => (any_json(self.cfg.max_string_len), max),
+                };
+                let prefix = match obj.get("prefixItems") {
+                    Some(Value::Array(prefix)) => prefix
+                        .iter()
+                        .map(|p| self.schema(p, stack))
+                        .collect::<Result<Vec<_>, _>>()?,
+                    _ => Vec::new(),
+                };
+                Ok((prefix, proptest::collection::vec(items, 0..=max))
+                    .prop_map(|(mut prefix, rest)| {
+                        prefix.extend(rest);
+                        Value::Array(prefix)
+                    })
                     .boxed())
             }
             Some("string") => Ok(self.string(obj.get("format").and_then(Value::as_str))),
@@ -379,6 +414,111 @@ impl ValueGen {
             None => Ok(any_json(self.cfg.max_string_len)),
             Some(other) => Err(Error::Schema(format!("unsupported type `{other}`"))),
         }
+    }
+
+    /// Values of `obj` made without its [`CHECKED_KEYWORDS`] (an `allOf`'s members merged in,
+    /// `if`'s `then` and `else` tried in turn), kept only when valid against `obj` as written.
+    fn checked(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
+        let literal = Value::Object(obj.clone());
+        let mut rest = obj.clone();
+        for key in ["not", "if", "then", "else", "allOf", "oneOf"] {
+            rest.remove(key);
+        }
+        let mut bases = Vec::new();
+        if let Some(Value::Array(members)) = obj.get("allOf") {
+            for member in members {
+                merge_into(&mut rest, &self.resolved(member));
+            }
+        }
+        let annotations_only = rest.keys().all(|k| {
+            ["description", "title", "examples", "example", "deprecated"].contains(&k.as_str())
+        });
+        if let (Some(Value::Array(alternatives)), true) = (obj.get("oneOf"), annotations_only) {
+            // A plain choice of alternatives; exclusivity is checked below.
+            bases.push(self.alternatives(alternatives, stack)?);
+        } else if let Some(Value::Array(alternatives)) = obj.get("oneOf") {
+            // Each alternative with the rest of the schema; exclusivity is checked below. A
+            // referenced alternative counts towards the depth limit as a `$ref` would.
+            let deep = stack.len() >= self.cfg.max_depth;
+            for alternative in alternatives {
+                if deep && self.recurses(alternative, stack, 0) {
+                    continue;
+                }
+                let mut branch = rest.clone();
+                merge_into(&mut branch, &self.resolved(alternative));
+                let name = alternative
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(ref_target);
+                if let Some(name) = name {
+                    stack.push(name.to_string());
+                }
+                let made = self.unchecked(&branch, stack);
+                if name.is_some() {
+                    stack.pop();
+                }
+                bases.push(made?);
+            }
+            if bases.is_empty() {
+                return Err(Error::Schema("every alternative recurses".into()));
+            }
+        } else if obj.contains_key("if") {
+            for branch in ["then", "else"] {
+                let mut with = rest.clone();
+                if let Some(extra) = obj.get(branch) {
+                    merge_into(&mut with, &self.resolved(extra));
+                }
+                bases.push(self.unchecked(&with, stack)?);
+            }
+        } else {
+            bases.push(self.unchecked(&rest, stack)?);
+        }
+        let mut root = literal.clone();
+        root["$defs"] = Value::Object(self.defs.clone());
+        let check = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+            .map_err(|e| Error::Schema(format!("cannot compile {literal}: {e}")))?;
+        let check = std::sync::Arc::new(check);
+        Ok(one_of(bases)
+            .prop_filter("valid against the schema as written", move |v| {
+                check.is_valid(v)
+            })
+            .boxed())
+    }
+
+    /// [`ValueGen::schema`] for a schema whose checked keywords were taken out.
+    fn unchecked(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
+        let mut plain = obj.clone();
+        // `patternProperties` is built here, not checked, so it does not come back to `checked`.
+        let patterns = plain.remove("patternProperties");
+        let base = self.schema(&Value::Object(plain), stack)?;
+        let Some(Value::Object(patterns)) = patterns else {
+            return Ok(base);
+        };
+        let mut parts = Vec::new();
+        for (pattern, schema) in patterns {
+            // Patterns match anywhere; a key drawn from the pattern without its anchors matches
+            // it. One proptest cannot draw from (a look-around, say) gets no keys of its own.
+            let bare = pattern.strip_prefix('^').unwrap_or(&pattern);
+            let bare = bare.strip_suffix('$').unwrap_or(bare);
+            let Ok(keys) = proptest::string::string_regex(bare) else {
+                continue;
+            };
+            let values = self.schema(&schema, stack)?;
+            parts.push(proptest::collection::vec((keys, values), 0..=2).boxed());
+        }
+        Ok((base, parts)
+            .prop_map(|(mut value, parts)| {
+                if let Value::Object(m) = &mut value {
+                    for (k, v) in parts.into_iter().flatten() {
+                        m.entry(k).or_insert(v);
+                    }
+                }
+                value
+            })
+            .boxed())
     }
 
     fn object(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
@@ -416,12 +556,53 @@ impl ValueGen {
             .and_then(Value::as_object)
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default();
-        Ok((fields, extra)
-            .prop_map(move |(fields, extra)| {
+        // `dependentRequired`: a property present brings the ones it depends on, made in
+        // advance and added when needed.
+        let dependent: Vec<(String, Vec<String>)> = obj
+            .get("dependentRequired")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, deps)| {
+                let deps = deps.as_array().into_iter().flatten();
+                (
+                    k.clone(),
+                    deps.filter_map(Value::as_str).map(String::from).collect(),
+                )
+            })
+            .collect();
+        let mut spare: Vec<BoxedStrategy<(String, Value)>> = Vec::new();
+        for name in dependent.iter().flat_map(|(_, deps)| deps) {
+            let schema = obj
+                .get("properties")
+                .and_then(|p| p.get(name))
+                .cloned()
+                .unwrap_or(Value::Bool(true));
+            let key = name.clone();
+            spare.push(
+                self.schema(&schema, stack)?
+                    .prop_map(move |v| (key.clone(), v))
+                    .boxed(),
+            );
+        }
+        Ok((fields, extra, spare)
+            .prop_map(move |(fields, extra, spare)| {
                 let mut m: Map<String, Value> = fields.into_iter().flatten().collect();
                 for (k, v) in extra {
                     if !names.contains(&k) {
                         m.insert(k, v);
+                    }
+                }
+                // Adding only adds keys, so this settles within one pass per dependency.
+                for _ in 0..=dependent.len() {
+                    for (present, deps) in &dependent {
+                        if m.contains_key(present) {
+                            for dep in deps {
+                                if let Some((_, v)) = spare.iter().find(|(k, _)| k == dep) {
+                                    m.entry(dep.clone()).or_insert_with(|| v.clone());
+                                }
+                            }
+                        }
                     }
                 }
                 Value::Object(m)
@@ -497,6 +678,35 @@ impl ValueGen {
 }
 
 use std::fmt;
+
+/// Adds `from`'s constraints to `into`, as an `allOf` of both would have them: properties and
+/// `required` united, other keywords kept where `into` has none.
+fn merge_into(into: &mut Map<String, Value>, from: &Value) {
+    let Some(from) = from.as_object() else {
+        return;
+    };
+    for (key, value) in from {
+        match (key.as_str(), into.get_mut(key)) {
+            ("properties" | "dependentRequired", Some(Value::Object(mine))) => {
+                for (k, v) in value.as_object().into_iter().flatten() {
+                    mine.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+            ("required", Some(Value::Array(mine))) => {
+                for v in value.as_array().into_iter().flatten() {
+                    if !mine.contains(v) {
+                        mine.push(v.clone());
+                    }
+                }
+            }
+            ("description" | "title", _) => {}
+            (_, Some(_)) => {}
+            (_, None) => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
 
 /// The names a schema object lists under `required`.
 pub fn required_fields(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {

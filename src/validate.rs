@@ -25,12 +25,36 @@ use crate::{
 pub struct Validator {
     /// Per event kind: (formats as annotations, formats asserted).
     events: BTreeMap<&'static str, (jsonschema::Validator, jsonschema::Validator)>,
-    /// Per facet (schema file and key): the payload's own definition, formats asserted, and
-    /// where that definition sits (`#/$defs/...`) for schema paths in violations.
-    facets: BTreeMap<(&'static str, &'static str), (jsonschema::Validator, String)>,
+    /// Per facet (schema file and key): the schema the file gives the key, as it literally says.
+    facets: BTreeMap<(&'static str, &'static str), FacetCheck>,
     /// Per facet kind: its base facet definition (`RunFacet`, ...), formats as annotations and
     /// asserted; a facet map that breaks the core schema is checked facet by facet with these.
     bases: BTreeMap<FacetKind, (jsonschema::Validator, jsonschema::Validator)>,
+    /// Why the schemas did not compile, for [`Validator::global`]'s stand-in.
+    unavailable: Option<String>,
+}
+
+/// One facet key's schema, compiled with formats asserted and as annotations.
+struct FacetCheck {
+    formats: jsonschema::Validator,
+    core: jsonschema::Validator,
+    /// Where the schema sits in its file (`#/$defs/...` for a key that is one `$ref`, else
+    /// `#/properties/<key>`), for schema paths in violations.
+    location: String,
+}
+
+/// Where a facet file's schema for `key` sits. A key that is one local `$ref` is validated
+/// against that definition directly, which spares wrapping every payload; any other shape
+/// (`anyOf`/`oneOf` of definitions, an inline schema) is validated as the file writes it.
+fn facet_location(by_file: &BTreeMap<&str, Value>, file: &str, key: &str) -> Result<String, Error> {
+    let property = by_file
+        .get(file)
+        .and_then(|schema| schema.get("properties")?.get(key))
+        .ok_or_else(|| Error::Schema(format!("{file} does not declare the facet key `{key}`")))?;
+    Ok(match property.get("$ref").and_then(Value::as_str) {
+        Some(r) if ref_target(r).is_some() => r.to_string(),
+        _ => format!("#/properties/{}", escape(key)),
+    })
 }
 
 impl fmt::Debug for Validator {
@@ -79,23 +103,15 @@ impl Validator {
             if facets.contains_key(&(info.file, info.key)) {
                 continue;
             }
-            // A facet file's root only maps the key to a definition; validating the payload
-            // against that definition directly spares wrapping (and copying) every payload.
-            let def = by_file
-                .get(info.file)
-                .and_then(|schema| schema.pointer(&format!("/properties/{}/$ref", info.key)))
-                .and_then(Value::as_str)
-                .filter(|r| ref_target(r).is_some())
-                .ok_or_else(|| {
-                    Error::Schema(format!(
-                        "{} does not map `{}` to a local definition",
-                        info.file, info.key
-                    ))
-                })?;
-            let schema = json!({ "$ref": format!("{}{def}", info.schema_id) });
+            let location = facet_location(&by_file, info.file, info.key)?;
+            let schema = json!({ "$ref": format!("{}{location}", info.schema_id) });
             facets.insert(
                 (info.file, info.key),
-                (build(&schema, true)?, def.to_string()),
+                FacetCheck {
+                    formats: build(&schema, true)?,
+                    core: build(&schema, false)?,
+                    location,
+                },
             );
         }
         let mut bases = BTreeMap::new();
@@ -108,15 +124,34 @@ impl Validator {
             events,
             facets,
             bases,
+            unavailable: None,
         })
     }
 
+    /// The validator for the pinned spec, compiled once per process, or why it could not be.
+    pub fn try_global() -> Result<&'static Validator, Error> {
+        let validator = Self::global();
+        match &validator.unavailable {
+            Some(message) => Err(Error::Schema(message.clone())),
+            None => Ok(validator),
+        }
+    }
+
     /// The validator for the pinned spec, compiled once per process.
+    ///
+    /// The crate's tests compile every embedded schema, so a spec the validator cannot take fails
+    /// a test, not a program. Should compiling fail all the same, this never panics: every event
+    /// then gets one violation saying why ([`Validator::try_global`] returns the error itself).
     pub fn global() -> &'static Validator {
         static GLOBAL: OnceLock<Validator> = OnceLock::new();
-        // The schemas are compiled into the crate and covered by its tests, so failing to
-        // compile them is a build defect, not an input error.
-        GLOBAL.get_or_init(|| Validator::new().expect("the embedded spec schemas compile"))
+        GLOBAL.get_or_init(|| {
+            Validator::new().unwrap_or_else(|e| Validator {
+                events: BTreeMap::new(),
+                facets: BTreeMap::new(),
+                bases: BTreeMap::new(),
+                unavailable: Some(format!("the embedded spec schemas do not compile: {e}")),
+            })
+        })
     }
 
     /// Validates JSON bytes; `Err` when they are not JSON at all.
@@ -127,6 +162,9 @@ impl Validator {
 
     /// Every violation of `value` up to `tier`; empty when the event conforms.
     pub fn validate_value(&self, value: &Value, tier: Tier) -> Vec<Violation> {
+        if let Some(message) = &self.unavailable {
+            return vec![violation(Tier::Core, "", "schema", "", message.clone())];
+        }
         let Some(object) = value.as_object() else {
             return vec![violation(
                 Tier::Core,
@@ -268,15 +306,19 @@ impl Validator {
                     crate::registry::resolve(payload, &nested.path, at.clone(), &mut found);
                     maps.extend(found.into_iter().map(|(p, v)| (p, nested.kind, Some(v))));
                 }
-                let Some((validator, def)) = self.facets.get(&(info.file, info.key)) else {
+                let Some(check) = self.facets.get(&(info.file, info.key)) else {
                     continue;
                 };
-                if validator.is_valid(payload) {
+                if check.formats.is_valid(payload) {
                     continue;
                 }
-                for e in validator.iter_errors(payload) {
+                // A format broken inside a `oneOf` or `anyOf` branch surfaces as the branch
+                // keyword's error; a payload valid once formats are not asserted breaks formats
+                // only, whatever keyword reports it.
+                let formats_only = check.core.is_valid(payload);
+                for e in check.formats.iter_errors(payload) {
                     let keyword = e.kind().keyword();
-                    let tier = if keyword == "format" {
+                    let tier = if keyword == "format" || formats_only {
                         Tier::Formats
                     } else {
                         Tier::Facets
@@ -285,7 +327,7 @@ impl Validator {
                         tier,
                         &format!("{at}{}", e.instance_path().as_str()),
                         keyword,
-                        &format!("{}{def}{}", info.schema_id, {
+                        &format!("{}{}{}", info.schema_id, check.location, {
                             let path = e.schema_path().as_str();
                             path.strip_prefix("/$ref").unwrap_or(path).to_string()
                         }),

@@ -218,3 +218,12 @@ fn integers_in_every_spelling_meet_type_and_minimum_exactly() {
         );
     }
 }
+
+/// Every embedded schema compiles, here in a test rather than in a program at run time: a spec
+/// the validator cannot take fails the build's tests, and `global()` then never stands in.
+#[test]
+fn every_embedded_schema_compiles() {
+    let validator = Validator::new().expect("the embedded spec schemas compile");
+    assert!(format!("{validator:?}").contains("facet_schemas"));
+    Validator::try_global().expect("the global validator is the compiled one");
+}

@@ -164,10 +164,12 @@ mod tests {
             path: "facets/A.json".into(),
             schema: json!({"$defs": {"Base": {"type": "string"}}}),
         };
-        let err = bundle(&core(), &[a]).unwrap_err().to_string();
+        let err = bundle(&core(), &[a]).unwrap_err();
         assert!(
-            err.contains("facets/A.json") && err.contains("OpenLineage.json"),
-            "{err}"
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/A.json#/$defs/Base"
+                    && message == "definition name `Base` is also defined differently in OpenLineage.json"),
+            "{err:?}"
         );
     }
 
@@ -177,12 +179,23 @@ mod tests {
             path: "facets/F.json".into(),
             schema: json!({"$defs": {"F": {"$ref": "https://elsewhere/x.json#/$defs/Y"}}}),
         };
-        assert!(bundle(&core(), &[foreign]).is_err());
+        let err = bundle(&core(), &[foreign]).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/F.json#/$defs/F"
+                    && message == "external reference `https://elsewhere/x.json#/$defs/Y` cannot be bundled"),
+            "{err:?}"
+        );
         let dangling = SchemaFile {
             path: "facets/D.json".into(),
             schema: json!({"$defs": {"D": {"$ref": "#/$defs/Missing"}}}),
         };
-        let err = bundle(&core(), &[dangling]).unwrap_err().to_string();
-        assert!(err.contains("Missing"), "{err}");
+        let err = bundle(&core(), &[dangling]).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/D.json#/$defs/D"
+                    && message == "reference `#/$defs/Missing` does not resolve"),
+            "{err:?}"
+        );
     }
 }

@@ -54,15 +54,20 @@ pub fn catalogue(bundle: &Bundle, facet_files: &[SchemaFile]) -> Result<Vec<Face
             .filter(|p| !p.is_empty())
             .ok_or_else(|| err("facet file declares no facet key in `properties`".into()))?;
         for (key, prop) in properties {
-            let def = prop
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(ref_target)
-                .ok_or_else(|| err(format!("facet key `{key}` is not a local `$ref`")))?;
-            let kinds = kinds_of(bundle, def, 0)?;
+            let defs = key_defs(prop);
+            if defs.is_empty() {
+                return Err(err(format!(
+                    "facet key `{key}` is neither a local `$ref` nor an `anyOf`/`oneOf` of them"
+                )));
+            }
+            let mut kinds = Vec::new();
+            for def in &defs {
+                kinds.extend(kinds_of(bundle, def, 0)?);
+            }
             if kinds.is_empty() {
                 return Err(err(format!(
-                    "facet `{key}` ({def}) extends none of the core facet definitions"
+                    "facet `{key}` ({}) extends none of the core facet definitions",
+                    defs.join(", ")
                 )));
             }
             for (kind, def) in kinds {
@@ -90,6 +95,37 @@ pub fn catalogue(bundle: &Bundle, facet_files: &[SchemaFile]) -> Result<Vec<Face
     Ok(entries)
 }
 
+/// The definitions a facet key's schema names: one local `$ref`, or the `$ref`s of an
+/// `anyOf`/`oneOf` (or a one-element `allOf`) of them, nested to any depth. Variants for different
+/// containers (as `LineageFacet`'s dataset and job variants are) each go to their own container.
+fn key_defs(schema: &Value) -> Vec<String> {
+    if let Some(def) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(ref_target)
+    {
+        return vec![def.to_string()];
+    }
+    let mut defs = Vec::new();
+    for keyword in ["anyOf", "oneOf", "allOf"] {
+        let Some(branches) = schema.get(keyword).and_then(Value::as_array) else {
+            continue;
+        };
+        // An `allOf` of several schemas is one facet, not a choice; only a single member names it.
+        if keyword == "allOf" && branches.len() != 1 {
+            continue;
+        }
+        for branch in branches {
+            for def in key_defs(branch) {
+                if !defs.contains(&def) {
+                    defs.push(def);
+                }
+            }
+        }
+    }
+    defs
+}
+
 /// The kinds a facet definition belongs to, each with the definition that carries it.
 fn kinds_of(bundle: &Bundle, def: &str, depth: usize) -> Result<Vec<(FacetKind, String)>> {
     let schema = &bundle.defs[def];
@@ -115,7 +151,7 @@ fn kinds_of(bundle: &Bundle, def: &str, depth: usize) -> Result<Vec<(FacetKind, 
             kinds.push((kind, def.to_string()));
         }
     }
-    for variant in refs("oneOf") {
+    for variant in refs("oneOf").into_iter().chain(refs("anyOf")) {
         kinds.extend(kinds_of(bundle, &variant, depth + 1)?);
     }
     Ok(kinds)
@@ -181,6 +217,62 @@ mod tests {
                 "properties": {"x": {"$ref": "#/$defs/X"}}}),
         }];
         let b = bundle(&core, &facets).unwrap();
-        assert!(catalogue(&b, &facets).is_err());
+        let err = catalogue(&b, &facets).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/X.json"
+                    && message == "facet `x` (X) extends none of the core facet definitions"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_that_names_no_definition_is_an_error() {
+        let core = SchemaFile {
+            path: "OpenLineage.json".into(),
+            schema: json!({"$id": "c", "$defs": {}}),
+        };
+        let facets = vec![SchemaFile {
+            path: "facets/X.json".into(),
+            schema: json!({"$id": "https://x/facets/1-0-0/X.json",
+                "properties": {"x": {"type": "object"}}}),
+        }];
+        let b = bundle(&core, &facets).unwrap();
+        let err = catalogue(&b, &facets).unwrap_err();
+        assert!(
+            matches!(&err, Error::Schema { location, message }
+                if location == "facets/X.json"
+                    && message == "facet key `x` is neither a local `$ref` nor an `anyOf`/`oneOf` of them"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_any_of_variants_goes_to_each_container() {
+        let core = SchemaFile {
+            path: "OpenLineage.json".into(),
+            schema: json!({"$id": "c", "$defs": {"JobFacet": {}, "DatasetFacet": {}}}),
+        };
+        let facets = vec![SchemaFile {
+            path: "facets/L.json".into(),
+            schema: json!({"$id": "https://x/facets/1-0-0/L.json",
+                "$defs": {
+                    "LD": {"allOf": [{"$ref": "c#/$defs/DatasetFacet"}]},
+                    "LJ": {"allOf": [{"$ref": "c#/$defs/JobFacet"}]}},
+                "properties": {"l": {"anyOf": [{"$ref": "#/$defs/LD"}, {"$ref": "#/$defs/LJ"}]}}}),
+        }];
+        let b = bundle(&core, &facets).unwrap();
+        let got: Vec<_> = catalogue(&b, &facets)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.kind, e.key, e.def))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (FacetKind::Job, "l".to_string(), "LJ".to_string()),
+                (FacetKind::Dataset, "l".to_string(), "LD".to_string()),
+            ]
+        );
     }
 }

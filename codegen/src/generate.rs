@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::ToSnakeCase;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::{Map, Value};
@@ -15,6 +15,7 @@ use typify_impl::{TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 
 use crate::bundle::{bundle, local_ref, SchemaFile};
 use crate::catalogue::{catalogue, FacetEntry, FacetKind};
+use crate::naming::rust_type_name;
 use crate::passes::{run_all, JSON_INTEGER_DEF, JSON_NUMBER_DEF};
 use crate::spec::{build_inputs, facet_files, read_json, read_text};
 use crate::{Error, Result};
@@ -359,11 +360,6 @@ fn typify(defs: &Map<String, Value>, renames: &BTreeMap<String, String>) -> Resu
                 .unwrap_or("unknown cause")
         ))),
     }
-}
-
-/// The Rust type name typify gives a definition (`SQLJobFacet` becomes `SqlJobFacet`).
-pub fn rust_type_name(def: &str) -> String {
-    def.to_upper_camel_case()
 }
 
 /// Rust field name for a facet key: snake case, with a trailing `_` for keywords.

@@ -29,6 +29,18 @@ pub struct Plan {
 
 /// The inherent impls for every struct of `file` that `plan` names.
 pub fn constructors(file: &syn::File, plan: &Plan) -> Result<TokenStream> {
+    // A field whose type has one value (a `const` or one-value `enum` discriminator such as
+    // `"type": "DATASET"`) is filled in, not asked for.
+    let single: BTreeMap<String, syn::Ident> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Enum(e) if e.variants.len() == 1 && e.variants[0].fields.is_empty() => {
+                Some((e.ident.to_string(), e.variants[0].ident.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut out = TokenStream::new();
     for item in &file.items {
         let Item::Struct(s) = item else { continue };
@@ -46,7 +58,12 @@ pub fn constructors(file: &syn::File, plan: &Plan) -> Result<TokenStream> {
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect();
-        out.extend(constructor(s, &required, plan.schema_urls.get(&name))?);
+        out.extend(constructor(
+            s,
+            &required,
+            plan.schema_urls.get(&name),
+            &single,
+        )?);
     }
     Ok(out)
 }
@@ -57,7 +74,20 @@ struct Field {
     ty: Type,
 }
 
-fn constructor(s: &ItemStruct, required: &[String], url: Option<&String>) -> Result<TokenStream> {
+/// The one value of `ty`, when it is one of the one-value enums in `single`.
+fn only_value(ty: &Type, single: &BTreeMap<String, syn::Ident>) -> Option<TokenStream> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let variant = single.get(&last.ident.to_string())?;
+    matches!(last.arguments, syn::PathArguments::None).then(|| quote! { #ty::#variant })
+}
+
+fn constructor(
+    s: &ItemStruct,
+    required: &[String],
+    url: Option<&String>,
+    single: &BTreeMap<String, syn::Ident>,
+) -> Result<TokenStream> {
     let Fields::Named(named) = &s.fields else {
         return Ok(TokenStream::new());
     };
@@ -81,7 +111,10 @@ fn constructor(s: &ItemStruct, required: &[String], url: Option<&String>) -> Res
         }
     }
     let is_facet = url.is_some();
-    let filled_in = |f: &Field| is_facet && (f.key == "_producer" || f.key == "_schemaURL");
+    let filled_in = |f: &Field| {
+        (is_facet && (f.key == "_producer" || f.key == "_schemaURL"))
+            || only_value(&f.ty, single).is_some()
+    };
     // Required fields in the schema's order, then any other non-optional one in field order.
     let mut params: Vec<&Field> = required
         .iter()
@@ -106,6 +139,8 @@ fn constructor(s: &ItemStruct, required: &[String], url: Option<&String>) -> Res
             quote! { #ident: ::std::string::ToString::to_string(Self::SCHEMA_URL) }
         } else if is_option(&f.ty) {
             quote! { #ident: ::std::option::Option::None }
+        } else if let Some(value) = only_value(&f.ty, single) {
+            quote! { #ident: #value }
         } else {
             let value = param_value(ident, &f.ty);
             quote! { #ident: #value }
@@ -224,6 +259,12 @@ mod tests {
                 pub namespace: ::std::string::String,
             }
             pub struct Untouched { pub a: ::std::string::String }
+            pub struct Entry {
+                pub name: ::std::string::String,
+                #[serde(rename = "type")]
+                pub type_: EntryType,
+            }
+            pub enum EntryType { Dataset }
         };
         let plan = Plan {
             schemas: [
@@ -235,10 +276,11 @@ mod tests {
                     "ParentJob".to_string(),
                     json!({"required": ["namespace", "name"]}),
                 ),
+                ("Entry".to_string(), json!({"required": ["name", "type"]})),
             ]
             .into_iter()
             .collect(),
-            types: ["ParentRunFacet", "ParentJob"]
+            types: ["ParentRunFacet", "ParentJob", "Entry"]
                 .into_iter()
                 .map(String::from)
                 .collect(),
@@ -268,5 +310,10 @@ mod tests {
             "pub fn new(\n        namespace: impl ::std::convert::Into<::std::string::String>,\n        name: impl ::std::convert::Into<::std::string::String>,"
         ), "{text}");
         assert!(!text.contains("impl Untouched"), "{text}");
+        // A one-value enum is filled in rather than asked for.
+        assert!(
+            text.contains("pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {\n        Self {\n            name: name.into(),\n            type_: EntryType::Dataset,"),
+            "{text}"
+        );
     }
 }

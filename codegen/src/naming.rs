@@ -22,8 +22,12 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use serde_json::{Map, Value};
 
 use crate::catalogue::FacetEntry;
-use crate::generate::rust_type_name;
 use crate::{Error, Result};
+
+/// The Rust type name typify gives a definition (`SQLJobFacet` becomes `SqlJobFacet`).
+pub fn rust_type_name(def: &str) -> String {
+    heck::ToUpperCamelCase::to_upper_camel_case(def)
+}
 
 /// Where a type typify invented comes from.
 #[derive(Debug, Clone, PartialEq)]

@@ -27,6 +27,7 @@ const MACHINE_INTEGER_DEFS: &[&str] = &[crate::generate::BATCH_RESPONSE_DEF];
 pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {
     use_facet_containers(defs);
     flatten_all_of(defs)?;
+    untyped_constructs(defs);
     strip_keyword(defs, "format");
     strip_keyword(defs, "default");
     lossless_numbers(defs);
@@ -96,23 +97,95 @@ pub fn use_facet_containers(defs: &mut Map<String, Value>) {
     }
 }
 
+/// Keywords that only narrow which values are valid: the type is built without them (it then
+/// accepts a little more than the schema, which the validator checks as written).
+const CONSTRAINT_KEYWORDS: &[&str] = &[
+    "if",
+    "then",
+    "else",
+    "not",
+    "dependentRequired",
+    "dependentSchemas",
+];
+
+/// Keywords that give a value a shape typify cannot express: a schema using one is typed as raw
+/// JSON (`serde_json::Value`), kept as it came.
+const RAW_KEYWORDS: &[&str] = &[
+    "allOf",
+    "prefixItems",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+];
+
+/// The build-time note for what typify cannot type: constraint-only keywords are dropped from
+/// the type, and schemas of shapes it cannot express become raw JSON. Each says so in its doc
+/// comment (the schema's description), so a spec upgrade that brings such a construct builds,
+/// and the generated documentation shows where the types are looser than the schema.
+pub fn untyped_constructs(defs: &mut Map<String, Value>) {
+    for_each_def(defs, |schema| {
+        let Value::Object(map) = schema else { return };
+        let raw: Vec<&str> = RAW_KEYWORDS
+            .iter()
+            .copied()
+            .filter(|k| map.contains_key(*k))
+            .collect();
+        if !raw.is_empty() {
+            let mut replacement = Map::new();
+            let note = format!(
+                "Raw JSON: the schema's `{}` has no Rust type; the validator checks it.",
+                raw.join("`, `")
+            );
+            replacement.insert("description".into(), Value::String(note_after(map, &note)));
+            *map = replacement;
+            return;
+        }
+        let dropped: Vec<&str> = CONSTRAINT_KEYWORDS
+            .iter()
+            .copied()
+            .filter(|k| map.remove(*k).is_some())
+            .collect();
+        if !dropped.is_empty() {
+            let note = format!(
+                "Not enforced by this type: `{}` (the validator checks it).",
+                dropped.join("`, `")
+            );
+            let text = note_after(map, &note);
+            map.insert("description".into(), Value::String(text));
+        }
+    });
+}
+
+fn note_after(map: &Map<String, Value>, note: &str) -> String {
+    match map.get("description").and_then(Value::as_str) {
+        Some(d) => format!("{d}\n\n{note}"),
+        None => note.to_string(),
+    }
+}
+
 /// Merges `allOf` lists of object schemas (references included) into one flat object schema, so
 /// each event and facet becomes one struct with all its fields instead of nested flattened parts.
 /// `not` clauses are dropped here: typify cannot express them, and the validator and the `Event`
 /// dispatch enforce them instead.
+///
+/// An `allOf` that cannot be merged (members that conflict, or choose with `oneOf`/`anyOf`)
+/// stays as written: [`untyped_constructs`] then types it as raw JSON with a note, and the
+/// generators and the validator read it literally. A spec that uses one still builds.
 pub fn flatten_all_of(defs: &mut Map<String, Value>) -> Result<()> {
     let snapshot = defs.clone();
-    let mut error = None;
     for (name, def) in defs.iter_mut() {
         for_each_schema(def, &mut |schema| {
-            if error.is_none() && schema.get("allOf").is_some() {
-                if let Err(e) = flatten_node(schema, &snapshot, name, 0) {
-                    error = Some(e);
+            if schema.get("allOf").is_some() {
+                let written = schema.clone();
+                if flatten_node(schema, &snapshot, name, 0).is_err() {
+                    *schema = written;
                 }
             }
         });
     }
-    error.map_or(Ok(()), Err)
+    Ok(())
 }
 
 fn flatten_node(
@@ -493,13 +566,20 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_all_of_properties_are_an_error() {
-        let mut d = defs(json!({"X": {"allOf": [
+    fn an_all_of_that_cannot_be_merged_stays_and_becomes_raw_json() {
+        let written = json!({"X": {"properties": {"b": {"allOf": [
             {"properties": {"a": {"type": "string"}}},
             {"properties": {"a": {"type": "integer"}}}
-        ]}}));
-        let err = flatten_all_of(&mut d).unwrap_err().to_string();
-        assert!(err.contains("`a`") && err.contains("#/$defs/X"), "{err}");
+        ]}}}});
+        let mut d = defs(written.clone());
+        flatten_all_of(&mut d).expect("never an error");
+        assert_eq!(Value::Object(d.clone()), written);
+        untyped_constructs(&mut d);
+        assert_eq!(
+            d["X"],
+            json!({"properties": {"b": {"description":
+                "Raw JSON: the schema's `allOf` has no Rust type; the validator checks it."}}})
+        );
     }
 
     #[test]
@@ -610,6 +690,25 @@ mod tests {
         prune_unreachable(&mut d, &["Root".to_string()]);
         let names: Vec<&String> = d.keys().collect();
         assert_eq!(names, ["A", "B", "Root"]);
+    }
+
+    #[test]
+    fn untypeable_constructs_are_dropped_or_raw_with_a_note() {
+        let mut d = defs(json!({"T": {"type": "object", "description": "T.",
+            "properties": {
+                "pair": {"type": "array", "prefixItems": [{"type": "string"}]},
+                "n": {"type": "string", "not": {"const": ""}}},
+            "if": {"required": ["a"]}, "then": {"required": ["b"]},
+            "dependentRequired": {"a": ["b"]}}}));
+        untyped_constructs(&mut d);
+        assert_eq!(
+            d["T"],
+            json!({"type": "object",
+                "description": "T.\n\nNot enforced by this type: `if`, `then`, `dependentRequired` (the validator checks it).",
+                "properties": {
+                    "pair": {"description": "Raw JSON: the schema's `prefixItems` has no Rust type; the validator checks it."},
+                    "n": {"type": "string", "description": "Not enforced by this type: `not` (the validator checks it)."}}})
+        );
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub struct Pin {
     pub tag: String,
     /// Snapshot folder, relative to the workspace root.
     pub path: String,
+    /// Folder holding older releases as `<tag>/` (tests and README examples read them), relative
+    /// to the workspace root; when absent, the pinned folder's parent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
 }
 
 impl Pin {
@@ -116,6 +120,18 @@ impl Pin {
         let (dir, source) = self.locate(workspace_root, env_dir);
         verify(&dir, sums)?;
         Ok((dir, source))
+    }
+
+    /// The folder holding older releases as `<tag>/`: the pin's `history`, else the parent of
+    /// the snapshot folder [`Pin::resolve_dir`] finds.
+    pub fn history_dir(&self, workspace_root: &Path) -> PathBuf {
+        match &self.history {
+            Some(dir) => workspace_root.join(dir),
+            None => {
+                let pinned = self.resolve_dir(workspace_root);
+                pinned.parent().map_or(pinned.clone(), Path::to_path_buf)
+            }
+        }
     }
 
     /// Where `cargo xtask package` stages this pin's snapshot inside the crate.
@@ -255,6 +271,33 @@ pub fn pinned_files(spec_dir: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// Writes a snapshot to `out`: the files of `base` the project reads ([`pinned_files`]), then
+/// every file of `overlay` on top (added or replacing). Tests derive snapshots with new schema
+/// constructs this way; the caller pins the result with checksums of its own.
+pub fn overlay_snapshot(base: &Path, overlay: &Path, out: &Path) -> Result<()> {
+    let copy = |from: &Path, to: &Path| -> Result<()> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::copy(from, to)
+            .map(drop)
+            .map_err(|source| Error::Io {
+                path: from.to_path_buf(),
+                source,
+            })
+    };
+    for rel in pinned_files(base)? {
+        copy(&base.join(&rel), &out.join(&rel))?;
+    }
+    for rel in list_files(overlay, "", |_| true)? {
+        copy(&overlay.join(&rel), &out.join(&rel))?;
+    }
+    Ok(())
+}
+
 /// Checks `spec_dir` against the checksum file: every pinned file must exist with the pinned
 /// content, and every file the project would read must be pinned.
 pub fn verify(spec_dir: &Path, sums_path: &Path) -> Result<()> {
@@ -342,6 +385,7 @@ mod tests {
         let pin = Pin {
             tag: "1.0.0".into(),
             path: "../snapshots/1.0.0".into(),
+            history: None,
         };
         std::fs::create_dir_all(root.join("spec")).unwrap();
         pin.write(&root.join("spec")).unwrap();

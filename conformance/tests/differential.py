@@ -34,18 +34,36 @@ def load(spec):
     registry = Registry().with_resources(
         [(s["$id"], Resource.from_contents(s)) for s in [core] + facets]
     )
-    # (kind, key) -> (validator of the facet file's root schema, facet maps inside the facet).
+    # (kind, key) -> (validators of the facet file's root schema with and without format
+    # assertion, facet maps inside the facet). A key whose schema is an anyOf/oneOf of
+    # definitions is known in the container of each definition's base facet.
     known = {}
     for schema in facets:
         validator = Draft202012Validator(schema, registry=registry, format_checker=FORMATS)
+        plain = Draft202012Validator(schema, registry=registry)
         for key, prop in schema.get("properties", {}).items():
-            name = prop["$ref"].split("/")[-1]
-            inner = list(nested_maps(schema, schema["$defs"][name], (), (name,)))
-            for kind in kinds(schema, name):
-                known[(kind, key)] = (validator, inner)
+            for name in key_defs(prop):
+                inner = list(nested_maps(schema, schema["$defs"][name], (), (name,)))
+                for kind in kinds(schema, name):
+                    _, _, before = known.get((kind, key), (None, None, []))
+                    known[(kind, key)] = (validator, plain, before + inner)
     core_plain = Draft202012Validator(core, registry=registry)
     core_formats = Draft202012Validator(core, registry=registry, format_checker=FORMATS)
     return core_plain, core_formats, known
+
+
+def key_defs(prop):
+    """The local definitions a facet key names: one $ref, or an anyOf/oneOf of them."""
+    ref = prop.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        return [ref.split("/")[-1]]
+    names = []
+    for keyword in ("anyOf", "oneOf"):
+        for alternative in prop.get(keyword, []):
+            names += [n for n in key_defs(alternative) if n not in names]
+    if len(prop.get("allOf", [])) == 1:
+        names += [n for n in key_defs(prop["allOf"][0]) if n not in names]
+    return names
 
 
 def kinds(schema, name):
@@ -55,8 +73,10 @@ def kinds(schema, name):
         base = part.get("$ref", "").split("/")[-1]
         if base in BASES:
             found.append(BASES[base])
-    for alternative in definition.get("oneOf", []):
-        found += kinds(schema, alternative["$ref"].split("/")[-1])
+    for alternative in definition.get("oneOf", []) + definition.get("anyOf", []):
+        ref = alternative.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            found += kinds(schema, ref.split("/")[-1])
     return found
 
 
@@ -78,6 +98,8 @@ def map_kind(definition):
 
 def nested_maps(schema, definition, path, seen):
     """(path, kind) of each facet map inside a facet file's definition; "*" for array items."""
+    if not isinstance(definition, dict):
+        return
     kind = map_kind(definition)
     if kind is not None:
         yield path, kind
@@ -133,9 +155,16 @@ def facet_errors(event, known):
                 continue
             if (kind, key) not in known:
                 continue
-            validator, inner = known[(kind, key)]
+            validator, plain, inner = known[(kind, key)]
             for path, inner_kind in inner:
                 pending.extend((inner_kind, m) for m in at_path(payload, path))
+            if validator.is_valid({key: payload}):
+                continue
+            # Valid once formats are not asserted: only formats are broken, even when a
+            # oneOf/anyOf reports it.
+            if plain.is_valid({key: payload}):
+                format_errors += 1
+                continue
             for error in validator.iter_errors({key: payload}):
                 if error.validator == "format":
                     format_errors += 1

@@ -79,12 +79,14 @@ fn python_jsonschema_agrees_tier_by_tier() {
         .collect();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().expect("python finishes");
-    writer.join().expect("writer").expect("stdin written");
+    // Python's own error first: when it crashes, writing its stdin fails with a broken pipe,
+    // which says nothing about why.
     assert!(
         output.status.success(),
         "python validator failed:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    writer.join().expect("writer").expect("stdin written");
     let verdicts: Vec<Value> = String::from_utf8(output.stdout)
         .expect("utf-8")
         .lines()

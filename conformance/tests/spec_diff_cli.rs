@@ -5,13 +5,15 @@ use std::process::Command;
 
 fn snapshot(tag: &str) -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pin = std::fs::read_to_string(root.join("spec/pin.json")).expect("spec/pin.json");
+    let pin: serde_json::Value = serde_json::from_str(&pin).expect("pin is JSON");
+    // Older releases live where the pin's `history` says, else beside the pinned snapshot.
+    if let Some(history) = pin["history"].as_str() {
+        return root.join(history).join(tag);
+    }
     let pinned = match std::env::var_os("OPENLINEAGE_SPEC_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => {
-            let pin = std::fs::read_to_string(root.join("spec/pin.json")).expect("spec/pin.json");
-            let pin: serde_json::Value = serde_json::from_str(&pin).expect("pin is JSON");
-            root.join(pin["path"].as_str().expect("pin path"))
-        }
+        _ => root.join(pin["path"].as_str().expect("pin path")),
     };
     pinned.parent().expect("snapshots folder").join(tag)
 }

@@ -177,12 +177,16 @@ pub fn diff(old: &Snapshot, new: &Snapshot, old_name: &str, new_name: &str) -> R
         // Resolving it checks its references, so a broken new facet is an error, not a pass.
         effective::Effective::new(new).at(&file, "")?;
         let v = &new.files[&file];
-        let detail = format!(
+        let mut detail = format!(
             "facet {} (key {}) added at {}",
             stem(&file),
-            keys(v),
+            key_places(v),
             version_of(snapshot::id_of(v))
         );
+        let listed = registry_listings(&new.dir, &file);
+        if !listed.is_empty() {
+            detail.push_str(&format!("; listed in {}", listed.join(", ")));
+        }
         per_file.insert(
             file.clone(),
             vec![Change::new(&file, ChangeKind::FacetAdded, detail)],
@@ -225,6 +229,106 @@ fn stem(file: &str) -> &str {
         .next()
         .unwrap_or(file)
         .trim_end_matches(".json")
+}
+
+/// The facet keys with the containers each lives in, from the base facet its definitions
+/// extend: `lineage in the dataset and job containers` for a key that is an `anyOf` of a dataset
+/// and a job variant.
+fn key_places(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn defs(prop: &Value) -> Vec<String> {
+        if let Some(r) = prop.get("$ref").and_then(Value::as_str) {
+            return r
+                .strip_prefix("#/$defs/")
+                .map(String::from)
+                .into_iter()
+                .collect();
+        }
+        ["anyOf", "oneOf"]
+            .iter()
+            .filter_map(|k| prop.get(*k).and_then(Value::as_array))
+            .flatten()
+            .flat_map(defs)
+            .collect()
+    }
+    fn containers(file: &Value, def: &str, depth: usize, out: &mut Vec<&'static str>) {
+        let Some(schema) = file.pointer(&format!("/$defs/{def}")) else {
+            return;
+        };
+        for base in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("$ref").and_then(Value::as_str))
+        {
+            let name = match base.rsplit('/').next() {
+                Some("RunFacet") => "run",
+                Some("JobFacet") => "job",
+                Some("DatasetFacet") => "dataset",
+                Some("InputDatasetFacet") => "input dataset",
+                Some("OutputDatasetFacet") => "output dataset",
+                _ => continue,
+            };
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        if depth < 8 {
+            for variant in ["anyOf", "oneOf"]
+                .iter()
+                .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+                .flatten()
+                .flat_map(defs)
+            {
+                containers(file, &variant, depth + 1, out);
+            }
+        }
+    }
+    let Some(props) = v.get("properties").and_then(Value::as_object) else {
+        return String::new();
+    };
+    props
+        .iter()
+        .map(|(key, prop)| {
+            let mut out = Vec::new();
+            for def in defs(prop) {
+                containers(v, &def, 0, &mut out);
+            }
+            match out.as_slice() {
+                [] => key.clone(),
+                [one] => format!("{key}, in the {one} container"),
+                [rest @ .., last] => {
+                    format!("{key}, in the {} and {last} containers", rest.join(", "))
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The registry files (`registry/*/registry.json`) of the snapshot in `dir` that list `file`.
+fn registry_listings(dir: &Path, file: &str) -> Vec<String> {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir.join("registry")) else {
+        return out;
+    };
+    let mut folders: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    folders.sort();
+    for folder in folders {
+        let registry = folder.join("registry.json");
+        let Ok(text) = std::fs::read_to_string(&registry) else {
+            continue;
+        };
+        // Entries name facets as `ol:<producer>:<File>.json`.
+        if text.contains(&format!(":{name}\"")) {
+            if let Ok(rel) = registry.strip_prefix(dir) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
 }
 
 fn keys(v: &serde_json::Value) -> String {

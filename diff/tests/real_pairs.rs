@@ -8,13 +8,15 @@ use openlineage_spec_diff::{diff_dirs, ChangeKind, Error, SpecDiff};
 /// The folder holding the snapshots: the parent of `OPENLINEAGE_SPEC_DIR` or of the pinned one.
 fn snapshots() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pin = std::fs::read_to_string(root.join("spec/pin.json")).expect("spec/pin.json");
+    let pin: serde_json::Value = serde_json::from_str(&pin).expect("pin is JSON");
+    // Older releases live where the pin's `history` says, else beside the pinned snapshot.
+    if let Some(history) = pin["history"].as_str() {
+        return root.join(history);
+    }
     let pinned = match std::env::var_os("OPENLINEAGE_SPEC_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => {
-            let pin = std::fs::read_to_string(root.join("spec/pin.json")).expect("spec/pin.json");
-            let pin: serde_json::Value = serde_json::from_str(&pin).expect("pin is JSON");
-            root.join(pin["path"].as_str().expect("pin path"))
-        }
+        _ => root.join(pin["path"].as_str().expect("pin path")),
     };
     pinned.parent().expect("snapshots folder").to_path_buf()
 }
@@ -300,4 +302,25 @@ fn unusable_input_is_an_error_naming_the_file() {
         "unresolvable reference `#/$defs/Nowhere` in facets/Broken.json"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Upstream main after 1.52.0 adds one facet whose one key lives in two containers; the line
+/// says where, and which registry lists it.
+#[test]
+fn lineage_facet_on_main_is_one_compatible_addition_in_two_containers() {
+    let d = run("1.52.0", "main-8f02abfb");
+    assert_eq!(verdict(&d), (0, NONE, NONE, NONE), "{}", d.human());
+    let lines: Vec<(&str, ChangeKind, &str)> = d
+        .changes
+        .iter()
+        .map(|c| (c.location.as_str(), c.kind, c.detail.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [(
+            "facets/LineageFacet.json",
+            ChangeKind::FacetAdded,
+            "facet LineageFacet (key lineage, in the dataset and job containers) added at 1-0-0; listed in registry/core/registry.json"
+        )]
+    );
 }

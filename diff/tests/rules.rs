@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use openlineage_spec_diff::{diff, ChangeKind, Impact, Snapshot};
+use openlineage_spec_diff::{diff, Bump, ChangeKind, Impact, Snapshot};
 use serde_json::{json, Value};
 
 const CORE_ID: &str = "https://openlineage.io/spec/2-0-2/OpenLineage.json";
@@ -81,6 +81,112 @@ fn kinds(a: &Snapshot, b: &Snapshot) -> Vec<(ChangeKind, Impact, Impact)> {
 
 use ChangeKind as K;
 use Impact::{Breaking as B, Compatible as C, Informational as I};
+
+/// The rules table, written out here rather than read from the code it checks: (kind, impact on
+/// producers, impact on consumers, smallest SchemaVer bump), in the order of `ChangeKind::ALL`.
+const EXPECTED: &[(ChangeKind, Impact, Impact, Bump)] = &[
+    (K::FacetAdded, C, C, Bump::Addition),
+    (K::FacetRemoved, C, B, Bump::Revision),
+    (K::FacetKeyRenamed, B, B, Bump::Revision),
+    (K::DefinitionAdded, C, C, Bump::Addition),
+    (K::DefinitionRemoved, C, B, Bump::Revision),
+    (K::OptionalPropertyAdded, C, C, Bump::Addition),
+    (K::RequiredPropertyAdded, B, C, Bump::Revision),
+    (K::PropertyRemoved, C, B, Bump::Revision),
+    (K::PropertyRemovedFromClosedObject, B, B, Bump::Revision),
+    (K::RequiredAdded, B, C, Bump::Revision),
+    (K::RequiredRemoved, C, B, Bump::Addition),
+    (K::TypeWidened, C, B, Bump::Addition),
+    (K::TypeNarrowed, B, C, Bump::Revision),
+    (K::TypeChanged, B, B, Bump::Revision),
+    (K::EnumValuesAdded, C, B, Bump::Addition),
+    (K::EnumValuesRemoved, B, C, Bump::Revision),
+    (K::AlternativeAdded, C, B, Bump::Addition),
+    (K::AlternativeRemoved, B, C, Bump::Revision),
+    (K::FormatAdded, B, C, Bump::Revision),
+    (K::FormatRemoved, C, B, Bump::Addition),
+    (K::FormatChanged, B, B, Bump::Revision),
+    (K::ConstraintAdded, B, C, Bump::Revision),
+    (K::ConstraintRemoved, C, B, Bump::Addition),
+    (K::ConstraintTightened, B, C, Bump::Revision),
+    (K::ConstraintLoosened, C, B, Bump::Addition),
+    (K::ConstraintChanged, B, B, Bump::Revision),
+    (K::ReferenceChanged, B, B, Bump::Revision),
+    (K::ReferenceRetargeted, I, I, Bump::None),
+    (K::Restructured, I, I, Bump::None),
+    (K::DescriptionChanged, I, I, Bump::None),
+    (K::DeprecationChanged, I, I, Bump::None),
+    (K::VersionChanged, I, I, Bump::None),
+    (K::ApiVersionChanged, I, I, Bump::None),
+    (K::OperationAdded, C, C, Bump::Addition),
+    (K::OperationRemoved, B, C, Bump::Revision),
+    (K::ResponseAdded, B, C, Bump::Revision),
+    (K::ResponseRemoved, C, B, Bump::Revision),
+    (K::VersionBumpMismatch, I, I, Bump::None),
+];
+
+/// Each kind's row in [`EXPECTED`]. The match names every variant with no wildcard, so a new
+/// `ChangeKind` does not compile here until it is given a row.
+fn row(kind: ChangeKind) -> usize {
+    match kind {
+        K::FacetAdded => 0,
+        K::FacetRemoved => 1,
+        K::FacetKeyRenamed => 2,
+        K::DefinitionAdded => 3,
+        K::DefinitionRemoved => 4,
+        K::OptionalPropertyAdded => 5,
+        K::RequiredPropertyAdded => 6,
+        K::PropertyRemoved => 7,
+        K::PropertyRemovedFromClosedObject => 8,
+        K::RequiredAdded => 9,
+        K::RequiredRemoved => 10,
+        K::TypeWidened => 11,
+        K::TypeNarrowed => 12,
+        K::TypeChanged => 13,
+        K::EnumValuesAdded => 14,
+        K::EnumValuesRemoved => 15,
+        K::AlternativeAdded => 16,
+        K::AlternativeRemoved => 17,
+        K::FormatAdded => 18,
+        K::FormatRemoved => 19,
+        K::FormatChanged => 20,
+        K::ConstraintAdded => 21,
+        K::ConstraintRemoved => 22,
+        K::ConstraintTightened => 23,
+        K::ConstraintLoosened => 24,
+        K::ConstraintChanged => 25,
+        K::ReferenceChanged => 26,
+        K::ReferenceRetargeted => 27,
+        K::Restructured => 28,
+        K::DescriptionChanged => 29,
+        K::DeprecationChanged => 30,
+        K::VersionChanged => 31,
+        K::ApiVersionChanged => 32,
+        K::OperationAdded => 33,
+        K::OperationRemoved => 34,
+        K::ResponseAdded => 35,
+        K::ResponseRemoved => 36,
+        K::VersionBumpMismatch => 37,
+    }
+}
+
+/// The expected (producers, consumers) impact of `kind`, from the table above.
+fn expected_impact(kind: ChangeKind) -> (Impact, Impact) {
+    let (k, p, c, _) = EXPECTED[row(kind)];
+    assert_eq!(k, kind, "EXPECTED is out of order at {kind:?}");
+    (p, c)
+}
+
+#[test]
+fn the_rules_table_is_as_written_and_complete() {
+    assert_eq!(ChangeKind::ALL.len(), EXPECTED.len());
+    for (i, (kind, producers, consumers, bump)) in EXPECTED.iter().enumerate() {
+        assert_eq!(row(*kind), i, "{kind:?}");
+        assert_eq!(ChangeKind::ALL[i], *kind, "ChangeKind::ALL[{i}]");
+        assert_eq!(kind.impact(), (*producers, *consumers), "{kind:?}");
+        assert_eq!(kind.min_bump(), *bump, "{kind:?}");
+    }
+}
 
 fn obj(props: Value) -> Value {
     json!({"type": "object", "properties": props})
@@ -213,7 +319,7 @@ fn schema_rows() {
     ];
     for (kind, old, new) in cases {
         let found = facet_kinds(old, new);
-        let (p, c) = kind.impact();
+        let (p, c) = expected_impact(kind);
         assert_eq!(found, [(kind, p, c)], "{kind:?}");
     }
 }

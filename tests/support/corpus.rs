@@ -18,22 +18,48 @@ fn examples(spec_dir: &Path) -> std::io::Result<Vec<(Vec<FacetKind>, Value)>> {
     let mut dirs: Vec<_> = std::fs::read_dir(&tests)?.collect::<Result<_, _>>()?;
     dirs.sort_by_key(|d| d.file_name());
     for dir in dirs.into_iter().filter(|d| d.path().is_dir()) {
-        let name = dir.file_name().to_string_lossy().into_owned();
-        let kinds: Vec<FacetKind> = FACETS
-            .iter()
-            .filter(|f| f.file.ends_with(&format!("/{name}.json")))
-            .map(|f| f.kind)
-            .collect();
         let mut files: Vec<_> = std::fs::read_dir(dir.path())?.collect::<Result<_, _>>()?;
         files.sort_by_key(|f| f.file_name());
         for file in files {
             let text = std::fs::read_to_string(file.path())?;
             let value: Value = serde_json::from_str(&text)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-            out.push((kinds.clone(), value));
+            out.push((kinds_for(&value), value));
         }
     }
     Ok(out)
+}
+
+/// The containers an example facet map fits: where the registry puts each of its keys, narrowed
+/// to the definition a facet's `_schemaURL` names when it names one
+/// (`...LineageFacet.json#/$defs/LineageJobFacet` is a job facet), whatever folder it sits in.
+pub fn kinds_for(map: &Value) -> Vec<FacetKind> {
+    let mut kinds: Option<Vec<FacetKind>> = None;
+    for (key, payload) in map.as_object().into_iter().flatten() {
+        let named = payload["_schemaURL"]
+            .as_str()
+            .and_then(|u| u.rsplit_once('#'))
+            .and_then(|(_, fragment)| fragment.rsplit('/').next());
+        let by_key: Vec<_> = FACETS.iter().filter(|f| f.key == key).collect();
+        let by_def: Vec<FacetKind> = by_key
+            .iter()
+            .filter(|f| named == Some(f.def))
+            .map(|f| f.kind)
+            .collect();
+        let chosen = if by_def.is_empty() {
+            by_key.iter().map(|f| f.kind).collect()
+        } else {
+            by_def
+        };
+        kinds = Some(match kinds {
+            None => chosen,
+            Some(mut k) => {
+                k.retain(|x| chosen.contains(x));
+                k
+            }
+        });
+    }
+    kinds.unwrap_or_default()
 }
 
 /// Builds `count` events (as JSON text) from the snapshot's examples, cycling through kinds.
