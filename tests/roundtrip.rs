@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use openlineage_codegen::spec::{example_files, read_json};
 use openlineage_types::{
     DatasetFacets, Event, EventKind, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
