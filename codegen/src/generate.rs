@@ -16,12 +16,9 @@ use typify_impl::{TypeSpace, TypeSpacePatch, TypeSpaceSettings};
 use crate::bundle::{bundle, local_ref, SchemaFile};
 use crate::catalogue::{catalogue, FacetEntry, FacetKind};
 use crate::naming::rust_type_name;
-use crate::passes::{run_all, JSON_INTEGER_DEF, JSON_NUMBER_DEF};
+use crate::passes::{run_all, BATCH_RESPONSE_DEF, JSON_INTEGER_DEF, JSON_NUMBER_DEF};
 use crate::spec::{build_inputs, facet_files, read_json, read_text};
 use crate::{Error, Result};
-
-/// Name of the definition generated from the OpenAPI batch response.
-pub const BATCH_RESPONSE_DEF: &str = "BatchResponse";
 
 /// The event definitions every request body must reference, in `oneOf` order.
 pub const EVENT_DEFS: [&str; 3] = ["RunEvent", "DatasetEvent", "JobEvent"];

@@ -21,7 +21,10 @@ pub const JSON_NUMBER_DEF: &str = "JsonNumber";
 pub const JSON_INTEGER_DEF: &str = "JsonInteger";
 
 /// Definitions whose integers stay machine integers: the batch answer a server builds itself.
-const MACHINE_INTEGER_DEFS: &[&str] = &[crate::generate::BATCH_RESPONSE_DEF];
+/// Name of the definition generated from the OpenAPI batch response.
+pub const BATCH_RESPONSE_DEF: &str = "BatchResponse";
+
+const MACHINE_INTEGER_DEFS: &[&str] = &[BATCH_RESPONSE_DEF];
 
 /// Runs every pass in the order they depend on each other.
 pub fn run_all(defs: &mut Map<String, Value>) -> Result<()> {

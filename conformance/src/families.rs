@@ -726,7 +726,9 @@ fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
                     label.to_string(),
                     change(move |v| {
                         v["job"]["name"] = json!(format!("job {text} end"));
-                        v["inputs"] = json!([{"namespace": "s3://bucket", "name": format!("table {text} end")}]);
+                        v["job"]["namespace"] = json!(format!("team {text} end"));
+                        v["inputs"] = json!([{"namespace": format!("s3://bucket-{text}"), "name": format!("table {text} end")}]);
+                        v["outputs"] = json!([{"namespace": "s3://bucket", "name": format!("report {text} end")}]);
                     }),
                 )
             })
@@ -750,6 +752,8 @@ fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
         "/job/namespace",
         "/inputs/0/name",
         "/inputs/0/namespace",
+        "/outputs/0/name",
+        "/outputs/0/namespace",
     ]
     .into_iter()
     .map(|at| {
@@ -758,6 +762,7 @@ fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
             format!("{at} of 10000 characters"),
             Box::new(move |mut v: Value| {
                 v["inputs"] = json!([{"namespace": "s3://bucket", "name": "table"}]);
+                v["outputs"] = json!([{"namespace": "s3://bucket", "name": "report"}]);
                 if let Some(slot) = v.pointer_mut(at) {
                     *slot = json!(long);
                 }

@@ -2018,6 +2018,8 @@ fn a_store_with_short_name_columns() {
                 "/job/namespace",
                 "/inputs/0/name",
                 "/inputs/0/namespace",
+                "/outputs/0/name",
+                "/outputs/0/namespace",
             ]
             .iter()
             .any(|p| text_at(t, p).is_some_and(|s| s.chars().count() > 255))
