@@ -3,7 +3,9 @@
 //!
 //! Response bodies come from the server under test and may hold markup, so nothing reaches the
 //! page unescaped except the constant style sheet and script below. The page works with
-//! scripts off: every row is shown and the filters stay hidden.
+//! scripts off: every row is shown and the filters stay hidden. With scripts on, the table is
+//! filtered by outcome and tier, and `?outcome=fail,warn&tier=must` in the address presets the
+//! filters.
 
 use chrono::{DateTime, FixedOffset};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -44,6 +46,14 @@ const SCRIPT: &str = r#"
   var form = document.getElementById('filters');
   if (form) {
     form.hidden = false;
+    // `?outcome=fail,warn&tier=must` in the address presets the filters, for links to a view.
+    var query = new URLSearchParams(window.location.search);
+    ['outcome', 'tier'].forEach(function (name) {
+      var wanted = query.get(name);
+      if (wanted === null) { return; }
+      var words = wanted.split(',');
+      form.querySelectorAll('input[name="' + name + '"]').forEach(function (i) { i.checked = words.indexOf(i.value) >= 0; });
+    });
     var apply = function () {
       var on = {};
       form.querySelectorAll('input').forEach(function (i) { on[i.name + ':' + i.value] = i.checked; });
@@ -419,5 +429,172 @@ fn event_class(event_type: Option<&str>) -> &'static str {
         Some("FAIL") => "FAIL",
         Some("ABORT") => "ABORT",
         _ => "OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckId;
+    use crate::producer::{Stream, TimedEvent};
+    use crate::report::{FailureKind, REPORT_SCHEMA_VERSION};
+
+    const HOSTILE: &str =
+        "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">";
+
+    fn fixed_report() -> Report {
+        let failing = CheckId::ALL[0].check();
+        let f = Failure {
+            signature: "2xx for missing.job".into(),
+            request: Some(Exchange {
+                line: "POST http://127.0.0.1:1/api/v1/lineage".into(),
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: String::new(),
+                body_bytes: 2,
+                body_in_curl: true,
+            }),
+            response: Some(Exchange {
+                line: "status 200".into(),
+                headers: vec![("content-type".into(), "text/html".into())],
+                body: HOSTILE.into(),
+                body_bytes: HOSTILE.len(),
+                body_in_curl: false,
+            }),
+            curl: Some(
+                "curl -sS -i -X POST 'http://127.0.0.1:1/api/v1/lineage' --data-binary '{}'".into(),
+            ),
+            reproduced: Some(true),
+            minimal: true,
+            shrink_steps: 3,
+            shrink_attempts: 9,
+            ..Failure::message_only(format!("accepted an invalid event: {HOSTILE}"))
+        };
+        let kinds = vec![
+            FailureKind {
+                signature: "2xx for missing.job".into(),
+                cases: 4,
+                example: "invalid, case 0".into(),
+                shown: true,
+            },
+            FailureKind {
+                signature: format!("2xx for {HOSTILE}"),
+                cases: 1,
+                example: "invalid, case 3".into(),
+                shown: false,
+            },
+        ];
+        let results = vec![
+            CheckResult::judge(failing, 5, vec![f], kinds, None, false),
+            CheckResult::judge(CheckId::ALL[1].check(), 5, vec![], vec![], None, false),
+            CheckResult {
+                not_run_reason: Some("not run: excluded".into()),
+                ..CheckResult::judge(CheckId::ALL[2].check(), 0, vec![], vec![], None, false)
+            },
+        ];
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            target: "http://127.0.0.1:1/api/v1".into(),
+            seed: 42,
+            cases: 4,
+            cases_run: 10,
+            strict: false,
+            requests: 12,
+            duration_ms: 1500,
+            stalled: None,
+            stale_expectations: vec!["batch.*".into()],
+            bodies_dir: None,
+            compatibility_notes: &[],
+            results,
+        }
+    }
+
+    #[test]
+    fn a_small_report_is_pinned() {
+        // One tag a line, so a change shows as a readable diff.
+        insta::assert_snapshot!(report(&fixed_report()).replace("><", ">\n<"));
+    }
+
+    #[test]
+    fn markup_from_the_target_is_escaped_everywhere() {
+        let page = report(&fixed_report());
+        assert!(!page.contains("<img"), "{page}");
+        assert_eq!(
+            page.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
+        assert!(page.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"));
+        assert!(page.contains("&lt;img src=x onerror=&quot;document.title='pwned'&quot;&gt;"));
+    }
+
+    #[test]
+    fn every_check_and_every_count_is_on_the_page() {
+        let r = fixed_report();
+        let page = report(&r);
+        for c in &r.results {
+            assert!(page.contains(&format!("id=\"check-{}\"", c.id)), "{}", c.id);
+        }
+        assert!(page.contains(&format!("id=\"fail-{}\"", r.results[0].id)));
+        for o in Outcome::ALL {
+            assert!(
+                page.contains(&format!(
+                    "<span class=\"o o-{w}\">{w}</span> <strong>{}</strong>",
+                    r.count(o),
+                    w = o.word()
+                )),
+                "{}",
+                o.word()
+            );
+        }
+        assert!(page.contains(openlineage_types::SPEC_TAG));
+        assert!(page.contains("1.5 s") && page.contains("<dd>42</dd>"));
+    }
+
+    #[test]
+    fn producer_runs_are_drawn_on_the_time_line_by_event_time() {
+        let mut stream = Stream::new();
+        let run = "0190b3d4-7a1e-7c3a-9d2e-1f00000000aa";
+        for (t, second) in [("START", 0), ("RUNNING", 5), ("COMPLETE", 10)] {
+            let event = serde_json::json!({
+                "eventType": t,
+                "eventTime": format!("2024-05-01T10:00:{second:02}Z"),
+                "producer": "https://example.com/producer",
+                "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+                "run": {"runId": run},
+                "job": {"namespace": "shop", "name": "daily"},
+            });
+            stream.push(format!("events.jsonl:{second}"), &event.to_string());
+        }
+        let (results, summary) = stream.finish(None, false);
+        assert_eq!(
+            summary.timeline,
+            vec![RunEvents {
+                run_id: run.into(),
+                job: "shop/daily".into(),
+                events: ["START", "RUNNING", "COMPLETE"]
+                    .iter()
+                    .zip([0, 5, 10])
+                    .map(|(t, s)| TimedEvent {
+                        event_type: Some(t.to_string()),
+                        time: DateTime::parse_from_rfc3339(&format!("2024-05-01T10:00:{s:02}Z"))
+                            .ok(),
+                        source: format!("events.jsonl:{s}"),
+                    })
+                    .collect(),
+            }]
+        );
+        let r = Report {
+            results,
+            ..fixed_report()
+        };
+        let page = producer_report(&r, &summary);
+        assert!(page.contains("id=\"timeline\""));
+        assert!(
+            page.contains("class=\"ev ev-START\" style=\"left:0.00%\""),
+            "{page}"
+        );
+        assert!(page.contains("class=\"ev ev-RUNNING\" style=\"left:50.00%\""));
+        assert!(page.contains("class=\"ev ev-COMPLETE\" style=\"left:100.00%\""));
+        assert!(page.contains("<dt>source</dt>"));
     }
 }
