@@ -28,14 +28,15 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margi
 ul.counts{list-style:none;padding:0;margin:10px 0;display:flex;flex-wrap:wrap;gap:8px}ul.counts li{padding:3px 10px;border-radius:12px;background:#eef1f4}
 .o{display:inline-block;min-width:48px;text-align:center;border-radius:4px;padding:0 6px;font-weight:600;font-size:12px;background:#eef1f4}
 .o-pass{background:#dafbe1;color:#116329}.o-fail,.o-xpass{background:#ffebe9;color:#a40e26}.o-warn{background:#fff8c5;color:#7d4e00}.o-note{background:#ddf4ff;color:#0a3069}.o-xfail{background:#f6e8ff;color:#6e40c9}.o-notrun{background:#eef1f4;color:#57606a}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef1f4;vertical-align:top}th{background:#f6f8fa}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef1f4;vertical-align:top;overflow-wrap:anywhere}
+p,code,.label{overflow-wrap:anywhere}th{background:#f6f8fa}
 td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
 form#filters{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0}form#filters fieldset{border:1px solid #d8dde3;border-radius:6px;padding:4px 10px}
 pre{background:#f6f8fa;border:1px solid #d8dde3;border-radius:6px;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 article.check{border:1px solid #d8dde3;border-radius:8px;padding:4px 14px 10px;margin:14px 0}
 div.failure{border-left:3px solid #d8dde3;padding-left:12px;margin:12px 0}.label{color:#57606a;font-size:12px;margin:6px 0 2px}
 button.copy{font-size:12px;margin-left:8px}
-.track{position:relative;height:18px;background:#f6f8fa;border-radius:4px;min-width:200px}
+.track{position:relative;height:18px;margin:0 8px;background:#f6f8fa;border-radius:4px;min-width:200px}
 .ev{position:absolute;top:3px;width:12px;height:12px;margin-left:-6px;border-radius:50%;background:#57606a;border:1px solid #fff}
 .ev-START{background:#0969da}.ev-RUNNING{background:#8c959f}.ev-COMPLETE{background:#1a7f37}.ev-FAIL{background:#cf222e}.ev-ABORT{background:#bf8700}.ev-OTHER{background:#6e40c9}
 td.run{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all;width:32%}
