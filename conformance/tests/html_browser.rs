@@ -40,19 +40,22 @@ fn out_dir() -> PathBuf {
 
 /// The Chromium binary, or a one-line failure naming what is missing.
 fn chromium() -> String {
-    if let Ok(path) = std::env::var("OL_TEST_CHROMIUM") {
-        return path;
-    }
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        let found = Command::new(name)
+    let candidates = match std::env::var("OL_TEST_CHROMIUM") {
+        Ok(path) => vec![path],
+        Err(_) => ["chromium", "chromium-browser", "google-chrome"]
+            .map(String::from)
+            .to_vec(),
+    };
+    let runs = |name: &String| {
+        Command::new(name)
             .arg("--version")
             .output()
-            .is_ok_and(|o| o.status.success());
-        if found {
-            return name.to_string();
-        }
+            .is_ok_and(|o| o.status.success())
+    };
+    match candidates.into_iter().find(runs) {
+        Some(found) => found,
+        None => panic!("chromium is missing: install the Debian package `chromium` (apt-get install -y chromium) or set OL_TEST_CHROMIUM to a Chromium binary"),
     }
-    panic!("chromium is missing: install the Debian package `chromium` (apt-get install -y chromium) or set OL_TEST_CHROMIUM to a Chromium binary");
 }
 
 /// What headless Chromium made of a page: the DOM after scripts ran, and its console log.
