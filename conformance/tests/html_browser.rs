@@ -229,6 +229,11 @@ fn a_report_against_a_hostile_server_shows_every_check_and_runs_nothing_of_its_b
         r.dom.contains("<form id=\"filters\">"),
         "the script ran and showed the filters"
     );
+    assert!(
+        r.dom.contains("<button class=\"copy\" type=\"button\" data-for=\"curl-")
+            && !r.dom.contains("<button class=\"copy\" type=\"button\" data-for=\"curl-single.invalid.missing.rejected-0\" hidden"),
+        "the script showed the copy buttons"
+    );
     let rows = row_tags(&r.dom);
     assert_eq!(rows.len(), CheckId::ALL.len());
     assert!(
@@ -257,6 +262,9 @@ fn a_report_against_a_hostile_server_shows_every_check_and_runs_nothing_of_its_b
     std::fs::write(&plain_page, format!("{head}{tail}")).expect("write");
     let plain = render(&file_url(&plain_page), None);
     assert!(plain.dom.contains("<form id=\"filters\" hidden=\"\">"));
+    assert!(plain
+        .dom
+        .contains("data-for=\"curl-single.invalid.missing.rejected-0\" hidden=\"\">"));
     let rows = row_tags(&plain.dom);
     assert_eq!(rows.len(), CheckId::ALL.len());
     assert!(rows.iter().all(|t| !t.contains("hidden")));
