@@ -337,19 +337,12 @@ fn notes(r: &Report) -> Markup {
 /// The producer stream's counts and its runs on a time line scaled to the stream's first and
 /// last `eventTime`.
 fn stream(s: &Summary) -> Markup {
-    let times = s
+    let times: Vec<DateTime<FixedOffset>> = s
         .timeline
         .iter()
-        .flat_map(|r| r.events.iter().filter_map(|e| e.time));
-    let (first, last) = times.fold(
-        (None, None),
-        |(lo, hi): (Option<DateTime<FixedOffset>>, _), t| {
-            (
-                Some(lo.map_or(t, |lo: DateTime<FixedOffset>| lo.min(t))),
-                Some(hi.map_or(t, |hi: DateTime<FixedOffset>| hi.max(t))),
-            )
-        },
-    );
+        .flat_map(|r| r.events.iter().filter_map(|e| e.time))
+        .collect();
+    let (first, last) = (times.iter().min().copied(), times.iter().max().copied());
     let span_ms = match (first, last) {
         (Some(a), Some(b)) => (b - a).num_milliseconds().max(1) as f64,
         _ => 1.0,
