@@ -28,8 +28,9 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margi
 ul.counts{list-style:none;padding:0;margin:10px 0;display:flex;flex-wrap:wrap;gap:8px}ul.counts li{padding:3px 10px;border-radius:12px;background:#eef1f4}
 .o{display:inline-block;min-width:48px;text-align:center;border-radius:4px;padding:0 6px;font-weight:600;font-size:12px;background:#eef1f4}
 .o-pass{background:#dafbe1;color:#116329}.o-fail,.o-xpass{background:#ffebe9;color:#a40e26}.o-warn{background:#fff8c5;color:#7d4e00}.o-note{background:#ddf4ff;color:#0a3069}.o-xfail{background:#f6e8ff;color:#6e40c9}.o-notrun{background:#eef1f4;color:#57606a}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef1f4;vertical-align:top;overflow-wrap:anywhere}
-p,code,.label{overflow-wrap:anywhere}th{background:#f6f8fa}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef1f4;vertical-align:top;overflow-wrap:break-word}
+th,#checks-table td:not(:last-child){white-space:nowrap}
+table.distinct td,p,code,.label{overflow-wrap:anywhere}th{background:#f6f8fa}
 td.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
 form#filters{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0}form#filters fieldset{border:1px solid #d8dde3;border-radius:6px;padding:4px 10px}
 pre{background:#f6f8fa;border:1px solid #d8dde3;border-radius:6px;padding:8px;overflow:auto;max-height:320px;white-space:pre-wrap;word-break:break-all;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
