@@ -78,8 +78,8 @@ pub struct ReportArgs {
     /// Report format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
-    /// Write the report here instead of stdout. With `--format json` or `junit`, the human
-    /// report then goes to stderr.
+    /// Write the report here instead of stdout. With `--format json`, `junit` or `html`, the
+    /// human report then goes to stderr.
     #[arg(long)]
     pub output: Option<PathBuf>,
 }
@@ -100,6 +100,7 @@ impl ReportArgs {
             Format::Human => report.human(),
             Format::Json => report.json(),
             Format::Junit => report.junit(),
+            Format::Html => report.html(),
         };
         match &self.output {
             Some(path) => {
@@ -123,6 +124,7 @@ trait Rendered {
     fn human(&self) -> String;
     fn json(&self) -> String;
     fn junit(&self) -> String;
+    fn html(&self) -> String;
     fn exit_code(&self) -> u8;
 }
 
@@ -138,6 +140,9 @@ macro_rules! rendered_by_inherent_methods {
             }
             fn junit(&self) -> String {
                 <$ty>::junit(self)
+            }
+            fn html(&self) -> String {
+                <$ty>::html(self)
             }
             fn exit_code(&self) -> u8 {
                 <$ty>::exit_code(self)
@@ -198,6 +203,9 @@ pub enum Format {
     Json,
     /// JUnit XML, one testcase per check.
     Junit,
+    /// One self-contained HTML page: summary, a filterable table of checks, each failure with
+    /// its request, response and curl line (producers: the runs on a time line).
+    Html,
 }
 
 /// Arguments of `run`.

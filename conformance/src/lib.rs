@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod expectations;
 pub mod families;
+pub mod html;
 pub mod judge;
 pub mod mutate;
 pub mod options;

@@ -1,4 +1,4 @@
-//! Run reports: the data model, and its human, JSON and JUnit renderings.
+//! Run reports: the data model, and its human, JSON and JUnit renderings (HTML in [`crate::html`]).
 //!
 //! The JSON rendering is a stable interface, versioned by `schema_version`; every format and the
 //! exit code use one outcome vocabulary ([`Outcome`]). Version 2 (this one) changed outcome
@@ -582,6 +582,11 @@ impl Report {
     /// The JSON report.
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The HTML report: one self-contained page ([`crate::html`]).
+    pub fn html(&self) -> String {
+        crate::html::report(self)
     }
 
     /// The JUnit XML report: one testcase per check. `fail` and `xpass` are failures, `xfail`

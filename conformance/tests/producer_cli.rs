@@ -45,8 +45,21 @@ fn collect(
     String,
     BufReader<std::process::ChildStderr>,
 ) {
+    collect_as(&["--format", "json"], args)
+}
+
+/// `collect` writing the report as `format` says.
+fn collect_as(
+    format: &[&str],
+    args: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStderr>,
+) {
     let mut child = bin()
-        .args(["collect", "--listen", "127.0.0.1:0", "--format", "json"])
+        .args(["collect", "--listen", "127.0.0.1:0"])
+        .args(format)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -119,6 +132,43 @@ async fn collect_answers_as_the_reference_server_and_stops_after_max_events() {
     assert_eq!(report["producer"]["events"], 4);
     assert_eq!(report["producer"]["runs"], 2);
     assert_eq!(report["requests"], 3);
+}
+
+#[tokio::test]
+async fn collect_writes_an_html_report_with_the_runs_on_a_time_line() {
+    let page = temp("collect.html");
+    let page_arg = page.display().to_string();
+    let (mut child, base, mut stderr) = collect_as(
+        &["--format", "html", "--output", &page_arg],
+        &["--max-events", "2", "--until-idle", "60"],
+    );
+    let http = client();
+    for (t, second) in [("START", 0), ("COMPLETE", 20)] {
+        let answer = http
+            .post(format!("{base}/lineage"))
+            .header("content-type", "application/json")
+            .body(event(RUN_A, t, second).to_string())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(answer.status(), 200);
+    }
+    let mut err = String::new();
+    let _ = stderr.read_to_string(&mut err);
+    assert_eq!(child.wait().expect("exits").code(), Some(0), "{err}");
+    assert!(
+        err.contains("2 events"),
+        "the human report goes to stderr: {err}"
+    );
+    let html = std::fs::read_to_string(&page).expect("the report");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<title>ol-conformance producer report</title>"));
+    assert!(
+        html.contains(&format!("shop/job-{RUN_A}<br>{RUN_A}")),
+        "{html}"
+    );
+    assert!(html.contains("class=\"ev ev-START\" style=\"left:0.00%\""));
+    assert!(html.contains("class=\"ev ev-COMPLETE\" style=\"left:100.00%\""));
 }
 
 #[tokio::test]

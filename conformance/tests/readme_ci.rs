@@ -160,18 +160,22 @@ fn the_readme_ci_job_installs_this_wheel_runs_the_suite_and_keeps_both_reports()
         "a fixed numeric seed, so both runs send the same cases: {junit:?}"
     );
 
-    // The command line accepts the JUnit run's arguments (`--list` parses them, sends nothing).
-    let out = Command::new(env!("CARGO_BIN_EXE_ol-conformance"))
-        .args(&junit[1..])
-        .arg("--list")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run ol-conformance: {e}"));
-    assert!(
-        out.status.success(),
-        "ol-conformance refuses {junit:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("transport.answered"));
+    // The command line accepts both runs' arguments (`--list` parses them, sends nothing); the
+    // HTML step's exit-code test after `||` is the shell's.
+    let html_command: Vec<String> = html.iter().take_while(|w| *w != "||").cloned().collect();
+    for command in [&junit, &html_command] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ol-conformance"))
+            .args(&command[1..])
+            .arg("--list")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run ol-conformance: {e}"));
+        assert!(
+            out.status.success(),
+            "ol-conformance refuses {command:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("transport.answered"));
+    }
 
     let upload = steps
         .iter()

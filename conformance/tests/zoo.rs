@@ -437,6 +437,24 @@ fn accepts_invalid_events() {
         .expect("the empty body is one of them");
     assert!(empty.message.contains("an empty body"), "{}", empty.message);
     assert!(!report.human().contains("EOF while parsing"));
+    // The server with the most distinct failures: its HTML report names every one and stays
+    // small enough to open and to keep as a CI artifact.
+    let html = report.html();
+    assert!(html.len() < 1_000_000, "{} bytes", html.len());
+    for r in &report.results {
+        assert!(html.contains(&format!("id=\"check-{}\"", r.id)), "{}", r.id);
+        for k in &r.distinct {
+            assert!(html.contains(&escaped(&k.signature)), "{}", k.signature);
+        }
+    }
+}
+
+/// `s` as the HTML report writes text.
+fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Whether every shown failure of single.malformed.rejected was replayed and failed again.
@@ -1610,13 +1628,15 @@ fn eight_kinds_of_5xx_are_each_named_in_every_format() {
     ];
     assert_eq!(r.distinct.len(), kinds.len(), "{:#?}", r.distinct);
     assert_eq!(r.failures.len(), 6, "six in full");
-    let (human, json, junit) = (report.human(), report.json(), report.junit());
+    let (human, json, junit, html) = (report.human(), report.json(), report.junit(), report.html());
+    assert!(html.len() < 1_000_000, "{} bytes", html.len());
     for kind in kinds {
         let sig = format!("5xx for {kind}");
         assert!(r.distinct.iter().any(|k| k.signature == sig), "{sig}");
         assert!(human.contains(&sig), "human lacks {sig}");
         assert!(json.contains(&sig), "JSON lacks {sig}");
         assert!(junit.contains(&sig), "JUnit lacks {sig}");
+        assert!(html.contains(&sig), "HTML lacks {sig}");
     }
 }
 

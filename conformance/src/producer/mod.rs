@@ -15,7 +15,7 @@ pub mod stream;
 use std::time::Duration;
 
 pub use checks::PRODUCER_CHECKS;
-pub use stream::{EventLine, Stream, Summary};
+pub use stream::{EventLine, RunEvents, Stream, Summary, TimedEvent};
 
 use crate::expectations::Expectations;
 use crate::report::Report;
@@ -106,5 +106,10 @@ impl ProducerReport {
     /// The JUnit XML report, one testcase per check.
     pub fn junit(&self) -> String {
         self.report.junit()
+    }
+
+    /// The HTML report: the stream, its runs on a time line, then the checks.
+    pub fn html(&self) -> String {
+        crate::html::producer_report(&self.report, &self.summary)
     }
 }

@@ -106,6 +106,32 @@ pub struct Summary {
     pub reached: TierCounts,
     /// Parent or root references to runs not in the stream.
     pub unseen_parents: usize,
+    /// Each run with its events, for the HTML report's time line (the JSON layout leaves it
+    /// out: it would repeat the stream).
+    #[serde(skip)]
+    pub timeline: Vec<RunEvents>,
+}
+
+/// One run and its events, in arrival order, duplicates left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunEvents {
+    /// Its `runId`, as sent.
+    pub run_id: String,
+    /// `namespace/name` of its job.
+    pub job: String,
+    /// Its events.
+    pub events: Vec<TimedEvent>,
+}
+
+/// One event of a run on the time line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TimedEvent {
+    /// Its `eventType`.
+    pub event_type: Option<String>,
+    /// Its `eventTime`, when it parses.
+    pub time: Option<DateTime<FixedOffset>>,
+    /// Where it came from: `file:line`, or the request that carried it.
+    pub source: String,
 }
 
 /// One event of a run, as the lifecycle checks see it.
@@ -480,6 +506,22 @@ impl Stream {
         for run in runs.values() {
             self.check_lifecycle(run);
         }
+        self.summary.timeline = runs
+            .values()
+            .map(|run| RunEvents {
+                run_id: run.run_id.clone(),
+                job: format!("{}/{}", run.job.0, run.job.1),
+                events: run
+                    .events
+                    .iter()
+                    .map(|e| TimedEvent {
+                        event_type: e.event_type.clone(),
+                        time: e.time,
+                        source: e.source.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
         let refs = std::mem::take(&mut self.refs);
         let mut unseen = HashSet::new();
         for r in &refs {
