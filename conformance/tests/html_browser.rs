@@ -302,7 +302,8 @@ fn a_lint_report_draws_the_runs_on_a_time_line() {
     std::fs::write(&file, events.join("\n")).expect("write");
     let page = out_dir().join("lint.html");
     let out = bin()
-        .args(["lint", "--format", "html", "--output"])
+        // Strict: the second START is a should finding, and the page shows a failing run.
+        .args(["lint", "--strict", "--format", "html", "--output"])
         .arg(&page)
         .arg(&file)
         .output()
