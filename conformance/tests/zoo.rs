@@ -1227,15 +1227,16 @@ fn a_hanging_server_is_detected_fast() {
         let started = std::time::Instant::now();
         let report = run_at(addr, 42, |o| o.timeout = Duration::from_millis(300)).await;
         // Three timeouts in a row, then one on a fresh connection, stop the run: seconds, not
-        // cases x timeout.
+        // the hundreds of cases x timeout. The bounds are loose: the workers in flight while
+        // the fresh connection is tried each send one more request, more on a loaded machine.
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < Duration::from_secs(30),
             "took {:?}",
             started.elapsed()
         );
         assert!(report.stalled.is_some());
         assert!(
-            report.requests <= 20,
+            report.requests <= 40,
             "{} requests sent to a dead server",
             report.requests
         );
