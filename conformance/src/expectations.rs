@@ -33,9 +33,21 @@ impl Expectations {
                     n + 1
                 )));
             }
-            let pattern = glob::Pattern::new(id)
-                .map_err(|e| Error::Input(format!("{source}:{}: bad glob `{id}`: {e}", n + 1)))?;
-            entries.push((id.to_string(), pattern, reason.to_string()));
+            // A retired id stands for every id it became (`checks::ALIASES`); the entry keeps
+            // its own text, so a stale one is named as written.
+            let became = crate::checks::resolve(id);
+            let retired = crate::checks::find(id).is_none() && !became.is_empty();
+            let patterns: Vec<String> = if retired {
+                became.iter().map(|c| glob::Pattern::escape(c)).collect()
+            } else {
+                vec![id.to_string()]
+            };
+            for text in patterns {
+                let pattern = glob::Pattern::new(&text).map_err(|e| {
+                    Error::Input(format!("{source}:{}: bad glob `{id}`: {e}", n + 1))
+                })?;
+                entries.push((id.to_string(), pattern, reason.to_string()));
+            }
         }
         Ok(Expectations { entries })
     }
@@ -55,13 +67,21 @@ impl Expectations {
             .map(|(_, _, r)| r.clone())
     }
 
-    /// Entries that match none of `ids`.
+    /// Entries that match none of `ids` (an entry of a retired id is stale only when none of
+    /// the ids it became is among them).
     pub fn stale<'a>(&self, ids: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
-        self.entries
-            .iter()
-            .filter(|(_, p, _)| !ids.clone().any(|id| p.matches(id)))
-            .map(|(g, _, _)| g.clone())
-            .collect()
+        let mut out: Vec<String> = Vec::new();
+        for (text, _, _) in &self.entries {
+            let live = self
+                .entries
+                .iter()
+                .filter(|(t, _, _)| t == text)
+                .any(|(_, p, _)| ids.clone().any(|id| p.matches(id)));
+            if !live && !out.contains(text) {
+                out.push(text.clone());
+            }
+        }
+        out
     }
 }
 
@@ -85,6 +105,22 @@ mod tests {
             e.stale(["batch.mixed.summary", "single.valid.run.accepted"].into_iter()),
             ["single.nope"]
         );
+        // A retired id applies to every id it became, and is not stale.
+        let old = Expectations::parse("batch.mixed.summary = counts new events only\n", "x")
+            .expect("parses");
+        for id in [
+            "batch.summary.received",
+            "batch.summary.adds_up",
+            "batch.mixed.invalid_counted",
+        ] {
+            assert_eq!(
+                old.reason_for(id).as_deref(),
+                Some("counts new events only")
+            );
+        }
+        assert_eq!(old.reason_for("batch.summary.status"), None);
+        let ids = crate::checks::CHECKS.iter().map(|c| c.id);
+        assert!(old.stale(ids).is_empty());
         assert!(Expectations::parse("no equals sign", "f")
             .unwrap_err()
             .to_string()
