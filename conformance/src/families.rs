@@ -204,6 +204,19 @@ fn change(f: impl Fn(&mut Value) + Send + Sync + 'static) -> Change {
     })
 }
 
+/// One kind of case per value: the top-level `field` set to it, labelled `{field} {value}`.
+fn set_each(field: &'static str, values: &[&'static str]) -> Vec<(String, Change)> {
+    values
+        .iter()
+        .map(|&value| {
+            (
+                format!("{field} {value}"),
+                change(move |v| v[field] = json!(value)),
+            )
+        })
+        .collect()
+}
+
 /// A lifecycle: (eventType, position in the run's own timeline), in delivery order.
 type Lifecycle = &'static [(&'static str, u32)];
 
@@ -348,34 +361,32 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             }),
         )],
     ));
-    let times = |list: &[&'static str]| -> Vec<(String, Change)> {
-        list.iter()
-            .map(|&t| {
-                let label = format!("eventTime {t}");
-                (label, change(move |v| v["eventTime"] = json!(t)))
-            })
-            .collect()
-    };
     out.push(valid_variants(
         "offset eventTime",
         accepted(CheckId::OffsetTime),
         &run,
-        times(&[
-            "2024-06-01T12:34:56.789+05:30",
-            "2024-06-01T12:34:56.789-08:00",
-        ]),
+        set_each(
+            "eventTime",
+            &[
+                "2024-06-01T12:34:56.789+05:30",
+                "2024-06-01T12:34:56.789-08:00",
+            ],
+        ),
     ));
     out.push(valid_variants(
         "eventTime precision",
         accepted(CheckId::TimePrecision),
         &run,
-        times(&[
-            "2024-06-01T12:34:56Z",
-            "2024-06-01T12:34:56.1Z",
-            "2024-06-01T12:34:56.123456Z",
-            "2024-06-01T12:34:56.123456789Z",
-            "2024-06-01T12:34:56.123456789+02:00",
-        ]),
+        set_each(
+            "eventTime",
+            &[
+                "2024-06-01T12:34:56Z",
+                "2024-06-01T12:34:56.1Z",
+                "2024-06-01T12:34:56.123456Z",
+                "2024-06-01T12:34:56.123456789Z",
+                "2024-06-01T12:34:56.123456789+02:00",
+            ],
+        ),
     ));
     out.push(valid_variants(
         "schemaURL versions",
@@ -678,46 +689,32 @@ fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
             }
         })],
     ));
-    let times = |list: &[&'static str]| -> Vec<(String, Change)> {
-        list.iter()
-            .map(|&t| {
-                (
-                    format!("eventTime {t}"),
-                    change(move |v| v["eventTime"] = json!(t)),
-                )
-            })
-            .collect()
-    };
     out.push(valid_variants(
         "eventTime forms",
         accepted(CheckId::TimeForms),
         run,
-        times(&[
-            "2024-06-01t12:34:56.789z",
-            "2016-12-31T23:59:60.000Z",
-            "2024-06-01T12:34:56.789-00:00",
-        ]),
+        set_each(
+            "eventTime",
+            &[
+                "2024-06-01t12:34:56.789z",
+                "2016-12-31T23:59:60.000Z",
+                "2024-06-01T12:34:56.789-00:00",
+            ],
+        ),
     ));
-    let producers = |list: &[&'static str]| -> Vec<(String, Change)> {
-        list.iter()
-            .map(|&p| {
-                (
-                    format!("producer {p}"),
-                    change(move |v| v["producer"] = json!(p)),
-                )
-            })
-            .collect()
-    };
     out.push(valid_variants(
         "URI forms",
         accepted(CheckId::UriForms),
         run,
-        producers(&[
-            "https://[2001:db8::1]:8443/agent",
-            "https://lineage.example.com/my%20agent/v1?build=42#main",
-            "HTTPS://Lineage.Example.COM/agent",
-            "urn:example:lineage-agent",
-        ]),
+        set_each(
+            "producer",
+            &[
+                "https://[2001:db8::1]:8443/agent",
+                "https://lineage.example.com/my%20agent/v1?build=42#main",
+                "HTTPS://Lineage.Example.COM/agent",
+                "urn:example:lineage-agent",
+            ],
+        ),
     ));
     let named = |list: &[(&'static str, &'static str)]| -> Vec<(String, Change)> {
         list.iter()

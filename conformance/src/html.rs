@@ -267,7 +267,7 @@ fn failure(c: &CheckResult, k: usize, f: &Failure) -> Markup {
             @for file in f.body_files.iter().filter(|f| !f.is_empty()) {
                 p.label { "body file: " code { (file) } }
             }
-            @if let Some(s) = shrink(f) { p.label { (s) } }
+            @if let Some(s) = f.shrink_summary() { p.label { (s) } }
             @match f.reproduced {
                 Some(true) => p.label { "replayed before this report: it fails the same way" },
                 Some(false) => p.label { strong { "replayed before this report, it did not fail again" } ": the failure is flaky or depends on earlier requests; shown as first seen" },
@@ -288,21 +288,6 @@ fn exchange(what: &str, e: &Exchange) -> Markup {
             }
         }
         @if e.body_in_curl { p.label { "the body is in the curl line below" } }
-    }
-}
-
-fn shrink(f: &Failure) -> Option<String> {
-    match (&f.shrink_note, f.minimal) {
-        (_, true) => Some(format!(
-            "shrunk to a minimal case: {} simplifications held, {} requests sent",
-            f.shrink_steps, f.shrink_attempts
-        )),
-        (Some(note), false) if f.shrink_steps > 0 => Some(format!(
-            "shrunk, not minimal ({note}): {} simplifications held, {} requests sent",
-            f.shrink_steps, f.shrink_attempts
-        )),
-        (Some(note), false) => Some(note.clone()),
-        (None, false) => None,
     }
 }
 

@@ -243,6 +243,22 @@ impl Failure {
         }
     }
 
+    /// How shrinking went, in a sentence, when there is anything to say.
+    pub fn shrink_summary(&self) -> Option<String> {
+        match (&self.shrink_note, self.minimal) {
+            (_, true) => Some(format!(
+                "shrunk to a minimal case: {} simplifications held, {} requests sent",
+                self.shrink_steps, self.shrink_attempts
+            )),
+            (Some(note), false) if self.shrink_steps > 0 => Some(format!(
+                "shrunk, not minimal ({note}): {} simplifications held, {} requests sent",
+                self.shrink_steps, self.shrink_attempts
+            )),
+            (Some(note), false) => Some(note.clone()),
+            (None, false) => None,
+        }
+    }
+
     /// The failure with its `curl` script made from [`Failure::wire`] and [`Failure::body_files`].
     pub fn with_curl(mut self) -> Self {
         if self.wire.is_empty() {
@@ -705,19 +721,7 @@ fn human_failure(out: &mut String, f: &Failure) {
     for file in f.body_files.iter().filter(|f| !f.is_empty()) {
         let _ = writeln!(out, "  body: {file}");
     }
-    let shrink = match (&f.shrink_note, f.minimal) {
-        (_, true) => Some(format!(
-            "shrunk to a minimal case: {} simplifications held, {} requests sent",
-            f.shrink_steps, f.shrink_attempts
-        )),
-        (Some(note), false) if f.shrink_steps > 0 => Some(format!(
-            "shrunk, not minimal ({note}): {} simplifications held, {} requests sent",
-            f.shrink_steps, f.shrink_attempts
-        )),
-        (Some(note), false) => Some(note.clone()),
-        (None, false) => None,
-    };
-    if let Some(s) = shrink {
+    if let Some(s) = f.shrink_summary() {
         let _ = writeln!(out, "  ({s})");
     }
     match f.reproduced {

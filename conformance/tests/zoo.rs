@@ -1532,18 +1532,22 @@ fn a_204_with_content_fails_only_framing_blamed_on_that_exchange_on_every_run() 
     });
 }
 
+/// The indices a batch answer lists in failed_events.
+fn listed_indices(v: &Value) -> impl Iterator<Item = u64> + '_ {
+    v["failed_events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["index"].as_u64())
+}
+
 #[test]
 fn a_server_reporting_a_valid_event_failed_fails_must() {
     expect_exactly(
         "valid_event_listed_failed",
         zoo(reference_single, |b| {
             batch_with(b, |v, n| {
-                let listed: Vec<u64> = v["failed_events"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f["index"].as_u64())
-                    .collect();
+                let listed: Vec<u64> = listed_indices(v).collect();
                 let Some(valid) = (0..n as u64).find(|i| !listed.contains(i)) else {
                     return;
                 };
@@ -2090,12 +2094,7 @@ fn a_server_that_counts_what_was_new() {
         zoo(reference_single, |b| {
             batch_with(b, |v, _| {
                 // Only events it stored count: those it did not list as failed.
-                let failed: BTreeSet<u64> = v["failed_events"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| f["index"].as_u64())
-                    .collect();
+                let failed: BTreeSet<u64> = listed_indices(v).collect();
                 let stored: Vec<String> = serde_json::from_slice::<Vec<Value>>(b)
                     .unwrap_or_default()
                     .iter()
