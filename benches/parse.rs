@@ -14,12 +14,8 @@ use criterion::{criterion_group, Criterion, Throughput};
 use openlineage_codegen::spec::Pin;
 use openlineage_types::Event;
 
-#[path = "support/timing.rs"]
-mod timing;
-use timing::best;
-
-#[path = "../tests/support/corpus.rs"]
-mod corpus;
+use openlineage_testkit::corpus;
+use openlineage_testkit::timing::best;
 
 fn corpus() -> Vec<String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -1,6 +1,6 @@
 //! Event dispatch by structure, typed accessors, builders and the facet registry.
 
-mod common;
+use crate::common;
 
 use openlineage_codegen::spec::{facet_files, read_json, Pin};
 use openlineage_types::{

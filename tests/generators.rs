@@ -1,7 +1,7 @@
 //! Property tests of the schema-driven generators: what they make is valid at every tier and
 //! survives the typed model unchanged, with every known facet typed.
 
-mod common;
+use crate::common;
 
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{

@@ -1,7 +1,7 @@
 //! Lossless round trips: upstream examples and hand-written probes parse, serialise and compare
 //! equal as `serde_json::Value`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

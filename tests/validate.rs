@@ -1,6 +1,6 @@
 //! The validator: tiers, error locations, and the spec's own examples.
 
-mod common;
+use crate::common;
 
 use openlineage_types::{Event, Tier, Validator};
 use serde_json::{json, Value};

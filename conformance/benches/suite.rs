@@ -11,13 +11,8 @@ use openlineage_types::{Event, Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
-#[path = "../../benches/support/timing.rs"]
-mod timing;
-use timing::best;
-
-// The spec-example corpus is workspace tooling, shared with the types crate's tests.
-#[path = "../../tests/support/corpus.rs"]
-mod corpus;
+use openlineage_testkit::corpus;
+use openlineage_testkit::timing::best;
 
 /// Times `a` and `b` in alternation so machine noise hits both alike.
 fn pair(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {

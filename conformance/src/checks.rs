@@ -46,6 +46,8 @@ pub enum Scope {
     Endpoint(Endpoint),
     /// What a producer sends.
     Producer,
+    /// What the target stored for the events sent to one endpoint, read back by an adapter.
+    ReadBack(Endpoint),
 }
 
 /// What tells two failures of one check apart.
@@ -78,7 +80,7 @@ impl Check {
     /// The endpoint its cases go to; `None` for transport and producer checks.
     pub fn endpoint(&self) -> Option<Endpoint> {
         match self.scope {
-            Scope::Endpoint(e) => Some(e),
+            Scope::Endpoint(e) | Scope::ReadBack(e) => Some(e),
             _ => None,
         }
     }
@@ -176,6 +178,13 @@ const ANY: Scope = Scope::Transport;
 const SINGLE: Scope = Scope::Endpoint(Endpoint::Single);
 const BATCH: Scope = Scope::Endpoint(Endpoint::Batch);
 const PRODUCER: Scope = Scope::Producer;
+const READ_BACK: Scope = Scope::ReadBack(Endpoint::Single);
+
+const STORED: &str = "OpenAPI POST /lineage (\"Updates a state of a run, job, or a dataset\"; 200 OK); OpenLineage.md Lifecycle (\"All metadata is additive\")";
+const REFUSED: &str = "RFC 9110 section 15.5 (a 4xx answer: the request was not fulfilled); OpenAPI POST /lineage/batch 200 response failed_events[].retriable (a client resends what failed, so a refused event that was kept is kept again)";
+const KEPT: &str = "OpenLineage.json RunEvent (eventTime, eventType, run.runId, job, inputs, outputs and their facets); RFC 3339 section 5.6 (the same instant in any offset)";
+const EXTRAS: &str = "OpenLineage.json (objects allow additional properties; RunFacets additionalProperties: custom facets)";
+const ONCE: &str = "OpenLineage.md Lifecycle (an event reports one state transition of a run: a retried delivery is the same transition); OpenAPI POST /lineage/batch failed_events[].retriable (clients resend)";
 
 const POST_LINEAGE: &str = "OpenAPI POST /lineage";
 const POST_BATCH: &str = "OpenAPI POST /lineage/batch";
@@ -253,6 +262,11 @@ registry! {
     NotRetriable = ("batch.failed.not_retriable", Should, BATCH, "events that fail validation are not reported retriable (a retry cannot fix them)", "OpenAPI POST /lineage/batch 200 response failed_events[].retriable, summary.retriable");
     NotArray = ("batch.not_array.rejected", Should, BATCH, "a batch body that is not an array is rejected with 4xx", "OpenAPI POST /lineage/batch requestBody (type array)");
     BatchMalformed = ("batch.malformed.rejected", Should, BATCH, "a malformed batch body is rejected with 4xx", "RFC 8259; OpenAPI POST /lineage/batch requestBody");
+    ReadBackStored = ("readback.accepted.stored", Must, READ_BACK, "every event the target accepted can be read back (runs only with --read-back)", STORED);
+    ReadBackKept = ("readback.accepted.kept", Must, READ_BACK, "what is read back keeps the event's instant, run id, job and dataset identities, event type and facets (semantic equality: the same instant in another offset is equal)", KEPT);
+    ReadBackRefused = ("readback.refused.not_stored", Must, READ_BACK, "an event the target refused (4xx, or listed in a batch answer's failed_events) is not stored", REFUSED);
+    ReadBackExtras = ("readback.accepted.extras_kept", Should, READ_BACK, "unknown fields, custom facets, producer and schemaURL survive storage", EXTRAS);
+    ReadBackOnce = ("readback.retry.stored_once", Should, READ_BACK, "an event sent twice (a retried request) is stored once", ONCE);
 }
 
 const EVENT_TYPE: &str = "OpenLineage.json RunEvent.eventType (1 START and 1 of COMPLETE, ABORT, FAIL per run; OTHER may follow completion)";
@@ -446,6 +460,7 @@ mod tests {
                 Scope::Endpoint(Endpoint::Single) => "single.",
                 Scope::Endpoint(Endpoint::Batch) => "batch.",
                 Scope::Producer => "producer.",
+                Scope::ReadBack(_) => "readback.",
             };
             assert!(
                 c.id.starts_with(prefix),

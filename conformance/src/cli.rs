@@ -18,9 +18,10 @@ use crate::checks::CHECKS;
 use crate::expectations::Expectations;
 use crate::mutate::{catalogue, Body};
 use crate::options::{
-    CASES, CONCURRENCY, CRASH_RESENDS, FIRST_EVENT_SECS, INLINE_BODY, SHRINK_SECS, STALL_AFTER,
-    TIMEOUT_SECS,
+    CASES, CONCURRENCY, CRASH_RESENDS, FIRST_EVENT_SECS, INLINE_BODY, READ_BACK_WAIT_SECS,
+    SHRINK_SECS, STALL_AFTER, TIMEOUT_SECS,
 };
+use crate::readback::{Adapter, ReadBackOptions};
 use crate::runner::{RunOptions, Selection};
 pub use crate::seed::seeded_runner;
 use crate::server::ServerConfig;
@@ -267,6 +268,20 @@ pub struct RunArgs {
     /// Where failing requests' bodies too large for a curl line are written.
     #[arg(long, value_name = "DIR", help = format!("Where bodies over {} KiB of failing requests are written for the report's curl script to send (default: next to `--output`, else a folder in the temp directory)", INLINE_BODY / 1024))]
     pub bodies_dir: Option<PathBuf>,
+    /// Read back what the target stored and run the `readback.*` checks: `reference` (the
+    /// embedded server's `GET /events`), `marquez[=URL]` (Marquez's API, by default under
+    /// --target), a shell command printing the run's stored events as JSON, with `{runId}`,
+    /// `{eventType}`, `{eventTime}`, `{namespace}` and `{job}` replaced (also in $OL_RUN_ID,
+    /// $OL_EVENT_TYPE, $OL_EVENT_TIME, $OL_JOB_NAMESPACE, $OL_JOB_NAME), or @FILE holding one of these
+    #[arg(long, value_name = "ADAPTER")]
+    pub read_back: Option<String>,
+    /// A JSON pointer into an event that the store does not keep, so read-back does not compare
+    /// it (repeatable), e.g. /producer
+    #[arg(long, value_name = "POINTER", requires = "read_back")]
+    pub read_back_not_kept: Vec<String>,
+    /// Seconds an accepted event may take to become readable
+    #[arg(long, value_name = "SECONDS", default_value_t = READ_BACK_WAIT_SECS, requires = "read_back")]
+    pub read_back_wait: f64,
 }
 
 /// Arguments of `serve`.
@@ -481,6 +496,14 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     }
     let timeout = positive_seconds("timeout", args.timeout)?;
     let shrink_time = positive_seconds("shrink-time", args.shrink_time)?;
+    let read_back = match &args.read_back {
+        Some(spec) => Some(ReadBackOptions {
+            adapter: Adapter::parse(spec)?,
+            not_kept: args.read_back_not_kept.clone(),
+            wait: positive_seconds("read-back-wait", args.read_back_wait)?,
+        }),
+        None => None,
+    };
     if args.cases == 0
         || args.concurrency == 0
         || args.stall_after == 0
@@ -539,6 +562,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
     opts.shrink_jobs = args.shrink_jobs.unwrap_or(args.concurrency);
     opts.resend_crashes = args.resend_crashes;
     opts.bodies_dir = bodies_dir;
+    opts.read_back = read_back;
     let report = match crate::runner::run(opts).await {
         Ok(r) => r,
         Err(Error::Unreachable(what)) => {

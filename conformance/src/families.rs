@@ -42,6 +42,11 @@ impl Family {
         self.judge.declares()[0]
     }
 
+    /// Whether the family reads back what it sent, and so sends only with `--read-back`.
+    pub fn reads_back(&self) -> bool {
+        matches!(self.check().check().scope, Scope::ReadBack(_))
+    }
+
     /// Every check the family's answers are judged for besides the transport checks: its
     /// judge's own and those every answer of its endpoint gets.
     pub fn checks(&self) -> impl Iterator<Item = CheckId> + '_ {
@@ -271,6 +276,7 @@ fn lifecycle_family(
                         .collect(),
                     valid: vec![true; steps.len()],
                     purpose: Purpose::Events,
+                    reads_back: false,
                 })
                 .boxed()
         })
@@ -557,6 +563,7 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         });
     }
     batch_families(gen, &small, &mutations, &mutated, &mut out)?;
+    out.extend(crate::readback::family::families()?);
     Ok(out)
 }
 
@@ -906,6 +913,7 @@ fn batch_families(
                         items.into_iter().map(|(_, v)| v).collect(),
                     )))],
                     purpose: Purpose::Events,
+                    reads_back: false,
                 })
                 .boxed(),
         );

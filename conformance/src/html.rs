@@ -37,6 +37,7 @@ pre{background:#f6f8fa;border:1px solid #d8dde3;border-radius:6px;padding:8px;ov
 article.check{border:1px solid #d8dde3;border-radius:8px;padding:4px 14px 10px;margin:14px 0}
 div.failure{border-left:3px solid #d8dde3;padding-left:12px;margin:12px 0}.label{color:#57606a;font-size:12px;margin:6px 0 2px}
 button.copy{font-size:12px;margin-left:8px}
+div.side{display:grid;grid-template-columns:1fr 1fr;gap:8px}div.side>div{min-width:0}
 .track{position:relative;height:18px;margin:0 8px;background:#f6f8fa;border-radius:4px;min-width:200px}
 .ev{position:absolute;top:3px;width:12px;height:12px;margin-left:-6px;border-radius:50%;background:#57606a;border:1px solid #fff}
 .ev-START{background:#0969da}.ev-RUNNING{background:#8c959f}.ev-COMPLETE{background:#1a7f37}.ev-FAIL{background:#cf222e}.ev-ABORT{background:#bf8700}.ev-OTHER{background:#6e40c9}
@@ -260,6 +261,14 @@ fn failure(c: &CheckResult, k: usize, f: &Failure) -> Markup {
                 @if let Some(e) = &f.request { (exchange("request", e)) }
             }
             @if let Some(e) = &f.response { (exchange("response", e)) }
+            @if let Some(rb) = &f.read_back {
+                @if let Some(d) = &rb.first_difference { p { "first difference " code { (d) } } }
+                p.label { "read back with " code { (rb.how) } }
+                div.side {
+                    div { div.label { "sent" } pre { (rb.sent) } }
+                    div { div.label { "read back" } pre { (rb.stored) } }
+                }
+            }
             @if let Some(curl) = &f.curl {
                 div.label { "reproduce (curl)" button.copy type="button" data-for=(curl_id) hidden { "Copy" } }
                 pre.curl id=(curl_id) { (curl) }
@@ -307,6 +316,9 @@ fn notes(r: &Report) -> Markup {
                 }
                 @for g in &r.stale_expectations { p { "stale expectation: " code { (g) } " matches no check" } }
             }
+        }
+        @if let Some(line) = r.read_back_section() {
+            section id="read-back" { h2 { "Read-back" } p { (line) } }
         }
         @if let Some(dir) = &r.bodies_dir {
             p.label { "bodies too large to show are in " code { (dir) } }
@@ -484,6 +496,7 @@ mod tests {
             stale_expectations: vec!["batch.*".into()],
             bodies_dir: None,
             compatibility_notes: &[],
+            read_back: None,
             results,
         }
     }

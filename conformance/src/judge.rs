@@ -731,6 +731,7 @@ mod tests {
             requests: vec![Req::batch(b"[]".to_vec())],
             valid: valid.to_vec(),
             purpose: crate::wire::Purpose::Events,
+            reads_back: false,
         }
     }
 
@@ -845,6 +846,7 @@ mod tests {
                         requests: vec![Req::json(endpoint, b"{}".to_vec())],
                         valid: vec![true, false],
                         purpose: crate::wire::Purpose::Events,
+                        reads_back: false,
                     };
                     let allowed = universal(endpoint);
                     for v in judge_all(judge, &input, std::slice::from_ref(o)) {

@@ -16,6 +16,7 @@ pub mod judge;
 pub mod mutate;
 pub mod options;
 pub mod producer;
+pub mod readback;
 pub mod record;
 pub mod report;
 pub mod runner;

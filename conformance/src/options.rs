@@ -29,6 +29,8 @@ pub const INLINE_BODY: usize = 64 * 1024;
 pub const FIRST_EVENT_SECS: f64 = 300.0;
 /// Distinct failures of one check shown in full (each shrunk); the rest are named in a list.
 pub const SHOWN_FAILURES: usize = 6;
+/// Seconds an accepted event may take to become readable through `--read-back`.
+pub const READ_BACK_WAIT_SECS: f64 = 2.0;
 
 /// Which checks a run selects: include and exclude globs over check ids.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +111,8 @@ pub struct RunOptions {
     pub resend_crashes: bool,
     /// Where failure bodies too large to show inline are written, for `curl --data-binary @file`.
     pub bodies_dir: Option<PathBuf>,
+    /// Where stored events are read back from; `None` leaves the `readback.*` checks not run.
+    pub read_back: Option<crate::readback::ReadBackOptions>,
 }
 
 impl RunOptions {
@@ -139,6 +143,7 @@ impl RunOptions {
             shrink_jobs: CONCURRENCY,
             resend_crashes: false,
             bodies_dir: None,
+            read_back: None,
         })
     }
 }

@@ -218,9 +218,75 @@ pub struct Failure {
     /// Files holding bodies too large to show inline, which the `curl` script sends.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub body_files: Vec<String>,
+    /// For a read-back check: the event as sent beside what the store gave back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_back: Option<ReadBackShown>,
     /// The requests as sent, for the reproduction.
     #[serde(skip)]
     pub wire: Vec<WireRequest>,
+}
+
+/// What a read-back failure shows: the event sent and what was read back, side by side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadBackShown {
+    /// How it was read: the command or the URLs, to run again by hand.
+    pub how: String,
+    /// The event as sent, pretty-printed.
+    pub sent: String,
+    /// Every event the store gave back for the run, pretty-printed.
+    pub stored: String,
+    /// Where the closest stored event first differs from the sent one, as
+    /// `at POINTER: sent …, read back …`; `None` when nothing differs or nothing was stored.
+    pub first_difference: Option<String>,
+}
+
+impl ReadBackShown {
+    /// What one lookup shows.
+    pub fn of(l: &crate::readback::Lookup) -> Self {
+        use crate::readback::{first_difference, matching, not_kept};
+        let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        let (stored, first) = match &l.stored {
+            Ok(events) => {
+                let include = |p: &str| !not_kept(p, &l.not_kept);
+                let first = matching(events, &l.key)
+                    .into_iter()
+                    .map(|s| first_difference(&l.sent, s, &include))
+                    .min_by_key(|d| d.as_ref().map_or(0, |d| d.pointer.len() + 1))
+                    .flatten()
+                    .map(|d| d.describe());
+                (pretty(&serde_json::Value::Array(events.clone())), first)
+            }
+            Err(e) => (format!("(the read-back failed: {e})"), None),
+        };
+        ReadBackShown {
+            how: l.how.clone(),
+            sent: pretty(&l.sent),
+            stored,
+            first_difference: first,
+        }
+    }
+
+    /// Sent and read back in two columns of `width` characters each.
+    pub fn side_by_side(&self, width: usize) -> String {
+        let cell = |s: &str| {
+            let n = s.chars().count();
+            if n > width {
+                format!("{}…", s.chars().take(width - 1).collect::<String>())
+            } else {
+                format!("{s}{}", " ".repeat(width - n))
+            }
+        };
+        let left: Vec<&str> = self.sent.lines().collect();
+        let right: Vec<&str> = self.stored.lines().collect();
+        let mut out = format!("{}  {}\n", cell("sent"), "read back");
+        for i in 0..left.len().max(right.len()) {
+            let l = cell(left.get(i).copied().unwrap_or(""));
+            let r = right.get(i).copied().unwrap_or("");
+            out.push_str(format!("{l}  {r}").trim_end());
+            out.push('\n');
+        }
+        out
+    }
 }
 
 impl Failure {
@@ -239,6 +305,7 @@ impl Failure {
             sequence: Vec::new(),
             curl: None,
             body_files: Vec::new(),
+            read_back: None,
             wire: Vec::new(),
         }
     }
@@ -273,7 +340,11 @@ impl Failure {
                 curl(&w.url, &w.headers, &w.body, file.map(std::path::Path::new))
             })
             .collect();
-        self.curl = Some(lines.join("\n"));
+        let mut script = lines.join("\n");
+        if let Some(rb) = &self.read_back {
+            script.push_str(&format!("\n# read back what was stored:\n{}", rb.how));
+        }
+        self.curl = Some(script);
         // A body the curl line carries inline is not repeated beside it.
         let inline = self.body_files.iter().all(String::is_empty)
             && self
@@ -441,6 +512,8 @@ pub struct Report {
     pub bodies_dir: Option<String>,
     /// Check ids retired or re-tiered since `schema_version` 1, with what each became.
     pub compatibility_notes: &'static [Alias],
+    /// The read-back adapter the run used; `None` without `--read-back`.
+    pub read_back: Option<String>,
     /// One entry per selected check.
     pub results: Vec<CheckResult>,
 }
@@ -576,6 +649,9 @@ impl Report {
                 _ => {}
             }
         }
+        if let Some(section) = self.read_back_section() {
+            let _ = writeln!(out, "\n{section}");
+        }
         if let Some(dir) = &self.bodies_dir {
             if self
                 .results
@@ -595,6 +671,38 @@ impl Report {
         out
     }
 
+    /// Results of the read-back checks.
+    pub fn read_back_results(&self) -> impl Iterator<Item = &CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| r.id.starts_with("readback."))
+    }
+
+    /// The read-back section's line: the adapter and what its checks found, or how to enable
+    /// them; `None` when no read-back check was selected.
+    pub fn read_back_section(&self) -> Option<String> {
+        let results: Vec<&CheckResult> = self.read_back_results().collect();
+        if results.is_empty() {
+            return None;
+        }
+        Some(match &self.read_back {
+            Some(adapter) => {
+                let counts: Vec<String> = Outcome::ALL
+                    .iter()
+                    .map(|o| (o, results.iter().filter(|r| r.outcome == *o).count()))
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(o, n)| format!("{n} {}", o.word()))
+                    .collect();
+                format!(
+                    "read-back through {adapter}: {} checks, {}",
+                    results.len(),
+                    counts.join(", ")
+                )
+            }
+            None => format!("read-back: not run, {}", crate::readback::HOW_TO_ENABLE),
+        })
+    }
+
     /// The JSON report.
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
@@ -607,23 +715,44 @@ impl Report {
 
     /// The JUnit XML report: one testcase per check. `fail` and `xpass` are failures, `xfail`
     /// and `notrun` skipped, and `warn` and `note` pass with the finding in system-out; each
-    /// testcase carries its outcome word as a property.
+    /// testcase carries its outcome word as a property. The read-back checks are a testsuite
+    /// of their own, named by the adapter.
     pub fn junit(&self) -> String {
         let failures = self.results.iter().filter(|r| self.is_failing(r)).count();
-        let skipped = self
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(out, "<testsuites name=\"ol-conformance\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">", self.results.len(), self.duration_ms as f64 / 1000.0);
+        let (stored, answered): (Vec<&CheckResult>, Vec<&CheckResult>) = self
             .results
+            .iter()
+            .partition(|r| r.id.starts_with("readback."));
+        let mut suites = vec![(self.target.clone(), answered)];
+        if !stored.is_empty() {
+            let name = match &self.read_back {
+                Some(adapter) => format!("read-back through {adapter}"),
+                None => format!("read-back (not run: {})", crate::readback::HOW_TO_ENABLE),
+            };
+            suites.push((name, stored));
+        }
+        for (name, results) in suites.into_iter().filter(|(_, r)| !r.is_empty()) {
+            self.junit_suite(&mut out, &name, &results);
+        }
+        out.push_str("</testsuites>\n");
+        out
+    }
+
+    fn junit_suite(&self, out: &mut String, name: &str, results: &[&CheckResult]) {
+        let failures = results.iter().filter(|r| self.is_failing(r)).count();
+        let skipped = results
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::NotRun | Outcome::XFail))
             .count();
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(out, "<testsuites name=\"ol-conformance\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">", self.results.len(), self.duration_ms as f64 / 1000.0);
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\">",
-            xml(&self.target),
-            self.results.len()
+            xml(name),
+            results.len()
         );
-        for r in &self.results {
+        for r in results {
             let _ = write!(
                 out,
                 "    <testcase classname=\"ol-conformance.{}\" name=\"{}\"><properties><property name=\"outcome\" value=\"{}\"/></properties>",
@@ -670,8 +799,7 @@ impl Report {
             }
             out.push_str("</testcase>\n");
         }
-        out.push_str("  </testsuite>\n</testsuites>\n");
-        out
+        out.push_str("  </testsuite>\n");
     }
 }
 
@@ -700,6 +828,15 @@ fn human_failure(out: &mut String, f: &Failure) {
         let _ = writeln!(out, "  response: {}", resp.line);
         if !resp.body.is_empty() {
             let _ = writeln!(out, "    {}", one_line(&resp.body, 300));
+        }
+    }
+    if let Some(rb) = &f.read_back {
+        if let Some(d) = &rb.first_difference {
+            let _ = writeln!(out, "  first difference {d}");
+        }
+        let _ = writeln!(out, "  read back with: {}", rb.how);
+        for line in rb.side_by_side(60).lines().take(80) {
+            let _ = writeln!(out, "    {line}");
         }
     }
     if let Some(curl) = &f.curl {
@@ -890,6 +1027,7 @@ mod tests {
             stale_expectations: Vec::new(),
             bodies_dir: None,
             compatibility_notes: &[],
+            read_back: None,
             results,
         }
     }

@@ -214,15 +214,20 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let families = families(&gen)?;
     let opts = Arc::new(opts);
     let sender = Sender::new(opts.clone())?;
+    let reads_back = families
+        .iter()
+        .any(|f| f.reads_back() && opts.selection.sends(f));
+    if let (Some(reader), true) = (&sender.reader, reads_back) {
+        reader.preflight().await?;
+    }
     let sel = &opts.selection;
+    let sends = |f: &Family| sel.sends(f) && (!f.reads_back() || sender.reader.is_some());
     // Each endpoint the selected families need is probed once; a missing one stops its
     // families rather than failing (or passing) each of them on a 404.
     let mut probes: BTreeMap<Endpoint, Probe> = BTreeMap::new();
     for endpoint in [Endpoint::Single, Endpoint::Batch] {
         let presence = presence_check(endpoint);
-        let needed = families
-            .iter()
-            .any(|f| f.endpoint == endpoint && sel.sends(f))
+        let needed = families.iter().any(|f| f.endpoint == endpoint && sends(f))
             || sel.selects(presence.id());
         if needed {
             probes.insert(endpoint, probe(&sender, endpoint, opts.seed).await);
@@ -231,7 +236,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let missing = |e: Endpoint| probes.get(&e).is_some_and(|p| p.missing.is_some());
     let mut plan: Vec<Planned> = Vec::new();
     for (family, f) in families.iter().enumerate() {
-        if !sel.sends(f) || missing(f.endpoint) {
+        if !sends(f) || missing(f.endpoint) {
             continue;
         }
         for case in 0..f.case_count(opts.cases) {
@@ -371,15 +376,20 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
                 opts.strict,
             );
             if seen == 0 && result.failures.is_empty() {
-                result.not_run_reason = Some(not_run_reason(
-                    c,
-                    &families,
-                    sel,
-                    &probes,
-                    both_missing,
-                    stalled.is_some(),
-                    &not_judged,
-                ));
+                let off = matches!(c.check().scope, Scope::ReadBack(_)) && sender.reader.is_none();
+                result.not_run_reason = Some(if off {
+                    format!("not run: {}", crate::readback::HOW_TO_ENABLE)
+                } else {
+                    not_run_reason(
+                        c,
+                        &families,
+                        sel,
+                        &probes,
+                        both_missing,
+                        stalled.is_some(),
+                        &not_judged,
+                    )
+                });
             }
             result.not_judged = not_judged;
             result
@@ -406,6 +416,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
         stale_expectations: stale,
         bodies_dir: opts.bodies_dir.as_ref().map(|d| d.display().to_string()),
         compatibility_notes: crate::checks::ALIASES,
+        read_back: opts.read_back.as_ref().map(|rb| rb.adapter.describe()),
         results,
     })
 }
@@ -455,7 +466,7 @@ fn not_run_reason(
             CheckId::SingleEndpoint
         );
     }
-    if let Scope::Endpoint(endpoint) = check.check().scope {
+    if let Some(endpoint) = check.check().endpoint() {
         if probes.get(&endpoint).is_some_and(|p| p.missing.is_some()) {
             return format!(
                 "not run: the target has no {} (see {})",
@@ -765,6 +776,12 @@ impl Shrinker<'_> {
             sequence: earlier,
             curl: None,
             body_files: Vec::new(),
+            read_back: o
+                .stored
+                .iter()
+                .find(|l| l.refused && l.stored.as_ref().is_ok_and(|s| !s.is_empty()))
+                .or(o.stored.first())
+                .map(crate::report::ReadBackShown::of),
             wire: input
                 .requests
                 .iter()

@@ -4,7 +4,8 @@
 //! `POST {base}/lineage/batch` takes an array and answers 200 with the batch summary and the
 //! index of every failed event. Events are parsed with the typed model (which refuses repeated
 //! keys and nulls it would lose) and validated at every tier, facet schemas included: the
-//! reference is as strict as the spec allows. It keeps the last accepted events, as the typed
+//! reference is as strict as the spec allows. It keeps the last accepted events (an event delivered
+//! again once), as the typed
 //! model writes them back, and `GET {base}/events[?runId=...]` reads them, so what a server
 //! stores can be compared with what was sent.
 
@@ -73,7 +74,22 @@ pub type EventHook = Arc<dyn Fn(Delivery<'_>) + Send + Sync>;
 struct AppState {
     cfg: Arc<ServerConfig>,
     hook: Option<EventHook>,
-    stored: Arc<Mutex<VecDeque<Stored>>>,
+    stored: Arc<Mutex<Kept>>,
+}
+
+/// The kept events, oldest first, and how many of them have each text's hash, so a repeated
+/// delivery of one event (a client retrying) is kept once without scanning every event.
+#[derive(Default)]
+struct Kept {
+    events: VecDeque<Stored>,
+    hashes: std::collections::HashMap<u64, usize>,
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// One accepted event as the typed model writes it back, with its run id (lower case).
@@ -91,11 +107,25 @@ impl AppState {
             return;
         };
         let run_id = event.run().map(|r| r.run_id.to_ascii_lowercase());
-        let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
-        if stored.len() >= self.cfg.keep {
-            stored.pop_front();
+        let hash = text_hash(&json);
+        let mut kept = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+        // The same event delivered again is the same state transition: kept once.
+        if kept.hashes.contains_key(&hash) && kept.events.iter().any(|s| s.json == json) {
+            return;
         }
-        stored.push_back(Stored { run_id, json });
+        if kept.events.len() >= self.cfg.keep {
+            if let Some(old) = kept.events.pop_front() {
+                let h = text_hash(&old.json);
+                if let Some(n) = kept.hashes.get_mut(&h) {
+                    *n -= 1;
+                    if *n == 0 {
+                        kept.hashes.remove(&h);
+                    }
+                }
+            }
+        }
+        *kept.hashes.entry(hash).or_default() += 1;
+        kept.events.push_back(Stored { run_id, json });
     }
 }
 
@@ -106,8 +136,9 @@ async fn events(
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     let wanted = query.get("runId").map(|r| r.to_ascii_lowercase());
-    let stored = state.stored.lock().unwrap_or_else(PoisonError::into_inner);
-    let texts: Vec<&str> = stored
+    let kept = state.stored.lock().unwrap_or_else(PoisonError::into_inner);
+    let texts: Vec<&str> = kept
+        .events
         .iter()
         .filter(|s| wanted.is_none() || s.run_id == wanted)
         .map(|s| s.json.as_str())

@@ -53,6 +53,8 @@ pub struct Sender {
     crashes: Arc<Mutex<HashMap<u64, usize>>>,
     /// The single and batch endpoints, parsed once rather than per request.
     urls: Arc<(reqwest::Url, reqwest::Url)>,
+    /// Reads back what the target stored, with `--read-back`.
+    pub(crate) reader: Option<Arc<crate::readback::Reader>>,
 }
 
 impl Sender {
@@ -73,7 +75,15 @@ impl Sender {
             parse(Endpoint::Single.path())?,
             parse(Endpoint::Batch.path())?,
         ));
+        let reader = opts.read_back.as_ref().map(|rb| {
+            Arc::new(crate::readback::Reader::new(
+                rb.clone(),
+                client.clone(),
+                opts.target.clone(),
+            ))
+        });
         Ok(Sender {
+            reader,
             client,
             fresh,
             probing: Arc::default(),
@@ -244,7 +254,13 @@ impl Sender {
     pub async fn send_input(&self, input: &Input) -> Vec<Observed> {
         let mut out = Vec::with_capacity(input.requests.len());
         for req in &input.requests {
-            out.push(self.send(req).await);
+            let mut observed = self.send(req).await;
+            if let (true, Some(reader)) = (input.reads_back, &self.reader) {
+                if !observed.skipped {
+                    observed.stored = reader.read_request(req, &observed).await;
+                }
+            }
+            out.push(observed);
         }
         out
     }
@@ -296,6 +312,7 @@ async fn read(mut resp: reqwest::Response) -> Observed {
         framing,
         timed_out,
         skipped: false,
+        stored: Vec::new(),
     }
 }
 

@@ -148,6 +148,8 @@ pub struct Input {
     pub valid: Vec<bool>,
     /// What the case exists for.
     pub purpose: Purpose,
+    /// Read back what the target stored after each request (with `--read-back`).
+    pub reads_back: bool,
 }
 
 impl Input {
@@ -158,6 +160,7 @@ impl Input {
             requests: vec![req],
             valid,
             purpose: Purpose::Events,
+            reads_back: false,
         }
     }
 
@@ -405,6 +408,8 @@ pub struct Observed {
     /// True when the request was not sent (the target had stopped answering, or the same body
     /// had already crashed it).
     pub skipped: bool,
+    /// What the target stored for each RunEvent of the request, when the case reads back.
+    pub stored: Vec<crate::readback::Lookup>,
 }
 
 impl Observed {
@@ -488,6 +493,7 @@ mod tests {
             ],
             valid: vec![true, true, false],
             purpose: Purpose::Anything,
+            reads_back: false,
         };
         let fresh = input.with_fresh_run_ids(7);
         assert_ne!(fresh.requests[0].body, input.requests[0].body);

@@ -3,9 +3,6 @@
 //! first use) agree, tier by tier, on thousands of generated valid and invalid events and on the
 //! spec examples.
 
-#[path = "support/pyenv.rs"]
-mod pyenv;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -18,8 +15,7 @@ use openlineage_types::{Tier, Validator};
 use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
-#[path = "../../tests/support/corpus.rs"]
-mod corpus;
+use openlineage_testkit::{corpus, pyenv};
 
 fn spec_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

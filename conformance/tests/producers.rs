@@ -3,8 +3,7 @@
 //! every producer check. The Python packages come from pinned requirements files in
 //! `tests/producers/`, installed once per machine into venvs under `target/pyenv/`.
 
-#[path = "support/pyenv.rs"]
-mod pyenv;
+use openlineage_testkit::pyenv;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

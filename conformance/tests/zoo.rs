@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use openlineage_conformance::checks::{CheckId, CheckTier, CHECKS};
 use openlineage_conformance::expectations::Expectations;
 use openlineage_conformance::options::CRASH_RESENDS;
+use openlineage_conformance::readback::{Adapter, ReadBackOptions};
 use openlineage_conformance::report::{Outcome, Report};
 use openlineage_conformance::runner::{run, RunOptions, Selection};
 use openlineage_conformance::server::{answer_batch, answer_single, ServerConfig};
@@ -370,6 +371,8 @@ fn reference_server_passes_strict_with_zero_findings() {
         for seed in SEEDS {
             let mut opts = options(server.base_url.clone(), seed);
             opts.strict = true;
+            // Read-back too, so that every check is judged.
+            opts.read_back = Some(ReadBackOptions::new(Adapter::Reference));
             let r = run(opts).await.expect("run");
             // Its parser limits nesting depth, as RFC 8259 section 9 allows: the one strict
             // note it gets.

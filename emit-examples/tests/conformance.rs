@@ -3,8 +3,7 @@
 //! success and failure paths, beside the same program written with openlineage-python, which
 //! must not be shorter.
 
-#[path = "../../conformance/tests/support/pyenv.rs"]
-mod pyenv;
+use openlineage_testkit::pyenv;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

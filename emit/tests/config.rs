@@ -2,8 +2,7 @@
 //! openlineage-python 1.52.0 itself builds (asked in a venv), bad configuration fails at start-up
 //! naming the file and the key, and secrets never show in errors, `Debug` output or files.
 
-#[path = "../../conformance/tests/support/pyenv.rs"]
-mod pyenv;
+use openlineage_testkit::pyenv;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,13 +5,10 @@ use std::path::PathBuf;
 use openlineage_codegen::spec::Pin;
 use openlineage_types::{EventKind, FacetKind};
 
-#[allow(dead_code)]
-#[path = "../support/corpus.rs"]
-pub mod corpus;
+pub use openlineage_testkit::corpus;
 use serde_json::{json, Value};
 
 /// The spec snapshot the crate was built from (honours `OPENLINEAGE_SPEC_DIR`).
-#[allow(dead_code)]
 pub fn spec_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let pin = Pin::read(&root).expect("spec/pin.json is readable");
@@ -19,7 +16,6 @@ pub fn spec_dir() -> PathBuf {
 }
 
 /// A minimal RunEvent with one input and one output dataset.
-#[allow(dead_code)] // Not every test crate that includes this module uses every helper.
 pub fn base_event() -> Value {
     json!({
         "eventTime": "2024-01-01T00:00:00Z",
@@ -33,7 +29,6 @@ pub fn base_event() -> Value {
 }
 
 /// [`base_event`] with a facet map where facets of `kind` live.
-#[allow(dead_code)]
 pub fn event_with(kind: FacetKind, facets: &Value) -> Value {
     let mut event = base_event();
     // The first place the kind sits in a RunEvent, with the first dataset for `*`.

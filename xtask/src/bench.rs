@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use openlineage_codegen::derived::replace_between;
 
-use crate::pyenv;
 use crate::tasks::{root, run as run_cmd};
 use crate::wheel;
+use openlineage_testkit::pyenv;
 
 struct Row {
     name: &'static str,

@@ -4,10 +4,6 @@
 mod bench;
 mod fetch;
 mod package;
-/// The Python environments the tests build, shared so the bench, the wheel and the tests use
-/// one venv.
-#[path = "../../conformance/tests/support/pyenv.rs"]
-mod pyenv;
 mod selfcheck;
 mod tasks;
 mod wheel;

@@ -106,9 +106,10 @@ pub fn selfcheck(check: &SelfCheck) -> Result<()> {
 
 /// Python's jsonschema (the differential test's oracle) finds every event valid at every tier.
 fn python_agrees(root: &Path, spec: &Path, events: &Path) -> Result<()> {
-    let python = crate::pyenv::ensure(&root.join("conformance/tests/requirements.txt"))
-        .map_err(anyhow::Error::msg)?
-        .python;
+    let python =
+        openlineage_testkit::pyenv::ensure(&root.join("conformance/tests/requirements.txt"))
+            .map_err(anyhow::Error::msg)?
+            .python;
     let text = std::fs::read_to_string(events)?;
     let input: String = text
         .lines()

@@ -599,14 +599,14 @@ pub fn codegen(check: bool) -> Result<i32> {
         "-q",
         "-p",
         "openlineage-conformance",
-        "--test",
-        "readme",
         "-p",
         "openlineage-codegen",
         "--test",
-        "surface",
-        "--test",
-        "streaming",
+        "integration",
+        "--",
+        "readme::",
+        "surface::",
+        "streaming::",
     ]);
     tests.env("INSTA_UPDATE", if check { "no" } else { "always" });
     if !check {

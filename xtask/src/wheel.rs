@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value;
 
-use crate::pyenv;
 use crate::tasks::{root, run};
+use openlineage_testkit::pyenv;
 
 /// The pinned maturin, relative to the workspace root.
 const REQUIREMENTS: &str = "xtask/requirements-wheel.txt";

@@ -47,6 +47,7 @@ impl ProducerReport {
         let report = Report {
             schema_version: crate::report::REPORT_SCHEMA_VERSION,
             compatibility_notes: crate::checks::ALIASES,
+            read_back: None,
             target: source,
             seed: 0,
             cases: summary.events,
