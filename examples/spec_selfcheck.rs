@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use openlineage_testkit::corpus::kinds_for;
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{
     DatasetFacets, Event, EventKind, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
@@ -176,36 +177,6 @@ fn examples(dir: &Path) -> Result<Vec<(String, Value)>> {
         out.push((rel, value));
     }
     Ok(out)
-}
-
-/// Where the registry puts each key, narrowed to the definition `_schemaURL` names.
-fn kinds_for(map: &Value) -> Vec<FacetKind> {
-    let mut kinds: Option<Vec<FacetKind>> = None;
-    for (key, payload) in map.as_object().into_iter().flatten() {
-        let named = payload["_schemaURL"]
-            .as_str()
-            .and_then(|u| u.rsplit_once('#'))
-            .and_then(|(_, fragment)| fragment.rsplit('/').next());
-        let by_key: Vec<_> = FACETS.iter().filter(|f| f.key == key).collect();
-        let by_def: Vec<FacetKind> = by_key
-            .iter()
-            .filter(|f| named == Some(f.def))
-            .map(|f| f.kind)
-            .collect();
-        let chosen = if by_def.is_empty() {
-            by_key.iter().map(|f| f.kind).collect()
-        } else {
-            by_def
-        };
-        kinds = Some(match kinds {
-            None => chosen,
-            Some(mut k) => {
-                k.retain(|x| chosen.contains(x));
-                k
-            }
-        });
-    }
-    kinds.unwrap_or_default()
 }
 
 /// Whether every facet of `map` parses typed in the container of `kind`.

@@ -57,6 +57,12 @@ fn path_segment(s: &str) -> String {
     out
 }
 
+/// `GET url` as JSON.
+async fn get_value(reader: &Reader, url: &reqwest::Url) -> Result<Value, String> {
+    let text = reader.get_json(url).await?;
+    serde_json::from_str(&text).map_err(|e| format!("GET {url}: not JSON: {e}"))
+}
+
 /// One lookup: the run as Marquez derives it merged over the stored copy of the event.
 pub(crate) async fn read(
     reader: &Reader,
@@ -93,9 +99,7 @@ pub(crate) async fn read(
         }
     }
     let how = format!("curl -sS '{runs_url}'; curl -sS '{events_url}'");
-    let runs = match reader.get_json(&runs_url).await.and_then(|t| {
-        serde_json::from_str::<Value>(&t).map_err(|e| format!("GET {runs_url}: not JSON: {e}"))
-    }) {
+    let runs = match get_value(reader, &runs_url).await {
         Ok(v) => v,
         Err(e) => return (Err(e), Vec::new(), how),
     };
@@ -117,9 +121,7 @@ pub(crate) async fn read(
         let mut url = events_url.clone();
         url.query_pairs_mut()
             .append_pair("offset", &(page * PAGE).to_string());
-        let raw = match reader.get_json(&url).await.and_then(|t| {
-            serde_json::from_str::<Value>(&t).map_err(|e| format!("GET {url}: not JSON: {e}"))
-        }) {
+        let raw = match get_value(reader, &url).await {
             Ok(v) => v,
             Err(e) => return (Err(e), Vec::new(), how),
         };
