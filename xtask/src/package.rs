@@ -328,6 +328,15 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
     for c in &packaged.crates {
         extract(c, &extracted)?;
     }
+    // Apache-2.0 asks every copy to carry the licence and the notice.
+    for m in &packaged.members {
+        for file in ["LICENSE", "NOTICE"] {
+            let path = extracted.join(m.stem()).join(file);
+            if !path.is_file() {
+                bail!("the {} package holds no {file}", m.name);
+            }
+        }
+    }
     let dir_of = |name: &str| {
         packaged
             .members
