@@ -206,15 +206,18 @@ fn status_verdicts(
 
 /// A mutation id with what it means when the id alone is not plain.
 pub fn describe_label(label: &str) -> String {
-    match label {
-        "malformed.empty" => "an empty body".into(),
-        "malformed.truncated" => "JSON cut off half way".into(),
-        "malformed.invalid_utf8" => "bytes that are not UTF-8".into(),
-        "malformed.deep_nesting" => "an unknown field nested 100000 arrays deep".into(),
-        "malformed.trailing_content" => "text after the JSON value".into(),
-        "malformed.concatenated" => "two JSON values back to back".into(),
-        "malformed.duplicate_keys" => "a repeated key".into(),
-        other => format!("`{other}`"),
+    // The catalogue's own words for the malformed bodies, whose ids say little.
+    static MALFORMED: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    let known = MALFORMED.get_or_init(|| {
+        crate::mutate::hand_written()
+            .into_iter()
+            .filter(|m| m.id.starts_with("malformed."))
+            .map(|m| (m.id, m.description))
+            .collect()
+    });
+    match known.iter().find(|(id, _)| id == label) {
+        Some((_, description)) => description.clone(),
+        None => format!("`{label}`"),
     }
 }
 

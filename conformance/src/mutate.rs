@@ -634,7 +634,7 @@ fn kind_slug(kind: FacetKind) -> &'static str {
     }
 }
 
-fn hand_written() -> Vec<Mutation> {
+pub(crate) fn hand_written() -> Vec<Mutation> {
     use Breaks::{Core, Formats, Malformed};
     use EventKind::{Dataset, Job, Run};
     let set = |p: &str, v: Value| Op::Set {

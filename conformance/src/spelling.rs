@@ -36,28 +36,28 @@ pub fn pretty(v: &Value, indent: &[u8], crlf: bool) -> Vec<u8> {
 /// Python's `json.dumps` default: `", "` between items and `": "` after keys.
 pub fn python(v: &Value) -> Vec<u8> {
     struct Spaced;
+    /// The separator before an array item or object member.
+    fn separator<W: ?Sized + io::Write>(w: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
     impl Formatter for Spaced {
         fn begin_array_value<W: ?Sized + io::Write>(
             &mut self,
             w: &mut W,
             first: bool,
         ) -> io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                w.write_all(b", ")
-            }
+            separator(w, first)
         }
         fn begin_object_key<W: ?Sized + io::Write>(
             &mut self,
             w: &mut W,
             first: bool,
         ) -> io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                w.write_all(b", ")
-            }
+            separator(w, first)
         }
         fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
             w.write_all(b": ")
