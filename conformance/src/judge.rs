@@ -679,9 +679,9 @@ pub fn judge_all(judge: &Judge, input: &Input, observed: &[Observed]) -> Vec<Ver
             sound = false;
             continue;
         }
-        let label = describe_label(&input.label);
+        // Worded only when it fails: this runs for every request.
         v.expect(CheckId::TransportAnswered, o.status.is_some(), || {
-            format!("{label}: {}", o.describe())
+            format!("{}: {}", describe_label(&input.label), o.describe())
         });
         if o.status.is_some() {
             v.expect(CheckId::TransportFraming, o.framing.is_none(), || {
@@ -694,7 +694,7 @@ pub fn judge_all(judge: &Judge, input: &Input, observed: &[Observed]) -> Vec<Ver
         }
         if let Some(status) = o.status {
             v.expect(no_server_error(req.endpoint), status < 500, || {
-                format!("server error {status} for {label}")
+                format!("server error {status} for {}", describe_label(&input.label))
             });
             if req.endpoint == Endpoint::Batch && o.framing.is_none() {
                 batch_answer(input, o, &mut v);

@@ -131,12 +131,16 @@ impl Sender {
                 ..Observed::default()
             };
         }
-        let key = Self::body_key(req);
+        // Hashing the body costs as much as a small request: done only once some body crashed.
+        let key = || Self::body_key(req);
         if !self.opts.resend_crashes {
-            let crashed = self
-                .crashes
-                .lock()
-                .map_or(0, |c| c.get(&key).copied().unwrap_or(0));
+            let crashed = self.crashes.lock().map_or(0, |c| {
+                if c.is_empty() {
+                    0
+                } else {
+                    c.get(&key()).copied().unwrap_or(0)
+                }
+            });
             if crashed >= CRASH_RESENDS {
                 return Observed {
                     skipped: true,
@@ -151,6 +155,7 @@ impl Sender {
         // request the server really does not answer. Each attempt without an answer counts
         // towards the body's crash limit.
         if observed.status.is_none() {
+            let key = key();
             let crashed = self.crashed(key);
             let may_retry = crashed < CRASH_RESENDS || self.opts.resend_crashes;
             if !observed.timed_out && may_retry {

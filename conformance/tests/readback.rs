@@ -143,6 +143,8 @@ enum Store {
     NoCustomFacets,
     /// Keeps every delivery, retried ones too.
     EveryDelivery,
+    /// Keeps no `producer` (a store with no column for it).
+    NoProducer,
 }
 
 type Kept = Arc<Mutex<Vec<Value>>>;
@@ -154,6 +156,11 @@ fn keep(store: Store, kept: &Kept, mut event: Value, accepted: bool) {
     match store {
         Store::ArrivalTime => {
             event["eventTime"] = json!(chrono::Utc::now().to_rfc3339());
+        }
+        Store::NoProducer => {
+            if let Some(o) = event.as_object_mut() {
+                o.remove("producer");
+            }
         }
         Store::NoCustomFacets => {
             if let Some(facets) = event
@@ -304,6 +311,20 @@ fn a_store_that_keeps_refused_events() {
 #[test]
 fn a_store_that_drops_custom_facets() {
     caught_by_exactly(Store::NoCustomFacets, CheckId::ReadBackExtras);
+}
+
+#[test]
+fn what_the_store_does_not_keep_can_be_left_out_of_the_comparison() {
+    caught_by_exactly(Store::NoProducer, CheckId::ReadBackExtras);
+    runtime().block_on(async {
+        let addr = serve(storing(Store::NoProducer)).await;
+        let mut o = options(&format!("http://{addr}/api/v1"), 42, Adapter::Reference);
+        if let Some(rb) = o.read_back.as_mut() {
+            rb.not_kept = vec!["/producer".into()];
+        }
+        let r = run(o).await.expect("run");
+        assert_eq!(failed(&r), BTreeSet::new(), "{}", r.human());
+    });
 }
 
 #[test]
