@@ -189,11 +189,47 @@ impl Reader {
             namespace: "ol-conformance-preflight".into(),
             job: "read-back".into(),
         };
+        let fail = |how: &str, e: &str| {
+            Err(Error::Usage(format!(
+                "the read-back adapter does not work ({how}): {e}"
+            )))
+        };
+        // A read API that is not there answers 404 like a run that is not stored: the API
+        // itself must answer first, or every accepted event would look lost.
+        let api = match &self.opts.adapter {
+            Adapter::Reference => Some((self.base_join("events"), "a JSON array of events")),
+            Adapter::Marquez(base) => Some((
+                join(base.as_ref().unwrap_or(&self.target), "namespaces"),
+                "Marquez's list of namespaces",
+            )),
+            Adapter::Command(_) => None,
+        };
+        if let Some((url, what)) = api {
+            let answer = self.client.get(url.clone()).send().await;
+            let ok = match answer {
+                Ok(resp) if resp.status().is_success() => {
+                    let body = resp.text().await.unwrap_or_default();
+                    match serde_json::from_str::<Value>(&body) {
+                        Ok(Value::Array(_)) => matches!(self.opts.adapter, Adapter::Reference),
+                        Ok(Value::Object(o)) => o.contains_key("namespaces"),
+                        _ => false,
+                    }
+                }
+                Ok(resp) => {
+                    return fail(
+                        &format!("GET {url}"),
+                        &format!("answered {}", resp.status()),
+                    )
+                }
+                Err(e) => return fail(&format!("GET {url}"), &e.to_string()),
+            };
+            if !ok {
+                return fail(&format!("GET {url}"), &format!("the answer is not {what}"));
+            }
+        }
         match self.read(&key).await {
             (Ok(_), _, _) => Ok(()),
-            (Err(e), _, how) => Err(Error::Usage(format!(
-                "the read-back adapter does not work ({how}): {e}"
-            ))),
+            (Err(e), _, how) => fail(&how, &e),
         }
     }
 

@@ -328,6 +328,34 @@ fn what_the_store_does_not_keep_can_be_left_out_of_the_comparison() {
 }
 
 #[test]
+fn an_adapter_that_does_not_work_stops_the_run_with_a_clear_error() {
+    runtime().block_on(async {
+        let server = openlineage_conformance::server::start("127.0.0.1:0", ServerConfig::default())
+            .await
+            .expect("reference server");
+        // Marquez's API is not there: every event would look lost, so nothing is judged.
+        let err = run(options(&server.base_url, 42, Adapter::Marquez(None)))
+            .await
+            .expect_err("a usage error")
+            .to_string();
+        assert!(
+            err.starts_with("the read-back adapter does not work (GET http://127.0.0.1:")
+                && err.contains("/api/v1/namespaces): answered 404"),
+            "{err}"
+        );
+        let broken = Adapter::Command("exit 3 # {runId}".into());
+        let err = run(options(&server.base_url, 42, broken))
+            .await
+            .expect_err("a usage error")
+            .to_string();
+        assert!(
+            err.contains("the command exited with exit status: 3"),
+            "{err}"
+        );
+    });
+}
+
+#[test]
 fn a_store_that_keeps_a_retried_event_twice() {
     caught_by_exactly(Store::EveryDelivery, CheckId::ReadBackOnce);
 }
@@ -625,8 +653,20 @@ mod marquez {
                     .collect();
                 Json(json!({"events": page, "totalCount": total})).into_response()
             };
+        let namespaces = |State(events): State<Events>| async move {
+            let events = events.lock().expect("events");
+            let mut names: Vec<&str> = events
+                .iter()
+                .filter_map(|e| e["job"]["namespace"].as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            let list: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
+            Json(json!({"namespaces": list})).into_response()
+        };
         Router::new()
             .route("/api/v1/lineage", post(ingest))
+            .route("/api/v1/namespaces", get(namespaces))
             .route("/api/v1/namespaces/{ns}/jobs/{job}/runs", get(runs))
             .route("/api/v1/events/lineage", get(lineage))
             .with_state(events)
