@@ -333,6 +333,35 @@ fn events_as_common_writers_spell_numbers_come_back_as_sent() {
     );
 }
 
+/// Subset conditions are untagged enums, which serde buffers before choosing a variant, so the
+/// raw text of an unknown field inside one is out of reach: the facet stays typed without an
+/// exponent and is kept raw, exactly as sent, with one.
+#[test]
+fn exponents_inside_untagged_conditions_keep_the_facet_raw_and_exact() {
+    let mut event = common::base_event();
+    event["inputs"][0]["inputFacets"] = json!({"subset": {
+        "_producer": "https://x",
+        "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/BaseSubsetDatasetFacet.json#/$defs/InputSubsetDatasetFacet",
+        "inputCondition": {"type": "compare", "comparison": "EQUAL",
+            "left": {"type": "field", "field": "age", "x": 1000},
+            "right": {"type": "literal", "value": "42"}}
+    }});
+    let plain = event.to_string();
+    let with_exponent = plain.replace("1000", "1E3");
+    for (text, typed) in [(&plain, true), (&with_exponent, false)] {
+        let Ok(Event::Run(run)) = Event::from_json(text) else {
+            panic!("{text}: not a run event")
+        };
+        let facets = run.inputs.as_deref().expect("inputs")[0]
+            .input_facets
+            .clone();
+        let untyped = facets.expect("facets").untyped_keys();
+        assert_eq!(untyped.is_empty(), typed, "{text}");
+        let back = serde_json::to_string(&run).expect("serialises");
+        assert_eq!(number_tokens(&back), number_tokens(text), "{text}");
+    }
+}
+
 #[test]
 fn integer_accessors_say_when_a_value_does_not_fit() {
     let count = |number: &str| {
