@@ -151,9 +151,10 @@ impl Event {
         crate::json::with_capture(exponent, || {
             // The direct pass reads facets straight into their types, with no check that they
             // write an exponent back as sent, so text with one starts at the borrowed pass.
-            let direct = match exponent {
-                false => with_mode(Mode::Direct, || fast::parse(text)).map_err(drop),
-                true => Err(()),
+            let direct = if exponent {
+                Err(())
+            } else {
+                with_mode(Mode::Direct, || fast::parse(text)).map_err(drop)
             };
             match direct {
                 Ok(Some(event)) => return Ok(event),

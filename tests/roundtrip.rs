@@ -481,6 +481,8 @@ fn fast_and_careful_parsers_agree() {
             r#"{"producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
             r#"{"eventTime":"t","eventTime":"u","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
             r#"{"eventTime":"t","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j","facets":{"sql":{"query":null}}}}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","dataset":{"namespace":"n","name":"d"},"inputs":[{"namespace":"n","name":"i","x":1E3}],"run":{"runId":"r","y":2e-3},"eventType":1e1}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"},"job":{"namespace":"n","name":"j"},"dataset":{"namespace":"n","name":"d","x":-1.5E+7}}"#,
         ]
         .map(String::from),
     );
@@ -494,6 +496,8 @@ fn fast_and_careful_parsers_agree() {
         );
         if let (Ok(a), Ok(b)) = (fast, careful) {
             assert_eq!(a, b, "{text}");
+            let back = serde_json::to_string(&a).expect("serialises");
+            assert_eq!(number_tokens(&back), number_tokens(&text), "{text}");
         }
     }
 }
