@@ -42,7 +42,9 @@ impl<T> Facet<T> {
 }
 
 impl<T: Serialize> Facet<T> {
-    /// The payload as JSON, whichever way it was kept.
+    /// The payload as JSON, whichever way it was kept. A typed payload goes through
+    /// `serde_json::to_value`, which respells exponents (`1e3` as `1e+3`); a raw one keeps them as
+    /// sent, and `serde_json::to_string` writes both as sent.
     pub fn to_value(&self) -> Value {
         match self {
             // Generated facet types only hold strings, numbers, maps and JSON values, so
