@@ -3,9 +3,9 @@
 //! Corpora: the spec's examples in realistic events, the real producer streams recorded in
 //! `tests/streams/` (dbt-ol, openlineage-python), and (with the `proptest` feature) generated
 //! medium events with unknown fields, custom facets and `_deleted` markers, as the suite bench
-//! draws them. Besides criterion's own report, the bench prints one ratio line per corpus
-//! measured in this run (interleaved rounds, best of each), since shared machines make absolute
-//! numbers noisy.
+//! draws them; for a ratio line only, events with numbers written with exponents. Besides
+//! criterion's own report, the bench prints one ratio line per corpus measured in this run
+//! (interleaved rounds, best of each), since shared machines make absolute numbers noisy.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,6 +37,16 @@ fn streams() -> Vec<String> {
         );
     }
     (0..40).flat_map(|_| events.iter().cloned()).collect()
+}
+
+/// Events with numbers written with exponents, as Jackson, Python and JavaScript write them
+/// (`tests/support/corpus.rs`): the path that reads numbers through their raw text. Repeated so
+/// one round takes long enough to time; ratio line only.
+fn exponents() -> Vec<String> {
+    let events = corpus::number_spellings();
+    (0..250)
+        .flat_map(|_| events.iter().map(|(_, text)| text.clone()))
+        .collect()
 }
 
 /// Generated medium events, seed 11, as the suite bench draws them.
@@ -160,5 +170,6 @@ fn main() {
     ratios("streams", &streams());
     #[cfg(feature = "proptest")]
     ratios("generated", &generated());
+    ratios("exponents", &exponents());
     Criterion::default().configure_from_args().final_summary();
 }

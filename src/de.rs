@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error, MapAccess, Visitor};
 
-/// An object key, borrowed from the input when it has no escapes.
+/// An object key (or other string), borrowed from the input when it has no escapes.
 pub struct Key<'de>(Cow<'de, str>);
 
 impl Key<'_> {
@@ -138,19 +138,92 @@ impl<V> ExtraMap<V> for std::collections::BTreeMap<String, V> {
 }
 
 /// Moves an unknown field into the struct's `extra` map; a repeated key is an error, because
-/// keeping only one of the two values would silently drop data.
+/// keeping only one of the two values would silently drop data. The value is read through its
+/// text where that is needed to keep an exponent as written (see [`via_text`]).
 pub fn next_extra<'de, A, M, V>(extra: &mut M, key: Key<'de>, map: &mut A) -> Result<(), A::Error>
 where
     A: MapAccess<'de>,
     M: ExtraMap<V>,
-    V: Deserialize<'de>,
+    V: FromJsonText,
 {
-    let value = map.next_value()?;
+    let AsWritten(value) = map.next_value()?;
     // The message is only written for a repeat: formatting it for every unknown field cost
     // an allocation each (seen in the parse profile of generated events).
     extra
         .insert_new(key.0.into_owned(), value)
         .map_err(|name| A::Error::custom(format_args!("duplicate field `{name}`")))
+}
+
+/// The name serde_json's deserializers take as a request for a value's raw text, the request
+/// `RawValue` makes; a test checks serde_json still uses it.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// A value that can be built from its JSON text exactly as written, or read the ordinary way.
+pub trait FromJsonText: Sized {
+    /// Builds the value from the text of one JSON value, as serde_json's parser delimits it.
+    fn from_json_text(text: &str) -> serde_json::Result<Self>;
+
+    /// Reads the value the ordinary way, where the exact text is not needed or not available.
+    fn deserialize_plain<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+impl FromJsonText for serde_json::Value {
+    fn from_json_text(text: &str) -> serde_json::Result<Self> {
+        crate::json::value_from_text(text)
+    }
+
+    fn deserialize_plain<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer)
+    }
+}
+
+/// Reads a `T` through its raw text while this thread captures text (see
+/// [`crate::json::with_capture`]), so an exponent keeps its spelling; otherwise the ordinary way.
+/// serde_json's deserializers (of text and of `Value`) give the text; serde's buffered content
+/// (untagged enums) cannot, and is read the ordinary way.
+pub fn via_text<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromJsonText,
+{
+    if !crate::json::capturing() {
+        return T::deserialize_plain(deserializer);
+    }
+    deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, TextVisitor(PhantomData))
+}
+
+/// A value read with [`via_text`].
+pub struct AsWritten<T>(pub T);
+
+impl<'de, T: FromJsonText> Deserialize<'de> for AsWritten<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        via_text(deserializer).map(AsWritten)
+    }
+}
+
+struct TextVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromJsonText> Visitor<'de> for TextVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        // serde_json answers with a map of one entry: the token, then the value's text.
+        match map.next_key::<Key<'de>>()? {
+            Some(key) if key.as_str() == RAW_VALUE_TOKEN => {
+                let text: Key<'de> = map.next_value()?;
+                T::from_json_text(text.as_str()).map_err(A::Error::custom)
+            }
+            _ => Err(A::Error::custom("expected the text of a JSON value")),
+        }
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        T::deserialize_plain(deserializer)
+    }
 }
 
 /// The value of a required field, or serde's "missing field" error.
@@ -180,6 +253,46 @@ mod tests {
         let err = serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":null}"#)
             .unwrap_err();
         assert!(err.to_string().contains("`facets` is null"), "{err}");
+    }
+
+    #[test]
+    fn the_raw_value_token_is_serde_json_s() {
+        use serde::de::value::Error;
+        use serde::de::{Deserialize, Deserializer, Visitor};
+        use serde_json::value::RawValue;
+
+        // Answers every request with an error naming what was asked for.
+        struct Recorder;
+        impl<'de> Deserializer<'de> for Recorder {
+            type Error = Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+                Err(serde::de::Error::custom("any"))
+            }
+            fn deserialize_newtype_struct<V: Visitor<'de>>(
+                self,
+                name: &'static str,
+                _: V,
+            ) -> Result<V::Value, Error> {
+                Err(serde::de::Error::custom(name))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct seq tuple tuple_struct map struct enum
+                identifier ignored_any
+            }
+        }
+        let asked = Box::<RawValue>::deserialize(Recorder).unwrap_err();
+        assert_eq!(asked.to_string(), super::RAW_VALUE_TOKEN);
+    }
+
+    #[test]
+    fn unknown_fields_keep_exponents_from_text_and_from_value() {
+        let text = r#"{"name":"j","namespace":"n","x":[1E+2,{"y":1e3}],"z":-0}"#;
+        let job: Job = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&job).unwrap(), text);
+        let value = crate::json::exact_value(text).unwrap();
+        let job: Job = serde_json::from_value(value).unwrap();
+        assert_eq!(serde_json::to_string(&job).unwrap(), text);
     }
 
     #[test]

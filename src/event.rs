@@ -145,18 +145,30 @@ impl Event {
         // unusual (a facet that does not fit, a missing field, a `null`, an odd shape); the
         // careful path below then decides, and words the error if there is one.
         use crate::facet::{with_mode, Mode};
-        match with_mode(Mode::Direct, || fast::parse(text)) {
-            Ok(Some(event)) => return Ok(event),
-            // A facet that does not fit (a `_deleted` marker, another version) is the common
-            // reason: one more fast pass decides each facet on its own, borrowing its text.
-            Err(_) => {
-                if let Ok(Some(event)) = with_mode(Mode::Borrowed, || fast::parse(text)) {
-                    return Ok(event);
+        let exponent = crate::json::has_exponent(text);
+        // Text without an exponent is read the ordinary way throughout; with one, numbers and
+        // unknown fields are read through their raw text (see `crate::json`).
+        crate::json::with_capture(exponent, || {
+            // The direct pass reads facets straight into their types, with no check that they
+            // write an exponent back as sent, so text with one starts at the borrowed pass.
+            let direct = if exponent {
+                Err(())
+            } else {
+                with_mode(Mode::Direct, || fast::parse(text)).map_err(drop)
+            };
+            match direct {
+                Ok(Some(event)) => return Ok(event),
+                // A facet that does not fit (a `_deleted` marker, another version) is the common
+                // reason: one more fast pass decides each facet on its own, borrowing its text.
+                Err(()) => {
+                    if let Ok(Some(event)) = with_mode(Mode::Borrowed, || fast::parse(text)) {
+                        return Ok(event);
+                    }
                 }
+                Ok(None) => {}
             }
-            Ok(None) => {}
-        }
-        Self::from_json_careful(text)
+            Self::from_json_careful(text)
+        })
     }
 
     /// The reference parse: decide the kind by structure, then parse as that kind with facets

@@ -12,6 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::json;
+
 /// One facet: the typed model when the payload fits it losslessly, else the payload as JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Facet<T> {
@@ -40,7 +42,9 @@ impl<T> Facet<T> {
 }
 
 impl<T: Serialize> Facet<T> {
-    /// The payload as JSON, whichever way it was kept.
+    /// The payload as JSON, whichever way it was kept. A typed payload goes through
+    /// `serde_json::to_value`, which respells exponents (`1e3` as `1e+3`); a raw one keeps them as
+    /// sent, and `serde_json::to_string` writes both as sent.
     pub fn to_value(&self) -> Value {
         match self {
             // Generated facet types only hold strings, numbers, maps and JSON values, so
@@ -76,12 +80,33 @@ impl<T> From<T> for Facet<T> {
 }
 
 impl<T: DeserializeOwned + Serialize> Facet<T> {
-    /// Parses one facet payload from JSON text: typed if it fits, raw otherwise.
+    /// Parses one facet payload from JSON text: typed if it fits and writes back as it came, raw
+    /// otherwise.
     ///
     /// The generated facet types refuse `null` rather than drop it, but `Facet` takes any `T`, and
     /// an `Option` field of a hand-written type reads `null` as absent; a payload containing
-    /// `null` is therefore compared with its write-back, and kept raw if they differ.
+    /// `null` is therefore compared with its write-back, and kept raw if they differ. So is a
+    /// payload with a number written with an exponent: typed fields of type `Integer` keep its
+    /// text, but `serde_json::Number` fields and maps of `Value` hold serde_json's spelling.
     pub fn from_json(text: &str) -> serde_json::Result<Self> {
+        // Inside an event already known to have no exponent, the payload has none either.
+        if !json::capturing() || !json::has_exponent(text) {
+            return json::with_capture(false, || Self::from_plain_json(text));
+        }
+        let value = json::exact_value(text)?;
+        let typed = json::with_capture(true, || serde_json::from_str::<T>(text));
+        let exact = typed.ok().filter(|typed| {
+            let back = serde_json::to_string(typed).and_then(|back| json::exact_value(&back));
+            back.is_ok_and(|back| back == value)
+        });
+        Ok(match exact {
+            Some(typed) => Facet::Typed(Box::new(typed)),
+            None => Facet::Raw(value),
+        })
+    }
+
+    /// [`Facet::from_json`] for text without an exponent.
+    fn from_plain_json(text: &str) -> serde_json::Result<Self> {
         match serde_json::from_str::<T>(text) {
             Ok(typed) if !text.contains("null") => Ok(Facet::Typed(Box::new(typed))),
             Ok(typed) => {
@@ -318,5 +343,31 @@ mod tests {
         // A string that merely contains "null" still ends up typed.
         let f: Facet<Small> = serde_json::from_str(r#"{"a":"nullable"}"#).unwrap();
         assert!(f.typed().is_some());
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct Counted {
+        n: crate::Integer,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x: Option<serde_json::Number>,
+    }
+
+    #[test]
+    fn exponents_stay_typed_only_where_they_write_back_as_sent() {
+        // `Integer` keeps the text, so the payload stays typed and writes back unchanged.
+        for text in [r#"{"n":1E+2}"#, r#"{"n":1e3,"x":2.5}"#, r#"{"n":-0,"x":1}"#] {
+            let f = Facet::<Counted>::from_json(text).unwrap();
+            assert!(f.typed().is_some(), "{text}");
+            assert_eq!(serde_json::to_string(&f).unwrap(), text);
+        }
+        // A `Number` field holds serde_json's spelling (`1e+3`), so the payload is kept raw.
+        let text = r#"{"n":1,"x":1e3}"#;
+        let f = Facet::<Counted>::from_json(text).unwrap();
+        assert!(f.raw().is_some());
+        assert_eq!(serde_json::to_string(&f).unwrap(), text);
+        // Not an integer: raw, with the exponent as sent.
+        let text = r#"{"n":1e-1}"#;
+        let f: Facet<Counted> = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&f.raw().unwrap()).unwrap(), text);
     }
 }

@@ -49,6 +49,7 @@ mod de;
 mod errors;
 mod event;
 mod facet;
+mod json;
 mod number;
 /// The five facet containers of an event, defined once in the code generator (see
 /// `openlineage_codegen::FACET_KIND_SOURCE`) and written out by the build script.

@@ -2,20 +2,22 @@
 //!
 //! JSON Schema counts a number as an integer when its value has no fractional part, however it
 //! is spelled (`1000`, `1e3`, `1000.0`), and RFC 8259 sets no range. Typed facet fields declared
-//! `integer` hold this type, so any such value parses, and writes back with the producer's own
-//! digits (through serde_json's `arbitrary_precision`, which holds a number as its text). Only the
+//! `integer` hold this type, so any such value parses, and writes back byte for byte as the
+//! producer wrote it (serde_json's `arbitrary_precision` holds a number as its text; the exponent,
+//! which serde_json's parser respells, is taken from the raw text, see [`crate::json`]). Only the
 //! accessors need a machine integer; they say when the value does not fit.
 
 use std::fmt;
 
+use serde::de::Unexpected;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Number;
 
+use crate::de::FromJsonText;
 use crate::Error;
 
-/// A JSON integer kept with the digits it was written with (`10`, `1000.0`, `-0` and
-/// `123456789012345678901234567891` survive a round trip; an exponent comes back in serde_json's
-/// spelling, `1e3` as `1e+3`).
+/// A JSON integer kept as it was written: `10`, `1000.0`, `-0`, `1e3`, `1E+2`, `1e400` and
+/// `123456789012345678901234567891` all write back byte for byte.
 ///
 /// A value with a fractional part does not parse into this type (a facet holding one is kept raw,
 /// see [`crate::Facet`]). [`Integer::as_u64`] and [`Integer::as_i64`] give the value as a machine
@@ -113,6 +115,31 @@ impl Serialize for Integer {
 
 impl<'de> Deserialize<'de> for Integer {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::de::via_text(deserializer)
+    }
+}
+
+impl FromJsonText for Integer {
+    fn from_json_text(text: &str) -> serde_json::Result<Self> {
+        let found = match text.as_bytes().first() {
+            // serde_json delimits one JSON value, so text starting so is one number token.
+            Some(b'-' | b'0'..=b'9') => {
+                return Integer::try_from(crate::json::number_from_text(text))
+                    .map_err(serde::de::Error::custom)
+            }
+            Some(b'"') => "a string",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            Some(b'[') => "an array",
+            _ => "an object",
+        };
+        Err(serde::de::Error::invalid_type(
+            Unexpected::Other(found),
+            &"an integer",
+        ))
+    }
+
+    fn deserialize_plain<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let number = Number::deserialize(deserializer)?;
         Integer::try_from(number).map_err(serde::de::Error::custom)
     }
@@ -232,17 +259,33 @@ mod tests {
             "123456789012345678901234567891",
             "-9223372036854775809",
             "0e-5",
+            "1e3",
+            "1E+2",
+            "1e400",
+            "1e99999999999999999999",
         ] {
             assert_eq!(serde_json::to_string(&int(text)).unwrap(), text, "{text}");
+            let from_value: Integer =
+                serde_json::from_value(crate::json::exact_value(text).unwrap()).unwrap();
+            assert_eq!(serde_json::to_string(&from_value).unwrap(), text, "{text}");
         }
-        // serde_json writes an exponent as `e` with its sign; digits and value are kept.
-        for (text, back) in [
-            ("1e3", "1e+3"),
-            ("1E+2", "1e+2"),
-            ("1e400", "1e+400"),
-            ("1e99999999999999999999", "1e+99999999999999999999"),
+    }
+
+    #[test]
+    fn other_json_types_are_refused() {
+        for (text, found) in [
+            (r#""1""#, "a string"),
+            ("true", "a boolean"),
+            ("null", "null"),
+            ("[1]", "an array"),
+            (r#"{"a":1}"#, "an object"),
         ] {
-            assert_eq!(serde_json::to_string(&int(text)).unwrap(), back, "{text}");
+            let e = serde_json::from_str::<Integer>(text).unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with(&format!("invalid type: {found}, expected an integer")),
+                "{text}: {e}"
+            );
         }
     }
 

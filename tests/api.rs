@@ -148,6 +148,12 @@ fn parse_errors_carry_a_json_pointer() {
     );
     assert_eq!(err.violations()[0].pointer, "/inputs/3/namespace");
 
+    // Text with an exponent is read through raw text; the error is still found where it is.
+    let with_x = json!({"namespace": "n", "name": "d", "x": 1000, "facets": {"c": {"n": 1000}}});
+    let text = run_event(json!([with_x, {"name": "d", "x": 1000}])).replace("1000", "1e3");
+    let err = Event::from_json(&text).unwrap_err();
+    assert_eq!(err.violations()[0].pointer, "/inputs/1/namespace", "{err}");
+
     let mut value: Value = serde_json::from_str(&run_event(json!([]))).expect("json");
     value["eventType"] = json!(1);
     let err = Event::from_json(&value.to_string())

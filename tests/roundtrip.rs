@@ -7,8 +7,8 @@ use std::path::Path;
 
 use openlineage_codegen::spec::{example_files, read_json};
 use openlineage_types::{
-    DatasetFacets, Event, EventKind, FacetKind, InputDatasetFacets, JobFacets, OutputDatasetFacets,
-    RunFacets, Tier,
+    DatasetFacets, Event, EventKind, Facet, FacetKind, InputDatasetFacets, JobFacets,
+    OutputDatasetFacets, OutputStatisticsOutputDatasetFacet, RunEvent, RunFacets, Tier,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -201,18 +201,6 @@ fn number_event(number: &str) -> Value {
     serde_json::from_str(&number_event_text(number)).expect("the probe is JSON")
 }
 
-/// serde_json (with `arbitrary_precision`) keeps a number's digits; an exponent comes back as
-/// `e` followed by its sign.
-fn as_written_back(number: &str) -> String {
-    match number.find(['e', 'E']) {
-        Some(i) if !matches!(number.as_bytes().get(i + 1), Some(b'+' | b'-')) => {
-            format!("{}e+{}", &number[..i], &number[i + 1..])
-        }
-        Some(i) => format!("{}e{}", &number[..i], &number[i + 1..]),
-        None => number.to_owned(),
-    }
-}
-
 #[test]
 fn numbers_keep_their_digits_in_typed_raw_and_unknown_fields() {
     for number in NUMBER_SPELLINGS {
@@ -231,20 +219,146 @@ fn numbers_keep_their_digits_in_typed_raw_and_unknown_fields() {
             .and_then(|f| f.typed())
             .unwrap_or_else(|| panic!("{number}: rowCount is an integer, so the facet is typed"));
         let row_count = stats.row_count.as_ref().expect("rowCount");
-        let raw = facets.other["myCo_stats"].to_value();
-        let written = as_written_back(number);
-        assert_eq!(row_count.to_string(), written, "typed field");
-        assert_eq!(raw["n"].to_string(), written, "custom facet");
-        assert_eq!(run.extra["x"].to_string(), written, "unknown field");
-        // Byte for byte, whole event: the only change is the exponent's spelling.
+        assert_eq!(row_count.to_string(), number, "typed field");
+        let custom = serde_json::to_string(&facets.other["myCo_stats"]).expect("serialises");
+        assert_eq!(
+            custom,
+            format!(r#"{{"_producer":"https://x","_schemaURL":"https://x#/S","n":{number}}}"#),
+            "custom facet"
+        );
+        assert_eq!(run.extra["x"].to_string(), number, "unknown field");
+        // Byte for byte, whole event, from every entry point.
         let back = serde_json::to_string(&event).expect("serialises");
-        assert_eq!(back, text.replace(number, &written), "{number}");
+        assert_eq!(back, text, "Event::from_json");
+        let typed: RunEvent = serde_json::from_str(&text).expect("parses");
+        assert_eq!(
+            serde_json::to_string(&typed).expect("serialises"),
+            text,
+            "RunEvent"
+        );
+        let any: Event = serde_json::from_str(&text).expect("parses");
+        assert_eq!(
+            serde_json::to_string(&any).expect("serialises"),
+            text,
+            "Event"
+        );
+        let stats_text = format!(
+            r#"{{"_producer":"https://x","rowCount":{number},"_schemaURL":"https://x#/O"}}"#
+        );
+        let facet =
+            Facet::<OutputStatisticsOutputDatasetFacet>::from_json(&stats_text).expect("parses");
+        assert!(facet.typed().is_some(), "{number}: Facet::from_json");
+        let back = serde_json::to_string(&facet).expect("serialises");
+        assert_eq!(back, stats_text, "Facet::from_json");
         // The validator counts every one of them as an integer, as JSON Schema does.
         assert!(
             event.validate(openlineage_types::Tier::Facets).is_empty(),
             "{number}: {:?}",
             event.validate(openlineage_types::Tier::Facets)
         );
+    }
+}
+
+/// The number tokens of JSON text (outside strings), sorted: with equal values (where serde_json
+/// respells exponents alike), equal tokens mean the text came back byte for byte up to key order.
+fn number_tokens(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let (mut out, mut i, mut inside) = (Vec::new(), 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if inside => i += 1,
+            b'"' => inside = !inside,
+            b'-' | b'0'..=b'9' if !inside => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                out.push(&text[start..i]);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn events_as_common_writers_spell_numbers_come_back_as_sent() {
+    for (who, text) in common::corpus::number_spellings() {
+        let event = Event::from_json(&text).unwrap_or_else(|e| panic!("{who}: {e}"));
+        let back = serde_json::to_string(&event).expect("serialises");
+        assert_eq!(
+            serde_json::from_str::<Value>(&back).expect("JSON"),
+            serde_json::from_str::<Value>(&text).expect("JSON"),
+            "{who}"
+        );
+        assert_eq!(number_tokens(&back), number_tokens(&text), "{who}");
+        assert!(
+            number_tokens(&text).iter().any(|n| n.contains(['e', 'E'])),
+            "{who}"
+        );
+        let violations = event.validate(Tier::Facets);
+        assert!(violations.is_empty(), "{who}: {violations:?}");
+    }
+    // Where each facet ended up: typed when it writes back as sent, raw when a `Number` field
+    // would respell an exponent.
+    let events = common::corpus::number_spellings();
+    let Ok(Event::Run(spark)) = Event::from_json(&events[0].1) else {
+        panic!("the Spark event is a run event")
+    };
+    let input = &spark.inputs.as_deref().expect("inputs")[0];
+    let quality = input
+        .input_facets
+        .as_ref()
+        .and_then(|f| f.data_quality_metrics.as_ref());
+    assert!(
+        quality.and_then(|f| f.raw()).is_some(),
+        "`sum` is a `Number`"
+    );
+    let output = &spark.outputs.as_deref().expect("outputs")[0];
+    let stats = output
+        .output_facets
+        .as_ref()
+        .and_then(|f| f.get::<OutputStatisticsOutputDatasetFacet>());
+    assert_eq!(
+        stats
+            .and_then(|s| s.size.as_ref())
+            .map(|n| n.to_string())
+            .as_deref(),
+        Some("2.5E9")
+    );
+}
+
+/// Subset conditions are untagged enums, which serde buffers before choosing a variant, so the
+/// raw text of an unknown field inside one is out of reach: the facet stays typed without an
+/// exponent and is kept raw, exactly as sent, with one.
+#[test]
+fn exponents_inside_untagged_conditions_keep_the_facet_raw_and_exact() {
+    let mut event = common::base_event();
+    event["inputs"][0]["inputFacets"] = json!({"subset": {
+        "_producer": "https://x",
+        "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/BaseSubsetDatasetFacet.json#/$defs/InputSubsetDatasetFacet",
+        "inputCondition": {"type": "compare", "comparison": "EQUAL",
+            "left": {"type": "field", "field": "age", "x": 1000},
+            "right": {"type": "literal", "value": "42"}}
+    }});
+    let plain = event.to_string();
+    let with_exponent = plain.replace("1000", "1E3");
+    for (text, typed) in [(&plain, true), (&with_exponent, false)] {
+        let Ok(Event::Run(run)) = Event::from_json(text) else {
+            panic!("{text}: not a run event")
+        };
+        let facets = run.inputs.as_deref().expect("inputs")[0]
+            .input_facets
+            .clone();
+        let untyped = facets.expect("facets").untyped_keys();
+        assert_eq!(untyped.is_empty(), typed, "{text}");
+        let back = serde_json::to_string(&run).expect("serialises");
+        assert_eq!(number_tokens(&back), number_tokens(text), "{text}");
     }
 }
 
@@ -351,6 +465,12 @@ fn careful(text: &str) -> Result<Event, Box<dyn std::error::Error>> {
 fn fast_and_careful_parsers_agree() {
     let mut texts = common::corpus::events(&common::spec_dir(), 200).expect("corpus");
     texts.extend(probes().into_iter().map(|(_, v)| v.to_string()));
+    texts.extend(NUMBER_SPELLINGS.map(number_event_text));
+    texts.extend(
+        common::corpus::number_spellings()
+            .into_iter()
+            .map(|(_, t)| t),
+    );
     texts.extend(
         [
             r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"},"job":{"namespace":"n","name":"j"},"eventType":"NOPE"}"#,
@@ -361,6 +481,8 @@ fn fast_and_careful_parsers_agree() {
             r#"{"producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
             r#"{"eventTime":"t","eventTime":"u","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j"}}"#,
             r#"{"eventTime":"t","producer":"p","schemaURL":"s","job":{"namespace":"n","name":"j","facets":{"sql":{"query":null}}}}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","dataset":{"namespace":"n","name":"d"},"inputs":[{"namespace":"n","name":"i","x":1E3}],"run":{"runId":"r","y":2e-3},"eventType":1e1}"#,
+            r#"{"eventTime":"t","producer":"p","schemaURL":"s","run":{"runId":"r"},"job":{"namespace":"n","name":"j"},"dataset":{"namespace":"n","name":"d","x":-1.5E+7}}"#,
         ]
         .map(String::from),
     );
@@ -374,6 +496,8 @@ fn fast_and_careful_parsers_agree() {
         );
         if let (Ok(a), Ok(b)) = (fast, careful) {
             assert_eq!(a, b, "{text}");
+            let back = serde_json::to_string(&a).expect("serialises");
+            assert_eq!(number_tokens(&back), number_tokens(&text), "{text}");
         }
     }
 }

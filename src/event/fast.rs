@@ -12,7 +12,8 @@ use serde::Deserializer;
 use serde_json::{Map, Value};
 
 use super::{Event, EventKind};
-use crate::de::{next_extra, next_field, Key};
+use crate::de::{next_extra, next_field, AsWritten, Key};
+use crate::json::to_value_as_written;
 use crate::{
     DatasetEvent, InputDataset, Job, JobEvent, OutputDataset, Run, RunEvent, RunEventType,
     StaticDataset,
@@ -24,7 +25,7 @@ struct AnyEvent {
     event_time: Option<String>,
     producer: Option<String>,
     schema_url: Option<String>,
-    event_type: Option<Value>,
+    event_type: Option<AsWritten<Value>>,
     run: Option<Run>,
     job: Option<Job>,
     dataset: Option<StaticDataset>,
@@ -61,10 +62,10 @@ impl AnyEvent {
             ([EventKind::Run], Some(run), Some(job), dataset) => {
                 let event_type = match event_type {
                     None => None,
-                    Some(v) => Some(serde_json::from_value::<RunEventType>(v).ok()?),
+                    Some(v) => Some(serde_json::from_value::<RunEventType>(v.0).ok()?),
                 };
                 if let Some(d) = dataset {
-                    extra.insert("dataset".into(), serde_json::to_value(d).ok()?);
+                    extra.insert("dataset".into(), to_value_as_written(&d).ok()?);
                 }
                 Some(Event::Run(RunEvent {
                     event_time,
@@ -80,7 +81,7 @@ impl AnyEvent {
             }
             ([EventKind::Job], None, Some(job), None) => {
                 if let Some(v) = event_type {
-                    extra.insert("eventType".into(), v);
+                    extra.insert("eventType".into(), v.0);
                 }
                 Some(Event::Job(JobEvent {
                     event_time,
@@ -94,16 +95,16 @@ impl AnyEvent {
             }
             ([EventKind::Dataset], run, None, Some(dataset)) => {
                 if let Some(v) = event_type {
-                    extra.insert("eventType".into(), v);
+                    extra.insert("eventType".into(), v.0);
                 }
                 if let Some(r) = run {
-                    extra.insert("run".into(), serde_json::to_value(r).ok()?);
+                    extra.insert("run".into(), to_value_as_written(&r).ok()?);
                 }
                 if let Some(i) = inputs {
-                    extra.insert("inputs".into(), serde_json::to_value(i).ok()?);
+                    extra.insert("inputs".into(), to_value_as_written(&i).ok()?);
                 }
                 if let Some(o) = outputs {
-                    extra.insert("outputs".into(), serde_json::to_value(o).ok()?);
+                    extra.insert("outputs".into(), to_value_as_written(&o).ok()?);
                 }
                 Some(Event::Dataset(DatasetEvent {
                     dataset,

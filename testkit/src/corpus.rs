@@ -116,3 +116,73 @@ pub fn events(spec_dir: &Path, count: usize) -> std::io::Result<Vec<String>> {
     }
     Ok(out)
 }
+
+/// Realistic events whose numbers are spelled as common JSON writers spell them, as text (a
+/// `Value` would respell the exponents): Jackson in the Spark integration writes doubles as
+/// `1.0E7` and `-1.0E-4`, Python's `json` `1e+16` and `2.5e-07`, JavaScript `1e+21` and `5e-7`;
+/// row counts past 2^64 and `-0` come from warehouses. Each names who writes it that way.
+// The benches that include this file use only `events`.
+#[allow(dead_code)]
+pub fn number_spellings() -> Vec<(&'static str, String)> {
+    let run_event = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent";
+    let quality = "https://openlineage.io/spec/facets/1-0-3/DataQualityMetricsInputDatasetFacet.json#/$defs/DataQualityMetricsInputDatasetFacet";
+    let output_stats = "https://openlineage.io/spec/facets/1-0-2/OutputStatisticsOutputDatasetFacet.json#/$defs/OutputStatisticsOutputDatasetFacet";
+    let input_stats = "https://openlineage.io/spec/facets/1-0-0/InputStatisticsInputDatasetFacet.json#/$defs/InputStatisticsInputDatasetFacet";
+    let spark = "https://github.com/OpenLineage/OpenLineage/tree/1.52.0/integration/spark";
+    let python = "https://github.com/OpenLineage/OpenLineage/tree/1.52.0/client/python";
+    vec![
+        (
+            "Jackson (Spark): doubles in data quality metrics, longs as doubles, a custom run facet",
+            format!(
+                concat!(
+                    r#"{{"eventTime":"2024-05-06T07:08:09.123Z","eventType":"COMPLETE","#,
+                    r#""inputs":[{{"inputFacets":{{"dataQualityMetrics":{{"_producer":"{spark}","_schemaURL":"{quality}","#,
+                    r#""columnMetrics":{{"amount":{{"max":9.99999E7,"min":-1.0E-4,"nullCount":0,"sum":1.2345678E7,"#,
+                    r#""quantiles":{{"0.5":4.2E1,"0.99":9.9E6}}}}}},"rowCount":1.0E7}}}},"name":"public.orders","namespace":"postgres://db:5432"}}],"#,
+                    r#""job":{{"name":"spark_job.orders","namespace":"spark"}},"#,
+                    r#""outputs":[{{"name":"daily","namespace":"s3://bucket","outputFacets":{{"outputStatistics":"#,
+                    r#"{{"_producer":"{spark}","_schemaURL":"{output_stats}","rowCount":1.0E7,"size":2.5E9}}}}}}],"#,
+                    r#""producer":"{spark}","run":{{"facets":{{"spark_properties":{{"_producer":"{spark}","#,
+                    r#""_schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunFacet","#,
+                    r#""properties":{{"spark.sql.autoBroadcastJoinThreshold":1.048576E7}}}}}},"#,
+                    r#""runId":"0190d5a4-7c6c-7b8e-9f00-00000000000e"}},"schemaURL":"{run_event}"}}"#
+                ),
+                spark = spark, quality = quality, output_stats = output_stats, run_event = run_event
+            ),
+        ),
+        (
+            "Python json: floats with exponents in a custom job facet and an unknown field",
+            format!(
+                concat!(
+                    r#"{{"eventTime":"2024-05-06T07:08:09.123456+02:00","eventType":"START","#,
+                    r#""inputs":[{{"inputFacets":{{"inputStatistics":{{"_producer":"{python}","_schemaURL":"{input_stats}","#,
+                    r#""rowCount":1e+16,"size":123456789012345678901234567891}}}},"name":"raw.events","namespace":"bigquery"}}],"#,
+                    r#""job":{{"facets":{{"myCo_tuning":{{"_producer":"{python}","_schemaURL":"https://example.com/tuning.json#/Tuning","#,
+                    r#""learningRate":2.5e-07,"epsilon":1e-05,"bias":-0.0,"limit":1.5e+300}}}},"name":"train","namespace":"ml"}},"#,
+                    r#""producer":"{python}","run":{{"runId":"0190d5a4-7c6c-7b8e-9f00-00000000001e"}},"#,
+                    r#""schemaURL":"{run_event}","x-python-score":1e+22}}"#
+                ),
+                python = python, input_stats = input_stats, run_event = run_event
+            ),
+        ),
+        (
+            "JavaScript: exponents in a dataset event's custom facet, upper case from a hand-written producer",
+            concat!(
+                r#"{"dataset":{"facets":{"myCo_sizes":{"_producer":"https://example.com/js","_schemaURL":"https://example.com/sizes.json#/S","#,
+                r#""bytes":1e+21,"ratio":5e-7,"zero":-0,"count":1E3}},"name":"events","namespace":"kafka://broker:9092"},"#,
+                r#""eventTime":"2024-05-06T07:08:09Z","producer":"https://example.com/js","#,
+                r#""schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent"}"#
+            )
+            .to_string(),
+        ),
+        (
+            "a job event with exponents in unknown fields at every level",
+            concat!(
+                r#"{"eventTime":"2024-05-06T07:08:09Z","job":{"name":"j","namespace":"n","x-weight":1E+2},"#,
+                r#""outputs":[{"name":"o","namespace":"n","x-rows":1e3}],"producer":"https://example.com/p","#,
+                r#""schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent","x-top":[1e400,{"e":-2E-2}]}"#
+            )
+            .to_string(),
+        ),
+    ]
+}
