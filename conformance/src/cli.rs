@@ -272,7 +272,8 @@ pub struct RunArgs {
     /// embedded server's `GET /events`), `marquez[=URL]` (Marquez's API, by default under
     /// --target), a shell command printing the run's stored events as JSON, with `{runId}`,
     /// `{eventType}`, `{eventTime}`, `{namespace}` and `{job}` replaced (also in $OL_RUN_ID,
-    /// $OL_EVENT_TYPE, $OL_EVENT_TIME, $OL_JOB_NAMESPACE, $OL_JOB_NAME), or @FILE holding one of these
+    /// $OL_EVENT_TYPE, $OL_EVENT_TIME, $OL_JOB_NAMESPACE, $OL_JOB_NAME), or @FILE holding one of
+    /// these. Without --target (the embedded server) it is `reference`
     #[arg(long, value_name = "ADAPTER")]
     pub read_back: Option<String>,
     /// A JSON pointer into an event that the store does not keep, so read-back does not compare
@@ -502,6 +503,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write) -> Result<u8, Error> {
             not_kept: args.read_back_not_kept.clone(),
             wait: positive_seconds("read-back-wait", args.read_back_wait)?,
         }),
+        // The embedded server's stored events are readable, so its run reads them back too.
+        None if args.target.is_none() => Some(ReadBackOptions::new(Adapter::Reference)),
         None => None,
     };
     if args.cases == 0
