@@ -124,6 +124,12 @@ fn main() {
     }
     ratios("generated", &generated());
     ratios("streams", &streams());
+    // What a process pays once, before its first event.
+    let compile = best(3, || drop(Validator::new().expect("schemas compile")));
+    println!(
+        "validator compile: {:.1} ms (best of 3)",
+        compile.as_secs_f64() * 1e3
+    );
     if !only_ratios {
         Criterion::default().configure_from_args().final_summary();
     }
