@@ -294,25 +294,9 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     if !allow_dirty {
         clean_checkout(&root)?;
     }
-    let staged = stage(&root)?;
-    eprintln!("staged the pinned spec in {}", staged.display());
     let target = check_target(&root)?;
-    let mut cmd = cargo();
-    cmd.arg("package");
-    for m in &members {
-        cmd.args(["-p", &m.name]);
-    }
-    // Cargo counts the staged files, git-ignored by design, as uncommitted changes; the
-    // checkout itself was checked above.
-    cmd.arg("--allow-dirty");
-    let packaged = generate_shipped(&root).and_then(|()| {
-        let _manifest = PackagedManifest::new(&root)?;
-        run(cmd.env("CARGO_TARGET_DIR", &target))
-    });
-    // The staged copy exists for `cargo package` alone: left behind, it would shadow the pin in
-    // every later build of this checkout and hide the snapshots beside the pinned one.
-    let _ = std::fs::remove_dir_all(root.join(openlineage_codegen::spec::STAGED_DIR));
-    packaged?;
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    cargo_package(&root, &names, &target, true)?;
     // The .crate files are copied out of the keyed folder to one that does not move.
     let out_dir = root.join("target/packages");
     let _ = std::fs::remove_dir_all(&out_dir);
@@ -332,6 +316,55 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
         members,
         crates,
     })
+}
+
+/// Stages the spec, generates the code the types crate carries and runs `cargo package` for
+/// `names` into `target`, with cargo's verification builds or without; the checkout is as
+/// before afterwards.
+fn cargo_package(root: &Path, names: &[&str], target: &Path, verify: bool) -> Result<()> {
+    let staged = stage(root)?;
+    eprintln!("staged the pinned spec in {}", staged.display());
+    let mut cmd = cargo();
+    cmd.arg("package");
+    for name in names {
+        cmd.args(["-p", name]);
+    }
+    if !verify {
+        cmd.arg("--no-verify");
+    }
+    // Cargo counts the staged files, git-ignored by design, as uncommitted changes, and the
+    // manifest rewritten for the package; the checkout itself was checked before.
+    cmd.arg("--allow-dirty");
+    let packaged = generate_shipped(root).and_then(|()| {
+        let _manifest = PackagedManifest::new(root)?;
+        run(cmd.env("CARGO_TARGET_DIR", target))
+    });
+    // The staged copy exists for `cargo package` alone: left behind, it would shadow the pin in
+    // every later build of this checkout and hide the snapshots beside the pinned one.
+    let _ = std::fs::remove_dir_all(root.join(openlineage_codegen::spec::STAGED_DIR));
+    packaged
+}
+
+/// The types crate's package and the generator's (which it names as an optional build
+/// dependency), made without cargo's verification builds and unpacked into `dir`: what the
+/// benchmark of a dependent's first build depends on. Returns the unpacked folders, the types
+/// crate's first.
+pub fn unpacked_types(root: &Path, dir: &Path) -> Result<[PathBuf; 2]> {
+    let target = dir.join("package-target");
+    let names = ["openlineage-codegen", "openlineage-types"];
+    cargo_package(root, &names, &target, false)?;
+    // Every crate of the workspace has the workspace's version, this one's too.
+    let version = env!("CARGO_PKG_VERSION");
+    let unpacked = dir.join("packages");
+    let folder = |name: &str| -> Result<PathBuf> {
+        let stem = format!("{name}-{version}");
+        extract(
+            &target.join("package").join(format!("{stem}.crate")),
+            &unpacked,
+        )?;
+        Ok(unpacked.join(stem))
+    };
+    Ok([folder("openlineage-types")?, folder("openlineage-codegen")?])
 }
 
 /// Generates the code the types crate's package carries from the staged snapshot.
