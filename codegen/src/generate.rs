@@ -488,6 +488,7 @@ fn metadata(
         /// `info.version` of the OpenAPI document.
         pub const OPENAPI_VERSION: &str = #openapi_version;
         /// Every JSON Schema of the snapshot (core first, then facets), as `(path, text)`.
+        #[cfg_attr(not(feature = "validate"), allow(dead_code))]
         pub(crate) static SCHEMA_SOURCES: &[(&str, &str)] = &[#(#sources),*];
     }
 }

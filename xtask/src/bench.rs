@@ -703,7 +703,7 @@ fn dependent_times(root: &Path, scratch: &Path) -> Result<(f64, f64)> {
         std::fs::create_dir_all(dir.join("src"))
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let manifest = format!(
-            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nopenlineage-types = {{ path = {:?}{features} }}\nserde_json = \"1\"\n",
+            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nopenlineage-types = {{ path = {:?}{features} }}\nserde_json = \"1\"\n",
             types.to_string_lossy()
         );
         std::fs::write(dir.join("Cargo.toml"), manifest)?;
