@@ -466,6 +466,51 @@ fn without_generator(krate: &Path, patches: &[String], target: &Path) -> Result<
     Ok(())
 }
 
+/// Builds `krate` against another copy of the types package (`stem` and its `.crate`) whose
+/// generated code has one more line, which `build.rs` must refuse, naming the file.
+fn refuses_tampered_code(
+    krate: &Path,
+    (stem, types): (String, &PathBuf),
+    patches: &[String],
+    target: &Path,
+) -> Result<()> {
+    let tampered = krate.with_file_name("tampered");
+    extract(types, &tampered)?;
+    let copy = tampered.join(stem);
+    let code = copy
+        .join(openlineage_codegen::shipped::GENERATED_DIR)
+        .join(openlineage_codegen::shipped::CODE_FILE);
+    let mut text = std::fs::read_to_string(&code)
+        .with_context(|| format!("cannot read {}", code.display()))?;
+    text.push_str("// changed after packaging\n");
+    std::fs::write(&code, text).with_context(|| format!("cannot write {}", code.display()))?;
+    // The copy replaces the types package; the other patches stay.
+    let mut patched: Vec<String> = patches
+        .chunks(2)
+        .filter(|p| !p[1].starts_with("patch.crates-io.openlineage-types."))
+        .flatten()
+        .cloned()
+        .collect();
+    patched.push("--config".into());
+    patched.push(format!(
+        "patch.crates-io.openlineage-types.path={:?}",
+        copy.to_string_lossy()
+    ));
+    let out = cargo()
+        .args(["build", "-q", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .args(&patched)
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(krate)
+        .output()
+        .context("cannot run cargo for the tampered package")?;
+    let said = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !said.contains("does not match its checksum") {
+        bail!("a package with changed generated code was not refused as it should be:\n{said}");
+    }
+    Ok(())
+}
+
 /// `package --check`: packages, then uses the packages from a folder with no spec snapshot above
 /// it: a downstream crate round-trips events, and `cargo install` builds `ol-conformance`,
 /// whose first run against its own reference server must pass.
@@ -571,6 +616,15 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
     }
     without_generator(&minimal, &patches, &target)?;
     println!("downstream crate without default features: parsed and wrote an event");
+    let types = packaged
+        .members
+        .iter()
+        .zip(&packaged.crates)
+        .find(|(m, _)| m.name == "openlineage-types")
+        .map(|(m, c)| (m.stem(), c))
+        .context("openlineage-types was not packaged")?;
+    refuses_tampered_code(&minimal, types, &patches, &target)?;
+    println!("a package whose generated code was changed does not build");
 
     // Install from the package, the sibling crates patched in the same way.
     let conformance = dir_of(TOP)?;
