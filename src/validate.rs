@@ -6,6 +6,11 @@
 //! formats tier asserts `date-time`, `uuid` and `uri`, and the facets tier checks each known
 //! facet against its own facet schema, facets forwarded inside other facets included (the
 //! parent facet carries the parent and root runs' facets).
+//!
+//! Most events are valid, so the formats and facets tiers first ask one yes-or-no question of
+//! one validator per event kind that holds the whole facets tier (the event's definition and
+//! every known facet's schema at every place facets sit); only an event that fails it is walked
+//! facet by facet to say what is wrong and at which tier.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +30,9 @@ use crate::{
 pub struct Validator {
     /// Per event kind: (formats as annotations, formats asserted).
     events: BTreeMap<&'static str, (jsonschema::Validator, jsonschema::Validator)>,
+    /// Per event kind: the whole facets tier as one schema ([`facets_tier_schema`]), valid
+    /// exactly when the event has no violation at any tier.
+    whole: BTreeMap<&'static str, jsonschema::Validator>,
     /// Per facet (schema file and key): the schema the file gives the key, as it literally says.
     facets: BTreeMap<(&'static str, &'static str), FacetCheck>,
     /// Per facet kind: its base facet definition (`RunFacet`, ...), formats as annotations and
@@ -98,6 +106,10 @@ impl Validator {
             let schema = json!({ "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(def)) });
             events.insert(def, (build(&schema, false)?, build(&schema, true)?));
         }
+        let mut whole = BTreeMap::new();
+        for def in EventKind::ALL.map(EventKind::def_name) {
+            whole.insert(def, build(&facets_tier_schema(&by_file, def)?, true)?);
+        }
         let mut facets = BTreeMap::new();
         for info in FACETS {
             if facets.contains_key(&(info.file, info.key)) {
@@ -122,6 +134,7 @@ impl Validator {
         }
         Ok(Validator {
             events,
+            whole,
             facets,
             bases,
             unavailable: None,
@@ -147,6 +160,7 @@ impl Validator {
         GLOBAL.get_or_init(|| {
             Validator::new().unwrap_or_else(|e| Validator {
                 events: BTreeMap::new(),
+                whole: BTreeMap::new(),
                 facets: BTreeMap::new(),
                 bases: BTreeMap::new(),
                 unavailable: Some(format!("the embedded spec schemas do not compile: {e}")),
@@ -185,6 +199,16 @@ impl Validator {
                 kinds => kinds,
             };
         let with_formats = tier >= Tier::Formats;
+        // An event valid at the facets tier is valid at the formats tier too.
+        if let ([kind], true) = (candidates, with_formats) {
+            if self
+                .whole
+                .get(kind.def_name())
+                .is_some_and(|v| v.is_valid(value))
+            {
+                return Vec::new();
+            }
+        }
         let mut results: Vec<(&str, Vec<Violation>)> = candidates
             .iter()
             .map(|kind| {
@@ -340,6 +364,193 @@ impl Validator {
     }
 }
 
+/// The whole facets tier for events of definition `def`, as one schema, valid exactly when
+/// `check_event` (formats asserted) and `check_facets` find nothing: the event's definition, and
+/// at every place a facet map sits (the sites of [`FacetKind::sites`] for every event kind, as
+/// `check_facets` walks them) each known key's schema, unless the payload is a `_deleted`
+/// marker. Facet maps nested in a facet ([`crate::FacetInfo::nested_maps`]) refer back to the
+/// maps' definitions, so forwarded facets are checked at any depth.
+///
+/// A facet's schema repeats its kind's base facet (`allOf: [RunFacet, {...}]`), which the map
+/// around it already asserts on every payload (`additionalProperties: RunFacet`): where the
+/// event's definition or a facet's own schema holds the map, the base is left out of the facet's
+/// schema ([`facet_branches`]), so each `_producer` and `_schemaURL` is checked once. A test
+/// compares this schema's answer with the walk's on generated events and their mutations.
+fn facets_tier_schema(by_file: &BTreeMap<&str, Value>, def: &str) -> Result<Value, Error> {
+    let own_kind = EventKind::ALL
+        .into_iter()
+        .find(|k| k.def_name() == def)
+        .ok_or_else(|| Error::Schema(format!("`{def}` is not an event definition")))?;
+    let map_def = |kind: FacetKind, held: bool| {
+        format!(
+            "{}{}",
+            kind.container(),
+            if held { "Held" } else { "Loose" }
+        )
+    };
+    let mut defs = serde_json::Map::new();
+    for kind in FacetKind::ALL {
+        // `held`: a schema around the map asserts the base facet on each of its payloads.
+        for held in [true, false] {
+            let mut properties = serde_json::Map::new();
+            for info in FACETS.iter().filter(|f| f.kind == kind) {
+                // The first entry of a key is the one `crate::facet` finds.
+                if properties.contains_key(info.key) {
+                    continue;
+                }
+                let location = facet_location(by_file, info.file, info.key)?;
+                let mut all = match facet_branches(by_file, info, &location, kind).filter(|_| held)
+                {
+                    Some(branches) => branches,
+                    None => vec![json!({ "$ref": format!("{}{location}", info.schema_id) })],
+                };
+                let mut nested = Overlay::default();
+                for map in info.nested_maps() {
+                    let target = format!("#/$defs/{}", map_def(map.kind, true));
+                    nested.add(&map.path, json!({ "$ref": target }));
+                }
+                if !nested.is_empty() {
+                    all.push(nested.into_value());
+                }
+                properties.insert(
+                    info.key.to_string(),
+                    json!({
+                        "if": {
+                            "type": "object",
+                            "required": ["_deleted"],
+                            "properties": { "_deleted": { "const": true } }
+                        },
+                        "then": true,
+                        "else": { "allOf": all }
+                    }),
+                );
+            }
+            defs.insert(map_def(kind, held), json!({ "properties": properties }));
+        }
+    }
+    let mut sites = Overlay::default();
+    for kind in FacetKind::ALL {
+        let own = kind.sites(own_kind);
+        for event in EventKind::ALL {
+            for site in kind.sites(event) {
+                let path: Vec<String> = site.split('/').skip(1).map(str::to_string).collect();
+                let target = format!("#/$defs/{}", map_def(kind, own.contains(site)));
+                sites.add(&path, json!({ "$ref": target }));
+            }
+        }
+    }
+    Ok(json!({
+        "$defs": defs,
+        "allOf": [
+            { "$ref": format!("{CORE_SCHEMA_ID}{}", local_ref(def)) },
+            sites.into_value(),
+        ],
+    }))
+}
+
+/// The facet's schema without its kind's base facet, as references to the other branches of
+/// its definition's `allOf`, when the key's schema is one definition that says nothing but
+/// `allOf` (beside annotations and `"type": "object"`) and one branch is exactly a reference to
+/// the base of `kind`.
+fn facet_branches(
+    by_file: &BTreeMap<&str, Value>,
+    info: &crate::FacetInfo,
+    location: &str,
+    kind: FacetKind,
+) -> Option<Vec<Value>> {
+    let name = ref_target(location)?;
+    let def = by_file
+        .get(info.file)?
+        .get("$defs")?
+        .get(name)?
+        .as_object()?;
+    const ANNOTATIONS: [&str; 6] = [
+        "description",
+        "title",
+        "$comment",
+        "examples",
+        "default",
+        "deprecated",
+    ];
+    // `"type": "object"` repeats what every base facet asserts.
+    let redundant = |k: &str, v: &Value| {
+        k == "allOf" || ANNOTATIONS.contains(&k) || (k == "type" && v == "object")
+    };
+    if !def.iter().all(|(k, v)| redundant(k, v)) {
+        return None;
+    }
+    let base = format!("{CORE_SCHEMA_ID}{}", local_ref(kind.base_def()));
+    let branches = def.get("allOf")?.as_array()?;
+    let is_base = |b: &Value| {
+        b.as_object()
+            .is_some_and(|o| o.len() == 1 && o.get("$ref") == Some(&Value::from(base.as_str())))
+    };
+    if branches.iter().filter(|b| is_base(b)).count() != 1 {
+        return None;
+    }
+    Some(
+        branches
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !is_base(b))
+            .map(|(i, _)| json!({ "$ref": format!("{}{location}/allOf/{i}", info.schema_id) }))
+            .collect(),
+    )
+}
+
+/// Schemas placed at paths of property names (`*` for every array item), merged into one
+/// schema of nested `properties` and `items`.
+#[derive(Default)]
+struct Overlay {
+    here: Vec<Value>,
+    properties: BTreeMap<String, Overlay>,
+    items: Option<Box<Overlay>>,
+}
+
+impl Overlay {
+    fn add(&mut self, path: &[String], schema: Value) {
+        match path.split_first() {
+            None => {
+                if !self.here.contains(&schema) {
+                    self.here.push(schema);
+                }
+            }
+            Some((head, rest)) if head == "*" => self
+                .items
+                .get_or_insert_with(Default::default)
+                .add(rest, schema),
+            Some((head, rest)) => self
+                .properties
+                .entry(head.clone())
+                .or_default()
+                .add(rest, schema),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.here.is_empty() && self.properties.is_empty() && self.items.is_none()
+    }
+
+    fn into_value(self) -> Value {
+        let mut out = serde_json::Map::new();
+        if !self.here.is_empty() {
+            out.insert("allOf".into(), Value::Array(self.here));
+        }
+        if !self.properties.is_empty() {
+            let properties = self
+                .properties
+                .into_iter()
+                .map(|(k, v)| (k, v.into_value()))
+                .collect();
+            out.insert("properties".into(), Value::Object(properties));
+        }
+        if let Some(items) = self.items {
+            out.insert("items".into(), items.into_value());
+        }
+        Value::Object(out)
+    }
+}
+
 fn tier_of(keyword: &str) -> Tier {
     if keyword == "format" {
         Tier::Formats
@@ -429,3 +640,156 @@ macro_rules! validate_kind {
     )*};
 }
 validate_kind!(RunEvent, JobEvent, DatasetEvent);
+
+#[cfg(all(test, feature = "proptest"))]
+mod tests {
+    use super::*;
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    /// What the walk says about `value` at the facets tier: nothing to report, or something.
+    fn walk_is_clean(v: &Validator, def: &str, value: &Value) -> bool {
+        v.check_event(def, value, true).is_empty() && v.check_facets(value).is_empty()
+    }
+
+    /// Variants of `event` that break, fix or mark one place each: every value replaced by a
+    /// number and by a string that is no URI, date-time or UUID, every member removed, and every
+    /// object marked `_deleted` (as a facet marker and as a wrong-typed one).
+    fn mutations(event: &Value) -> Vec<Value> {
+        fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        pointers(v, format!("{at}/{}", escape(k)), out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        pointers(v, format!("{at}/{i}"), out);
+                    }
+                }
+                _ => {}
+            }
+            out.push(at);
+        }
+        let mut all = Vec::new();
+        pointers(event, String::new(), &mut all);
+        let mut out = Vec::new();
+        for pointer in all.iter().filter(|p| !p.is_empty()) {
+            for replacement in [json!(42), json!(":: not a uri")] {
+                let mut e = event.clone();
+                if let Some(slot) = e.pointer_mut(pointer) {
+                    *slot = replacement;
+                }
+                out.push(e);
+            }
+            let (parent, last) = pointer.rsplit_once('/').unwrap_or_default();
+            let mut e = event.clone();
+            if let Some(Value::Object(map)) = e.pointer_mut(parent) {
+                map.remove(&last.replace("~1", "/").replace("~0", "~"));
+                out.push(e);
+            }
+            if let Some(Value::Object(_)) = event.pointer(pointer) {
+                for marker in [json!(true), json!("yes")] {
+                    let mut e = event.clone();
+                    if let Some(Value::Object(map)) = e.pointer_mut(pointer) {
+                        map.insert("_deleted".into(), marker);
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The one-schema answer of the formats and facets tiers must be the walk's: on generated
+    /// events (valid, with custom facets and `_deleted` markers), on the parent facet's forwarded
+    /// facets, and on every single-place mutation of them, valid or not.
+    #[test]
+    fn the_whole_tier_schema_answers_as_the_walk_does() {
+        let v = Validator::new().expect("the embedded spec schemas compile");
+        let gen = crate::arb::ValueGen::new(crate::arb::GenConfig::SMALL).expect("generator");
+        let strategy = gen.any_event_value().expect("strategy");
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::XorShift, &[7; 16]),
+        );
+        let mut events: Vec<Value> = (0..24)
+            .map(|_| strategy.new_tree(&mut runner).expect("tree").current())
+            .collect();
+        let nominal = json!({"_producer": "https://p", "_schemaURL": "https://s",
+            "nominalStartTime": "2024-01-01T00:00:00Z"});
+        events.push(json!({
+            "eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
+            "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+            "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001", "facets": {"parent": {
+                "_producer": "https://p", "_schemaURL": "https://s",
+                "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000002",
+                    "facets": {"nominalTime": nominal}},
+                "job": {"namespace": "n", "name": "p", "facets": {"sql": {
+                    "_producer": "https://p", "_schemaURL": "https://s", "query": "select 1"}}},
+                "root": {"run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000003",
+                    "facets": {"nominalTime": nominal}}}}}},
+            "job": {"namespace": "n", "name": "j"},
+            "dataset": {"namespace": "n", "name": "stray", "facets": {"schema": {
+                "_producer": "https://p", "_schemaURL": "https://s", "fields": []}}}
+        }));
+        let (mut clean, mut dirty) = (0, 0);
+        for event in &events {
+            for value in std::iter::once(event.clone()).chain(mutations(event)) {
+                let Some(object) = value.as_object() else {
+                    continue;
+                };
+                let has = |k: &str| object.contains_key(k);
+                let [kind] = EventKind::from_keys(has("run"), has("job"), has("dataset")) else {
+                    continue;
+                };
+                let def = kind.def_name();
+                let walked = walk_is_clean(&v, def, &value);
+                assert_eq!(v.whole[def].is_valid(&value), walked, "{value:#}");
+                if walked {
+                    clean += 1;
+                } else {
+                    dirty += 1;
+                }
+            }
+        }
+        assert!(clean > 100 && dirty > 500, "{clean} clean, {dirty} dirty");
+    }
+
+    /// Facets whose schema is their kind's base plus their own fields are checked without the
+    /// base where a map already asserts it; any other shape keeps its whole schema.
+    #[test]
+    fn the_base_facet_is_left_out_where_the_map_asserts_it() {
+        let mut by_file = BTreeMap::new();
+        for (file, text) in SCHEMA_SOURCES {
+            by_file.insert(*file, serde_json::from_str::<Value>(text).expect("schema"));
+        }
+        let branches = |key: &str, kind: FacetKind| {
+            let info = crate::facet(kind, key).expect("facet");
+            let location = facet_location(&by_file, info.file, info.key).expect("location");
+            facet_branches(&by_file, info, &location, kind)
+        };
+        let sql = branches("sql", FacetKind::Job).expect("SQLJobFacet is base + fields");
+        assert_eq!(
+            sql,
+            [
+                json!({"$ref": "https://openlineage.io/spec/facets/1-1-0/SQLJobFacet.json#/$defs/SQLJobFacet/allOf/1"})
+            ]
+        );
+        // `subset` is a `oneOf` of definitions.
+        assert_eq!(branches("subset", FacetKind::InputDataset), None);
+        let stripped = FACETS
+            .iter()
+            .filter(|f| {
+                let location = facet_location(&by_file, f.file, f.key).expect("location");
+                facet_branches(&by_file, f, &location, f.kind).is_some()
+            })
+            .count();
+        assert!(
+            stripped + 3 >= FACETS.len(),
+            "{stripped} of {}",
+            FACETS.len()
+        );
+    }
+}

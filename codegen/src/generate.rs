@@ -46,8 +46,23 @@ pub struct OpenApiFacts {
     pub batch_response: Option<Value>,
 }
 
+/// How the generated code names the spec files it embeds (`include_str!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaPaths<'a> {
+    /// Absolute paths of the snapshot read: what `build.rs` writes into `OUT_DIR`.
+    Absolute,
+    /// Paths under the including crate's folder (`CARGO_MANIFEST_DIR`), where the snapshot is
+    /// this relative folder: what a package carries, valid wherever it is unpacked.
+    InCrate(&'a str),
+}
+
 /// Loads the snapshot in `spec_dir` and generates the types crate's source.
 pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
+    generate_with(spec_dir, tag, SchemaPaths::Absolute)
+}
+
+/// [`generate`], naming the embedded spec files as `paths` says.
+pub fn generate_with(spec_dir: &Path, tag: &str, paths: SchemaPaths<'_>) -> Result<Generated> {
     let inputs = build_inputs(spec_dir)?;
     let core = SchemaFile {
         path: "OpenLineage.json".into(),
@@ -90,7 +105,7 @@ pub fn generate(spec_dir: &Path, tag: &str) -> Result<Generated> {
 
     let containers = containers(&catalogue, &bundled.defs);
     let registry = registry(&catalogue, &bundled.defs);
-    let metadata = metadata(tag, &bundled.core_id, &openapi, spec_dir, &inputs);
+    let metadata = metadata(tag, &bundled.core_id, &openapi, spec_dir, paths, &inputs);
     let flat_defs = quote! {
         /// Every definition of the snapshot in one JSON object, `allOf` flattened and formats
         /// kept: what the value generators interpret.
@@ -444,15 +459,25 @@ fn metadata(
     core_id: &str,
     openapi: &OpenApiFacts,
     spec_dir: &Path,
+    paths: SchemaPaths<'_>,
     inputs: &[String],
 ) -> TokenStream {
     let core_version = core_id.rsplit('/').nth(1).unwrap_or_default();
     let openapi_version = &openapi.version;
-    let sources = inputs.iter().filter(|f| f.ends_with(".json")).map(|rel| {
-        let abs = spec_dir.join(rel);
-        let abs = abs.to_string_lossy();
-        quote! { (#rel, include_str!(#abs)) }
-    });
+    let sources = inputs
+        .iter()
+        .filter(|f| f.ends_with(".json"))
+        .map(|rel| match paths {
+            SchemaPaths::Absolute => {
+                let abs = spec_dir.join(rel);
+                let abs = abs.to_string_lossy();
+                quote! { (#rel, include_str!(#abs)) }
+            }
+            SchemaPaths::InCrate(dir) => {
+                let under = format!("/{}/{rel}", dir.trim_matches('/'));
+                quote! { (#rel, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), #under))) }
+            }
+        });
     quote! {
         /// Upstream release tag of the spec snapshot these types were generated from.
         pub const SPEC_TAG: &str = #tag;
@@ -463,6 +488,7 @@ fn metadata(
         /// `info.version` of the OpenAPI document.
         pub const OPENAPI_VERSION: &str = #openapi_version;
         /// Every JSON Schema of the snapshot (core first, then facets), as `(path, text)`.
+        #[cfg_attr(not(feature = "validate"), allow(dead_code))]
         pub(crate) static SCHEMA_SOURCES: &[(&str, &str)] = &[#(#sources),*];
     }
 }

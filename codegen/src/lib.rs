@@ -16,6 +16,7 @@ pub mod generate;
 pub mod impls;
 pub mod naming;
 pub mod passes;
+pub mod shipped;
 pub mod spec;
 pub mod streaming;
 pub mod surface;
@@ -26,6 +27,16 @@ use std::path::PathBuf;
 /// types crate to compile: one definition for both crates, with no path between their folders
 /// (packages have none).
 pub const FACET_KIND_SOURCE: &str = include_str!("facet_kind.rs");
+
+/// [`FACET_KIND_SOURCE`] as the types crate includes it: without the module docs, which are
+/// inner attributes that `include!` does not accept.
+pub fn facet_kind_include() -> String {
+    FACET_KIND_SOURCE
+        .lines()
+        .filter(|l| !l.starts_with("//!"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
 
 /// Everything that can go wrong while loading a spec or generating code from it.
 #[derive(Debug, thiserror::Error)]

@@ -221,6 +221,7 @@ pub fn run(quick: bool) -> Result<i32> {
     }
     rows.extend(emit_table_rows(&root, quick));
     if !quick {
+        rows.extend(dependent_rows(&root)?);
         rows.push(first_build_row(&root)?);
         let types = build_time(&root, &["-p", "openlineage-types"], "bench-build-types")?;
         let workspace = build_time(&root, &["--workspace"], "bench-build-workspace")?;
@@ -642,6 +643,92 @@ fn first_build_row(root: &Path) -> Result<Row> {
         theirs: format!("{FIRST_RUN_GOAL:.1} s"),
         ratio: format!("{:.2}x", first.total / FIRST_RUN_GOAL),
     })
+}
+
+/// `bench --dependent`: only the rows of a dependent crate's first build.
+pub fn dependent_only() -> Result<i32> {
+    for r in dependent_rows(&root())? {
+        println!("| {} | {} | {} | {} |", r.name, r.ours, r.theirs, r.ratio);
+    }
+    Ok(0)
+}
+
+/// Goals for a dependent crate's first debug build on a 2-core machine, in seconds: with the
+/// types crate's default features, and without.
+const DEPENDENT_GOAL: f64 = 30.0;
+const DEPENDENT_MINIMAL_GOAL: f64 = 15.0;
+
+/// A new crate whose only dependencies are the types crate's package (a path dependency on the
+/// unpacked `.crate`, as `cargo xtask package` makes it) and serde_json, built in debug into an
+/// empty target folder, with the types crate's default features and without. Crates come from
+/// the cargo home as it is (downloaded once), versions from the workspace's lock file.
+fn dependent_rows(root: &Path) -> Result<Vec<Row>> {
+    let scratch = root.join("target/bench-dependent");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let result = dependent_times(root, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let (default, minimal) = result?;
+    Ok(vec![
+        Row {
+            name: "first debug build of a new crate depending on the openlineage-types package (default features) and serde_json, empty target folder (s) vs the 30 s goal",
+            ours: format!("{default:.1} s"),
+            theirs: format!("{DEPENDENT_GOAL:.1} s"),
+            ratio: format!("{:.2}x", default / DEPENDENT_GOAL),
+        },
+        Row {
+            name: "the same without the types crate's default features (s) vs the 15 s goal",
+            ours: format!("{minimal:.1} s"),
+            theirs: format!("{DEPENDENT_MINIMAL_GOAL:.1} s"),
+            ratio: format!("{:.2}x", minimal / DEPENDENT_MINIMAL_GOAL),
+        },
+    ])
+}
+
+fn dependent_times(root: &Path, scratch: &Path) -> Result<(f64, f64)> {
+    let [types, codegen] = crate::package::unpacked_types(root, scratch)?;
+    let main = r##"fn main() {
+    let text = r#"{"eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
+        "job": {"namespace": "n", "name": "j"}}"#;
+    let event = openlineage_types::Event::from_json(text).expect("a valid event");
+    println!("{}", serde_json::to_string(&event).expect("serializes"));
+}
+"##;
+    let mut times = Vec::new();
+    for (name, features) in [("default", ""), ("minimal", ", default-features = false")] {
+        let dir = scratch.join(name);
+        std::fs::create_dir_all(dir.join("src"))
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let manifest = format!(
+            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nopenlineage-types = {{ path = {:?}{features} }}\nserde_json = \"1\"\n",
+            types.to_string_lossy()
+        );
+        std::fs::write(dir.join("Cargo.toml"), manifest)?;
+        std::fs::write(dir.join("src/main.rs"), main)?;
+        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
+            .context("cannot copy Cargo.lock")?;
+        let started = Instant::now();
+        run_cmd(
+            cargo()
+                .args(["build", "-q", "--manifest-path"])
+                .arg(dir.join("Cargo.toml"))
+                // The package names the generator as an optional build dependency; resolved
+                // (never built) from its own package, since it is not published.
+                .arg("--config")
+                .arg(format!(
+                    "patch.crates-io.openlineage-codegen.path={:?}",
+                    codegen.to_string_lossy()
+                ))
+                .arg("--target-dir")
+                .arg(dir.join("target"))
+                .current_dir(&dir),
+        )?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    Ok((times[0], times[1]))
 }
 
 /// The goal for a first build and run on a 2-core machine, in seconds.

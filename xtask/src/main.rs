@@ -60,12 +60,17 @@ enum Command {
     /// Benchmarks against peers, one table of ratios.
     Bench {
         /// A short smoke run.
-        #[arg(long, conflicts_with_all = ["first_build", "emit"])]
+        #[arg(long, conflicts_with_all = ["first_build", "emit", "dependent"])]
         quick: bool,
         /// Only the first-build row: with an empty scratch cargo home and target folder,
         /// download, build ol-conformance in release and run it once.
-        #[arg(long, conflicts_with = "emit")]
+        #[arg(long, conflicts_with_all = ["emit", "dependent"])]
         first_build: bool,
+        /// Only the rows of a dependent crate's first debug build: a new crate depending on the
+        /// openlineage-types package and serde_json, empty target folder, with the types
+        /// crate's default features and without.
+        #[arg(long, conflicts_with = "emit")]
+        dependent: bool,
         /// Only the openlineage-emit rows (release build), printed.
         #[arg(long)]
         emit: bool,
@@ -233,6 +238,9 @@ fn run(command: Command) -> Result<i32> {
         Command::Bench {
             first_build: true, ..
         } => bench::first_build()?,
+        Command::Bench {
+            dependent: true, ..
+        } => bench::dependent_only()?,
         Command::Bench { emit: true, .. } => bench::emit_only()?,
         Command::Bench { quick, .. } => bench::run(quick)?,
     })

@@ -4,11 +4,15 @@
 //!
 //! A package has no spec snapshot folder beside it, so the pinned snapshot's files (exactly those
 //! `spec/SHA256SUMS` lists) are staged into the types crate's git-ignored `spec/staged/<tag>/`
-//! first; `build.rs` finds them there. `cargo package` then builds every `.crate` from its
-//! extracted contents, the sibling crates resolving to one another's packages. `--check` goes
-//! on to extract the packages into a scratch folder with no snapshot anywhere above it, build and
-//! run a downstream crate that round-trips events, and `cargo install` `ol-conformance` from its
-//! package with the sibling crates patched to the extracted packages.
+//! first, and the code generated from them into `spec/staged/generated/`
+//! (`openlineage_codegen::shipped`). The types crate is packaged with `codegen` left out of its
+//! default features ([`packaged_manifest`]), so its users build that code and not the generator.
+//! `cargo package` then builds every `.crate` from its extracted contents, the sibling crates
+//! resolving to one another's packages. `--check` goes on to extract the packages into a scratch
+//! folder with no snapshot anywhere above it, build and run a downstream crate that round-trips
+//! events (and check the generator is not in its build), build one without default features, and
+//! `cargo install` `ol-conformance` from its package with the sibling crates patched to the
+//! extracted packages.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -130,6 +134,67 @@ pub fn stage(root: &Path) -> Result<PathBuf> {
     Ok(staged)
 }
 
+/// The root manifest's default features in the repository, and as packages carry them.
+const CHECKOUT_DEFAULTS: &str = "default = [\"validate\", \"codegen\"]\n";
+const PACKAGED_DEFAULTS: &str = "default = [\"validate\"]\n";
+
+/// The root manifest as the types crate's package carries it: `codegen` left out of the default
+/// features, since the package carries the generated code. An error when the manifest does not
+/// have the expected line exactly once.
+pub fn packaged_manifest(text: &str) -> Result<String> {
+    if text.matches(CHECKOUT_DEFAULTS).count() != 1 {
+        bail!(
+            "Cargo.toml must declare the types crate's defaults as `{}` once, for packaging to drop `codegen`",
+            CHECKOUT_DEFAULTS.trim_end()
+        );
+    }
+    Ok(text.replacen(CHECKOUT_DEFAULTS, PACKAGED_DEFAULTS, 1))
+}
+
+/// The root manifest rewritten by [`packaged_manifest`] while this lives; dropping it writes the
+/// original back with its modification time, so the checkout's builds stay fresh.
+struct PackagedManifest {
+    path: PathBuf,
+    original: String,
+    modified: std::time::SystemTime,
+}
+
+impl PackagedManifest {
+    fn new(root: &Path) -> Result<Self> {
+        let path = root.join("Cargo.toml");
+        let original = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let modified = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .with_context(|| format!("cannot stat {}", path.display()))?;
+        let packaged = packaged_manifest(&original)?;
+        std::fs::write(&path, packaged)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(PackagedManifest {
+            path,
+            original,
+            modified,
+        })
+    }
+}
+
+impl Drop for PackagedManifest {
+    fn drop(&mut self) {
+        let restored = std::fs::write(&self.path, &self.original).and_then(|()| {
+            std::fs::File::options()
+                .write(true)
+                .open(&self.path)?
+                .set_modified(self.modified)
+        });
+        if let Err(e) = restored {
+            eprintln!(
+                "error: cannot restore {}: {e}; `git checkout Cargo.toml` does",
+                self.path.display()
+            );
+        }
+    }
+}
+
 /// Fails when git reports changes, as `cargo package` would, but leaves ignored files (the
 /// staged spec) out of it.
 fn clean_checkout(root: &Path) -> Result<()> {
@@ -229,22 +294,9 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
     if !allow_dirty {
         clean_checkout(&root)?;
     }
-    let staged = stage(&root)?;
-    eprintln!("staged the pinned spec in {}", staged.display());
     let target = check_target(&root)?;
-    let mut cmd = cargo();
-    cmd.arg("package");
-    for m in &members {
-        cmd.args(["-p", &m.name]);
-    }
-    // Cargo counts the staged files, git-ignored by design, as uncommitted changes; the
-    // checkout itself was checked above.
-    cmd.arg("--allow-dirty");
-    let packaged = run(cmd.env("CARGO_TARGET_DIR", &target));
-    // The staged copy exists for `cargo package` alone: left behind, it would shadow the pin in
-    // every later build of this checkout and hide the snapshots beside the pinned one.
-    let _ = std::fs::remove_dir_all(root.join(openlineage_codegen::spec::STAGED_DIR));
-    packaged?;
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    cargo_package(&root, &names, &target, true)?;
     // The .crate files are copied out of the keyed folder to one that does not move.
     let out_dir = root.join("target/packages");
     let _ = std::fs::remove_dir_all(&out_dir);
@@ -264,6 +316,63 @@ pub fn package(allow_dirty: bool) -> Result<Packaged> {
         members,
         crates,
     })
+}
+
+/// Stages the spec, generates the code the types crate carries and runs `cargo package` for
+/// `names` into `target`, with cargo's verification builds or without; the checkout is as
+/// before afterwards.
+fn cargo_package(root: &Path, names: &[&str], target: &Path, verify: bool) -> Result<()> {
+    let staged = stage(root)?;
+    eprintln!("staged the pinned spec in {}", staged.display());
+    let mut cmd = cargo();
+    cmd.arg("package");
+    for name in names {
+        cmd.args(["-p", name]);
+    }
+    if !verify {
+        cmd.arg("--no-verify");
+    }
+    // Cargo counts the staged files, git-ignored by design, as uncommitted changes, and the
+    // manifest rewritten for the package; the checkout itself was checked before.
+    cmd.arg("--allow-dirty");
+    let packaged = generate_shipped(root).and_then(|()| {
+        let _manifest = PackagedManifest::new(root)?;
+        run(cmd.env("CARGO_TARGET_DIR", target))
+    });
+    // The staged copy exists for `cargo package` alone: left behind, it would shadow the pin in
+    // every later build of this checkout and hide the snapshots beside the pinned one.
+    let _ = std::fs::remove_dir_all(root.join(openlineage_codegen::spec::STAGED_DIR));
+    packaged
+}
+
+/// The types crate's package and the generator's (which it names as an optional build
+/// dependency), made without cargo's verification builds and unpacked into `dir`: what the
+/// benchmark of a dependent's first build depends on. Returns the unpacked folders, the types
+/// crate's first.
+pub fn unpacked_types(root: &Path, dir: &Path) -> Result<[PathBuf; 2]> {
+    let target = dir.join("package-target");
+    let names = ["openlineage-codegen", "openlineage-types"];
+    cargo_package(root, &names, &target, false)?;
+    // Every crate of the workspace has the workspace's version, this one's too.
+    let version = env!("CARGO_PKG_VERSION");
+    let unpacked = dir.join("packages");
+    let folder = |name: &str| -> Result<PathBuf> {
+        let stem = format!("{name}-{version}");
+        extract(
+            &target.join("package").join(format!("{stem}.crate")),
+            &unpacked,
+        )?;
+        Ok(unpacked.join(stem))
+    };
+    Ok([folder("openlineage-types")?, folder("openlineage-codegen")?])
+}
+
+/// Generates the code the types crate's package carries from the staged snapshot.
+fn generate_shipped(root: &Path) -> Result<()> {
+    let pin = Pin::read(root)?;
+    let dir = openlineage_codegen::shipped::write_shipped(root, &pin)?;
+    eprintln!("generated the types into {}", dir.display());
+    Ok(())
 }
 
 /// Unpacks a `.crate` (a gzipped tar holding one `name-version/` folder) into `dir`.
@@ -300,6 +409,107 @@ openlineage-types = { version = "0.1.0", features = ["proptest"] }
 proptest = "1"
 serde_json = "1"
 "#;
+
+/// A dependent that leaves out the types crate's default features.
+const MINIMAL_MANIFEST: &str = r#"[package]
+name = "openlineage-minimal-check"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+openlineage-types = { version = "0.1.0", default-features = false }
+serde_json = "1"
+"#;
+
+const MINIMAL_MAIN: &str = r##"fn main() {
+    let text = r#"{"eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
+        "job": {"namespace": "n", "name": "j"}}"#;
+    let event = openlineage_types::Event::from_json(text).expect("a valid event");
+    println!("{}", serde_json::to_string(&event).expect("serializes"));
+}
+"##;
+
+/// Fails when the code generator is among what building `krate` needs (it must use the code
+/// the package carries).
+fn without_generator(krate: &Path, patches: &[String], target: &Path) -> Result<()> {
+    let out = cargo()
+        .args([
+            "tree",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
+        .arg(krate.join("Cargo.toml"))
+        .args(patches)
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(krate)
+        .output()
+        .context("cannot run cargo tree")?;
+    if !out.status.success() {
+        bail!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let tree = String::from_utf8_lossy(&out.stdout);
+    if let Some(line) = tree.lines().find(|l| l.starts_with("openlineage-codegen ")) {
+        bail!(
+            "{} builds the code generator ({line}); a package must use the code it carries",
+            krate.display()
+        );
+    }
+    Ok(())
+}
+
+/// Builds `krate` against another copy of the types package (`stem` and its `.crate`) whose
+/// generated code has one more line, which `build.rs` must refuse, naming the file.
+fn refuses_tampered_code(
+    krate: &Path,
+    (stem, types): (String, &PathBuf),
+    patches: &[String],
+    target: &Path,
+) -> Result<()> {
+    let tampered = krate.with_file_name("tampered");
+    extract(types, &tampered)?;
+    let copy = tampered.join(stem);
+    let code = copy
+        .join(openlineage_codegen::shipped::GENERATED_DIR)
+        .join(openlineage_codegen::shipped::CODE_FILE);
+    let mut text = std::fs::read_to_string(&code)
+        .with_context(|| format!("cannot read {}", code.display()))?;
+    text.push_str("// changed after packaging\n");
+    std::fs::write(&code, text).with_context(|| format!("cannot write {}", code.display()))?;
+    // The copy replaces the types package; the other patches stay.
+    let mut patched: Vec<String> = patches
+        .chunks(2)
+        .filter(|p| !p[1].starts_with("patch.crates-io.openlineage-types."))
+        .flatten()
+        .cloned()
+        .collect();
+    patched.push("--config".into());
+    patched.push(format!(
+        "patch.crates-io.openlineage-types.path={:?}",
+        copy.to_string_lossy()
+    ));
+    let out = cargo()
+        .args(["build", "-q", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .args(&patched)
+        .env("CARGO_TARGET_DIR", target)
+        .current_dir(krate)
+        .output()
+        .context("cannot run cargo for the tampered package")?;
+    let said = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !said.contains("does not match its checksum") {
+        bail!("a package with changed generated code was not refused as it should be:\n{said}");
+    }
+    Ok(())
+}
 
 /// `package --check`: packages, then uses the packages from a folder with no spec snapshot above
 /// it: a downstream crate round-trips events, and `cargo install` builds `ol-conformance`,
@@ -388,6 +598,42 @@ fn check_in(root: &Path, scratch: &Path, packaged: &Packaged) -> Result<i32> {
         );
     }
     println!("downstream crate: {}", said.trim());
+    without_generator(&downstream, &patches, &target)?;
+
+    // The smallest dependent: no default features (no validator), its events only parsed and
+    // written back.
+    let minimal = scratch.join("minimal");
+    std::fs::create_dir_all(minimal.join("src"))?;
+    std::fs::write(minimal.join("Cargo.toml"), MINIMAL_MANIFEST)?;
+    std::fs::write(minimal.join("src/main.rs"), MINIMAL_MAIN)?;
+    std::fs::copy(&lock, minimal.join("Cargo.lock"))
+        .with_context(|| format!("cannot copy {}", lock.display()))?;
+    let out = cargo()
+        .args(["run", "-q", "--manifest-path"])
+        .arg(minimal.join("Cargo.toml"))
+        .args(&patches)
+        .env("CARGO_TARGET_DIR", &target)
+        .current_dir(&minimal)
+        .output()
+        .context("cannot run cargo for the crate without default features")?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !said.contains("\"runId\"") {
+        bail!(
+            "the crate without default features failed against the packaged openlineage-types:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    without_generator(&minimal, &patches, &target)?;
+    println!("downstream crate without default features: parsed and wrote an event");
+    let types = packaged
+        .members
+        .iter()
+        .zip(&packaged.crates)
+        .find(|(m, _)| m.name == "openlineage-types")
+        .map(|(m, c)| (m.stem(), c))
+        .context("openlineage-types was not packaged")?;
+    refuses_tampered_code(&minimal, types, &patches, &target)?;
+    println!("a package whose generated code was changed does not build");
 
     // Install from the package, the sibling crates patched in the same way.
     let conformance = dir_of(TOP)?;
@@ -503,6 +749,19 @@ mod tests {
         }
         assert_eq!(names.last().map(String::as_str), Some(TOP));
         assert!(!names.iter().any(|n| n == "xtask"));
+    }
+
+    /// Packaging rewrites the real manifest's default features, and only that line.
+    #[test]
+    fn the_packaged_manifest_leaves_the_generator_out_of_the_defaults() {
+        let path = root().join("Cargo.toml");
+        let text = std::fs::read_to_string(&path).expect("Cargo.toml");
+        let packaged = packaged_manifest(&text).expect("the checkout's defaults");
+        assert!(packaged.contains("\ndefault = [\"validate\"]\n"));
+        assert!(packaged.contains("\ncodegen = [\"dep:openlineage-codegen\"]\n"));
+        assert_eq!(packaged.lines().count(), text.lines().count());
+        let err = packaged_manifest(&packaged).expect_err("already packaged");
+        assert!(err.to_string().contains("once"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! Validation benchmarks: each tier's cost on the same events, and where the facets tier spends.
+//!
+//! Corpora: generated medium events (seed 11, as the suite bench draws them) and the real
+//! producer streams recorded in `tests/streams/`. Besides criterion's own report, the bench
+//! prints one ratio line per corpus measured in this run (interleaved rounds, best of each), the
+//! same ratio `cargo xtask bench` reports as "facets-tier validation vs core tier".
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{criterion_group, Criterion, Throughput};
+use openlineage_types::arb::{GenConfig, ValueGen};
+use openlineage_types::{Tier, Validator};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::Value;
+
+#[path = "support/timing.rs"]
+mod timing;
+use timing::best;
+
+/// Generated medium events, seed 11, as the suite bench draws them.
+fn generated() -> Vec<Value> {
+    let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+    let strategy = gen.any_event_value().expect("strategy");
+    let mut seed = [0u8; 16];
+    seed[..8].copy_from_slice(&11u64.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::XorShift, &seed),
+    );
+    (0..2000)
+        .map(|_| strategy.new_tree(&mut runner).expect("tree").current())
+        .collect()
+}
+
+/// The real producer streams recorded into `tests/streams/`, repeated so a round is long enough.
+fn streams() -> Vec<Value> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
+    let mut events = Vec::new();
+    for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
+        let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            events.push(serde_json::from_str(line).expect("recorded event"));
+        }
+    }
+    (0..40).flat_map(|_| events.iter().cloned()).collect()
+}
+
+fn validate_all(v: &Validator, events: &[Value], tier: Tier) -> usize {
+    events
+        .iter()
+        .map(|e| std::hint::black_box(v.validate_value(e, tier)).len())
+        .sum()
+}
+
+fn bench(c: &mut Criterion) {
+    let v = Validator::global();
+    for (name, events) in [("generated", generated()), ("streams", streams())] {
+        let mut g = c.benchmark_group(format!("validate {name}"));
+        g.throughput(Throughput::Elements(events.len() as u64));
+        for tier in [Tier::Core, Tier::Formats, Tier::Facets] {
+            g.bench_function(format!("{tier:?}"), |b| {
+                b.iter(|| validate_all(v, &events, tier))
+            });
+        }
+        g.finish();
+    }
+}
+
+fn ratios(name: &str, events: &[Value]) {
+    let v = Validator::global();
+    let mut times = [Duration::MAX; 3];
+    let tiers = [Tier::Core, Tier::Formats, Tier::Facets];
+    for _ in 0..10 {
+        for (time, tier) in times.iter_mut().zip(tiers) {
+            *time = (*time).min(best(3, || {
+                validate_all(v, events, tier);
+            }));
+        }
+    }
+    let rate = |d: Duration| events.len() as f64 / d.as_secs_f64();
+    let [core, formats, facets] = times;
+    println!(
+        "validate ratio ({name}): core {:.0} ev/s, formats {:.0} ev/s, facets {:.0} ev/s, facets/core speed = {:.2}x, formats/core speed = {:.2}x ({} events)",
+        rate(core),
+        rate(formats),
+        rate(facets),
+        core.as_secs_f64() / facets.as_secs_f64(),
+        core.as_secs_f64() / formats.as_secs_f64(),
+        events.len()
+    );
+}
+
+criterion_group!(benches, bench);
+
+/// `--profile TIER`: validates the generated corpus at one tier for about ten seconds, for a
+/// profiler to attach to (`perf record`).
+fn profile(tier: &str) {
+    let tier = match tier {
+        "core" => Tier::Core,
+        "formats" => Tier::Formats,
+        _ => Tier::Facets,
+    };
+    let events = generated();
+    let v = Validator::global();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        validate_all(v, &events, tier);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--profile") {
+        profile(args.get(at + 1).map_or("facets", String::as_str));
+        return;
+    }
+    // `--ratios` prints the ratio lines alone (for profiling and quick comparisons); criterion
+    // would refuse the flag, so it does not see the arguments then.
+    let only_ratios = std::env::args().any(|a| a == "--ratios");
+    if !only_ratios {
+        benches();
+    }
+    ratios("generated", &generated());
+    ratios("streams", &streams());
+    // What a process pays once, before its first event.
+    let compile = best(3, || drop(Validator::new().expect("schemas compile")));
+    println!(
+        "validator compile: {:.1} ms (best of 3)",
+        compile.as_secs_f64() * 1e3
+    );
+    if !only_ratios {
+        Criterion::default().configure_from_args().final_summary();
+    }
+}
