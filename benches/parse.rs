@@ -23,20 +23,10 @@ fn corpus() -> Vec<String> {
     corpus::events(&pin.resolve_dir(&root), 500).expect("corpus from the spec examples")
 }
 
-/// The real producer streams recorded into `tests/streams/` (dbt-ol on the DuckDB project and
-/// the openlineage-python client), repeated so one round takes long enough to time.
+/// The real producer streams recorded into `tests/streams/`, repeated so one round takes long
+/// enough to time.
 fn streams() -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
-    let mut events = Vec::new();
-    for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
-        let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
-        events.extend(
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(String::from),
-        );
-    }
-    (0..40).flat_map(|_| events.iter().cloned()).collect()
+    corpus::recorded_streams(40)
 }
 
 /// Events with numbers written with exponents, as Jackson, Python and JavaScript write them
@@ -52,25 +42,9 @@ fn exponents() -> Vec<String> {
 /// Generated medium events, seed 11, as the suite bench draws them.
 #[cfg(feature = "proptest")]
 fn generated() -> Vec<String> {
-    use openlineage_types::arb::{GenConfig, ValueGen};
-    use proptest::strategy::{Strategy, ValueTree};
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-    let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
-    let strategy = gen.any_event_value().expect("strategy");
-    let mut seed = [0u8; 16];
-    seed[..8].copy_from_slice(&11u64.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::XorShift, &seed),
-    );
-    (0..2000)
-        .map(|_| {
-            strategy
-                .new_tree(&mut runner)
-                .expect("tree")
-                .current()
-                .to_string()
-        })
+    corpus::generated(2000, 11)
+        .iter()
+        .map(serde_json::Value::to_string)
         .collect()
 }
 

@@ -5,46 +5,21 @@
 //! prints one ratio line per corpus measured in this run (interleaved rounds, best of each), the
 //! same ratio `cargo xtask bench` reports as "facets-tier validation vs core tier".
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{criterion_group, Criterion, Throughput};
-use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{Tier, Validator};
-use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::Value;
 
-#[path = "support/timing.rs"]
-mod timing;
-use timing::best;
+use openlineage_testkit::corpus::{generated, recorded_streams};
+use openlineage_testkit::timing::best;
 
-/// Generated medium events, seed 11, as the suite bench draws them.
-fn generated() -> Vec<Value> {
-    let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
-    let strategy = gen.any_event_value().expect("strategy");
-    let mut seed = [0u8; 16];
-    seed[..8].copy_from_slice(&11u64.to_le_bytes());
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        TestRng::from_seed(RngAlgorithm::XorShift, &seed),
-    );
-    (0..2000)
-        .map(|_| strategy.new_tree(&mut runner).expect("tree").current())
-        .collect()
-}
-
-/// The real producer streams recorded into `tests/streams/`, repeated so a round is long enough.
+/// The recorded producer streams as values.
 fn streams() -> Vec<Value> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/streams");
-    let mut events = Vec::new();
-    for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
-        let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            events.push(serde_json::from_str(line).expect("recorded event"));
-        }
-    }
-    (0..40).flat_map(|_| events.iter().cloned()).collect()
+    recorded_streams(40)
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("a recorded event"))
+        .collect()
 }
 
 fn validate_all(v: &Validator, events: &[Value], tier: Tier) -> usize {
@@ -56,7 +31,7 @@ fn validate_all(v: &Validator, events: &[Value], tier: Tier) -> usize {
 
 fn bench(c: &mut Criterion) {
     let v = Validator::global();
-    for (name, events) in [("generated", generated()), ("streams", streams())] {
+    for (name, events) in [("generated", generated(2000, 11)), ("streams", streams())] {
         let mut g = c.benchmark_group(format!("validate {name}"));
         g.throughput(Throughput::Elements(events.len() as u64));
         for tier in [Tier::Core, Tier::Formats, Tier::Facets] {
@@ -102,7 +77,7 @@ fn profile(tier: &str) {
         "formats" => Tier::Formats,
         _ => Tier::Facets,
     };
-    let events = generated();
+    let events = generated(2000, 11);
     let v = Validator::global();
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(10) {
@@ -122,7 +97,7 @@ fn main() {
     if !only_ratios {
         benches();
     }
-    ratios("generated", &generated());
+    ratios("generated", &generated(2000, 11));
     ratios("streams", &streams());
     // What a process pays once, before its first event.
     let compile = best(3, || drop(Validator::new().expect("schemas compile")));

@@ -159,21 +159,7 @@ fn main() {
 
     // Real producer streams recorded into the types crate's tests (dbt-ol, openlineage-python),
     // repeated so one round takes long enough to time.
-    let streams: Vec<String> = {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/streams");
-        let mut events = Vec::new();
-        for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
-            let text = std::fs::read_to_string(dir.join(file)).expect("recorded stream");
-            events.extend(
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(String::from),
-            );
-        }
-        (0..if quick { 4 } else { 40 })
-            .flat_map(|_| events.iter().cloned())
-            .collect()
-    };
+    let streams = corpus::recorded_streams(if quick { 4 } else { 40 });
     let stream_bytes: usize = streams.iter().map(String::len).sum();
     let (r_typed, r_value) = pair(
         rounds,

@@ -186,3 +186,46 @@ pub fn number_spellings() -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// The real producer streams recorded into the types crate's `tests/streams/` (dbt-ol on the
+/// DuckDB project and the openlineage-python client), one event per line, each stream read
+/// `repeat` times so a benchmark round takes long enough to time.
+pub fn recorded_streams(repeat: usize) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/streams");
+    let mut events = Vec::new();
+    for file in ["dbt-ol.jsonl", "openlineage-python.jsonl"] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read the recorded stream {}: {e}", path.display()));
+        events.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from),
+        );
+    }
+    (0..repeat).flat_map(|_| events.iter().cloned()).collect()
+}
+
+/// `count` generated medium events from `seed`, as the benchmarks draw them.
+#[cfg(feature = "generated")]
+pub fn generated(count: usize, seed: u64) -> Vec<Value> {
+    use openlineage_types::arb::{GenConfig, ValueGen};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let gen = ValueGen::new(GenConfig::MEDIUM).expect("the generator builds from the spec");
+    let strategy = gen.any_event_value().expect("an event strategy");
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
+    );
+    (0..count)
+        .map(|_| {
+            strategy
+                .new_tree(&mut runner)
+                .expect("a value tree")
+                .current()
+        })
+        .collect()
+}
