@@ -324,19 +324,25 @@ fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<
         "openlineage-types",
         "--all-features",
         "--test",
-        "roundtrip",
-        "--test",
-        "validate",
-        "--test",
-        "generators",
-        "--test",
-        "events",
-        "--test",
-        "examples",
-        "--test",
-        "surface",
-        "--test",
-        "old_snapshots",
+        "integration",
+        "--",
+        "roundtrip::",
+        "validate::",
+        "generators::",
+        "events::",
+        "examples::",
+        "surface::",
+        "old_snapshots::",
+    ]);
+    let mut units = cargo();
+    units.args([
+        "test",
+        "--no-fail-fast",
+        "-p",
+        "openlineage-codegen",
+        "-p",
+        "openlineage-types",
+        "--all-features",
         "--lib",
     ]);
     let mut oracle = cargo();
@@ -345,9 +351,10 @@ fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<
         "-p",
         "openlineage-conformance",
         "--test",
-        "differential",
-        "--test",
-        "mutations",
+        "integration",
+        "--",
+        "differential::",
+        "mutations::",
     ]);
     let mut steps = vec![
         Step {
@@ -357,6 +364,10 @@ fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<
         Step {
             name: "tests",
             command: tests,
+        },
+        Step {
+            name: "unit tests",
+            command: units,
         },
         Step {
             name: "differential and mutation tests",
