@@ -30,7 +30,7 @@ fn streams() -> Vec<String> {
 }
 
 /// Events with numbers written with exponents, as Jackson, Python and JavaScript write them
-/// (`tests/support/corpus.rs`): the path that reads numbers through their raw text. Repeated so
+/// (`testkit/src/corpus.rs`): the path that reads numbers through their raw text. Repeated so
 /// one round takes long enough to time; ratio line only.
 fn exponents() -> Vec<String> {
     let events = corpus::number_spellings();
