@@ -72,6 +72,18 @@ fn outcome(r: &Report, check: CheckId) -> Outcome {
         .expect("the check is in the report")
 }
 
+/// Every read-back check was judged and passed.
+fn passes_every_check(r: &Report, seed: u64) {
+    for check in READ_BACK {
+        assert_eq!(
+            outcome(r, check),
+            Outcome::Pass,
+            "seed {seed}: {check:?}: {}",
+            r.human()
+        );
+    }
+}
+
 #[test]
 fn the_reference_server_passes_read_back_in_strict() {
     runtime().block_on(async {
@@ -82,14 +94,7 @@ fn the_reference_server_passes_read_back_in_strict() {
             let r = run(options(&server.base_url, seed, Adapter::Reference))
                 .await
                 .expect("run");
-            for check in READ_BACK {
-                assert_eq!(
-                    outcome(&r, check),
-                    Outcome::Pass,
-                    "seed {seed}: {}",
-                    r.human()
-                );
-            }
+            passes_every_check(&r, seed);
             assert!(
                 r.human().contains("read-back through reference"),
                 "{}",
@@ -756,14 +761,7 @@ fn the_marquez_adapter_passes_against_the_fake() {
             .expect("run");
             // The fake keeps every valid event and refuses invalid ones, as Marquez does; its
             // runs are derived from the events, so each check has something to judge.
-            for check in READ_BACK {
-                assert_eq!(
-                    outcome(&r, check),
-                    Outcome::Pass,
-                    "seed {seed}: {check:?}: {}",
-                    r.human()
-                );
-            }
+            passes_every_check(&r, seed);
         }
     });
 }

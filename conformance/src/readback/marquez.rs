@@ -10,7 +10,7 @@
 
 use serde_json::{json, Value};
 
-use super::{join, parse_time, Key, Reader};
+use super::{join, parse_time, same_id, Key, Reader};
 
 /// How many runs of a job, and how many events of a page, are read per lookup.
 const PAGE: usize = 100;
@@ -111,7 +111,7 @@ pub(crate) async fn read(
         .find(|r| {
             r.get("id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.eq_ignore_ascii_case(&key.run_id))
+                .is_some_and(|id| same_id(id, &key.run_id))
         });
     let Some(run) = run else {
         return (Ok(Vec::new()), Vec::new(), how);
@@ -134,7 +134,7 @@ pub(crate) async fn read(
         copies.extend(events.into_iter().filter(|e| {
             e.pointer("/run/runId")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.eq_ignore_ascii_case(&key.run_id))
+                .is_some_and(|id| same_id(id, &key.run_id))
         }));
         if n < PAGE || !copies.is_empty() {
             break;
