@@ -688,15 +688,7 @@ fn dependent_rows(root: &Path) -> Result<Vec<Row>> {
 
 fn dependent_times(root: &Path, scratch: &Path) -> Result<(f64, f64)> {
     let [types, codegen] = crate::package::unpacked_types(root, scratch)?;
-    let main = r##"fn main() {
-    let text = r#"{"eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
-        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-        "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
-        "job": {"namespace": "n", "name": "j"}}"#;
-    let event = openlineage_types::Event::from_json(text).expect("a valid event");
-    println!("{}", serde_json::to_string(&event).expect("serializes"));
-}
-"##;
+    let main = crate::package::MINIMAL_MAIN;
     let mut times = Vec::new();
     for (name, features) in [("default", ""), ("minimal", ", default-features = false")] {
         let dir = scratch.join(name);

@@ -422,7 +422,9 @@ openlineage-types = { version = "0.1.0", default-features = false }
 serde_json = "1"
 "#;
 
-const MINIMAL_MAIN: &str = r##"fn main() {
+/// The program of a crate that depends on the packaged types: parses one event and writes it back
+/// (the package check and the first-build bench rows both build it).
+pub(crate) const MINIMAL_MAIN: &str = r##"fn main() {
     let text = r#"{"eventTime": "2024-01-01T00:00:00Z", "producer": "https://p",
         "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
         "run": {"runId": "0190d5a4-7c6c-7b8e-9f00-000000000001"},
