@@ -52,46 +52,74 @@ pub(crate) fn generator_threads() -> usize {
 
 pub(crate) type Chunks = tokio::sync::mpsc::Receiver<Result<Vec<Case>, Error>>;
 
-/// Generates the planned cases on background threads, so requests go out while later cases
-/// are still being made. Strategies cannot cross threads, so each thread builds its own
-/// families; per-case seeds make the cases independent of the thread count.
-pub(crate) fn generate(plan: Vec<Planned>, seed: u64, threads: usize) -> Result<Chunks, Error> {
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let chunks: Arc<Vec<Vec<Planned>>> = Arc::new(plan.chunks(CHUNK).map(<[_]>::to_vec).collect());
-    for t in 0..threads {
-        let (tx, chunks) = (tx.clone(), chunks.clone());
-        std::thread::Builder::new()
-            .name(format!("ol-generate-{t}"))
-            .spawn(move || {
-                let built = ValueGen::new(GenConfig::MEDIUM)
-                    .map_err(Error::from)
-                    .and_then(|gen| families(&gen));
-                let families = match built {
-                    Ok(f) => f,
-                    Err(e) => {
-                        let _ = tx.blocking_send(Err(e));
+/// The case generator threads of one run. They start before the plan is known: building each
+/// thread's families (its strategies) takes as long as the target's preflight, so the two
+/// overlap instead of delaying the first request.
+pub(crate) struct Generators {
+    plans: Vec<std::sync::mpsc::Sender<Arc<Vec<Vec<Planned>>>>>,
+    chunks: Chunks,
+}
+
+impl Generators {
+    /// Starts `threads` generator threads for the run seeded with `seed`. Strategies cannot
+    /// cross threads, so each thread builds its own families; per-case seeds make the cases
+    /// independent of the thread count. Dropped before [`Generators::generate`], the threads
+    /// stop once their families are built.
+    pub(crate) fn start(seed: u64, threads: usize) -> Result<Self, Error> {
+        let (tx, chunks) = tokio::sync::mpsc::channel(16);
+        let mut plans = Vec::with_capacity(threads);
+        for t in 0..threads {
+            let tx = tx.clone();
+            let (plan_tx, plan_rx) = std::sync::mpsc::channel::<Arc<Vec<Vec<Planned>>>>();
+            plans.push(plan_tx);
+            std::thread::Builder::new()
+                .name(format!("ol-generate-{t}"))
+                .spawn(move || {
+                    let built = ValueGen::new(GenConfig::MEDIUM)
+                        .map_err(Error::from)
+                        .and_then(|gen| families(&gen));
+                    let families = match built {
+                        Ok(f) => f,
+                        Err(e) => {
+                            let _ = tx.blocking_send(Err(e));
+                            return;
+                        }
+                    };
+                    // No plan means the run ended before sending anything.
+                    let Ok(plan) = plan_rx.recv() else {
                         return;
-                    }
-                };
-                for chunk in chunks.iter().skip(t).step_by(threads) {
-                    let made = chunk
-                        .iter()
-                        .map(|&at| {
-                            case_tree(&families[at.family], seed, at.case).map(|tree| Case {
-                                at,
-                                input: tree.current(),
+                    };
+                    for chunk in plan.iter().skip(t).step_by(threads) {
+                        let made = chunk
+                            .iter()
+                            .map(|&at| {
+                                case_tree(&families[at.family], seed, at.case).map(|tree| Case {
+                                    at,
+                                    input: tree.current(),
+                                })
                             })
-                        })
-                        .collect();
-                    // A closed channel means the run has stopped (an error, or a stall).
-                    if tx.blocking_send(made).is_err() {
-                        return;
+                            .collect();
+                        // A closed channel means the run has stopped (an error, or a stall).
+                        if tx.blocking_send(made).is_err() {
+                            return;
+                        }
                     }
-                }
-            })
-            .map_err(|e| Error::io("cannot start a case generator thread", e))?;
+                })
+                .map_err(|e| Error::io("cannot start a case generator thread", e))?;
+        }
+        Ok(Generators { plans, chunks })
     }
-    Ok(rx)
+
+    /// Has the threads generate the planned cases, in chunks, while earlier ones are sent.
+    pub(crate) fn generate(self, plan: Vec<Planned>) -> Chunks {
+        let chunks: Arc<Vec<Vec<Planned>>> =
+            Arc::new(plan.chunks(CHUNK).map(<[_]>::to_vec).collect());
+        for thread in &self.plans {
+            // A thread that failed to build its families has already reported it on `chunks`.
+            let _ = thread.send(chunks.clone());
+        }
+        self.chunks
+    }
 }
 
 /// Hands generated cases to the send workers one at a time.
@@ -124,7 +152,9 @@ mod tests {
     use super::*;
 
     fn all_cases(plan: &[Planned], threads: usize) -> Vec<(usize, Input)> {
-        let mut chunks = generate(plan.to_vec(), 7, threads).expect("generators start");
+        let mut chunks = Generators::start(7, threads)
+            .expect("generators start")
+            .generate(plan.to_vec());
         let mut out = Vec::new();
         while let Some(chunk) = chunks.blocking_recv() {
             out.extend(

@@ -553,12 +553,16 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             (_, CheckTier::Strict) => judge::status(check, Want::Reject, None),
             _ => judge::status(check, Want::Reject, Some(CheckId::InvalidStatus)),
         };
+        // Every deep-nesting case is the same 200 kB of brackets around a small event: one
+        // case says what many would, and shrinking keeps the brackets (what the case exists
+        // for), so each step would resend them to trim the rest.
+        let deep = check == CheckId::DeepNesting;
         out.push(Family {
             name: check.id(),
             judge,
             endpoint: Endpoint::Single,
-            fixed_cases: None,
-            shrinks: true,
+            fixed_cases: deep.then_some(1),
+            shrinks: !deep,
             kinds,
         });
     }
@@ -1064,6 +1068,32 @@ mod tests {
         let events: Vec<Value> = serde_json::from_slice(body).expect("a JSON array");
         assert_eq!(events.len(), 300);
         assert!(body.len() > 1_000_000, "{} bytes", body.len());
+    }
+
+    #[test]
+    fn the_deep_nesting_family_sends_one_unshrunk_case_of_full_depth() {
+        let all = all();
+        let family = all
+            .iter()
+            .find(|f| f.check() == CheckId::DeepNesting)
+            .expect("deep nesting family");
+        assert_eq!(family.case_count(512), 1);
+        assert!(!family.shrinks);
+        let input = family
+            .strategy(0)
+            .new_tree(&mut seeded_runner(5))
+            .expect("case")
+            .current();
+        let body = &input.requests[0].body;
+        let text = std::str::from_utf8(body).expect("UTF-8");
+        let depth = crate::mutate::DEEP_NESTING;
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let head = format!("{{\"x-deep\":{nested},");
+        let rest = text.strip_prefix(&head).expect("the nesting comes first");
+        // The event after the brackets is intact.
+        let event: Value = serde_json::from_str(&format!("{{{rest}")).expect("an event");
+        assert!(event.get("eventTime").is_some(), "{event}");
+        assert!(input.keeps_purpose());
     }
 
     #[test]

@@ -378,9 +378,15 @@ fn body_op(op: &BodyOp, event: Value) -> Body {
             Body::Raw(format!("{{{extra}{}", &text[1..]).into_bytes())
         }
         BodyOp::DeepNesting => {
-            let depth = DEEP_NESTING;
-            let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-            Body::Raw(format!("{{\"x-deep\":{nested},{}", &text[1..]).into_bytes())
+            // One allocation of the final size: the brackets are most of the body.
+            let head = b"{\"x-deep\":";
+            let mut body = Vec::with_capacity(head.len() + 2 * DEEP_NESTING + text.len());
+            body.extend_from_slice(head);
+            body.resize(body.len() + DEEP_NESTING, b'[');
+            body.resize(body.len() + DEEP_NESTING, b']');
+            body.push(b',');
+            body.extend_from_slice(&text.as_bytes()[1..]);
+            Body::Raw(body)
         }
         BodyOp::Append(suffix) => Body::Raw(format!("{text}{suffix}").into_bytes()),
         BodyOp::Concatenate => Body::Raw(format!("{text}{text}").into_bytes()),

@@ -11,7 +11,7 @@ use openlineage_types::arb::{GenConfig, ValueGen};
 use proptest::strategy::ValueTree;
 use serde_json::{json, Value};
 
-use crate::cases::{case_tree, generate, generator_threads, Case, Chunks, Planned, Queue};
+use crate::cases::{case_tree, generator_threads, Case, Chunks, Generators, Planned, Queue};
 use crate::checks::{CheckId, Distinct, Scope, CHECKS};
 use crate::families::{families, Family};
 use crate::judge::{judge_all, Judgement, Verdict};
@@ -209,6 +209,7 @@ async fn probe(sender: &Sender, endpoint: Endpoint, seed: u64) -> Probe {
 /// Runs the selected checks against the target and builds the report.
 pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     let started = Instant::now();
+    let generators = Generators::start(opts.seed, generator_threads())?;
     preflight(&opts).await?;
     let gen = ValueGen::new(GenConfig::MEDIUM)?;
     let families = families(&gen)?;
@@ -250,7 +251,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, Error> {
     }
     let planned = plan.len();
     let progress = crate::report::progress_bar(opts.progress, planned);
-    let chunks = generate(plan, opts.seed, generator_threads())?;
+    let chunks = generators.generate(plan);
     let judges = families.iter().map(|f| f.judge().clone()).collect();
     let Tally {
         cases,
