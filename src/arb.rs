@@ -723,19 +723,11 @@ fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String,
     if entries.is_empty() || n == 0 {
         return Just(Vec::new()).boxed();
     }
-    let count = entries.len();
     let strategies: Vec<BoxedStrategy<(String, Value)>> = entries
         .into_iter()
         .map(|(k, s)| s.prop_map(move |v| (k.clone(), v)).boxed())
         .collect();
-    proptest::sample::subsequence((0..count).collect::<Vec<_>>(), 0..=n.min(count))
-        .prop_flat_map(move |picked| {
-            picked
-                .into_iter()
-                .map(|i| strategies[i].clone())
-                .collect::<Vec<_>>()
-        })
-        .boxed()
+    pick::subset(strategies, n).boxed()
 }
 
 /// A lowercase ASCII letter followed by up to `max` characters of `rest`.

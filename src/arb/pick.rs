@@ -1,4 +1,5 @@
-//! Choice strategies (one of several, or maybe nothing) that build only the chosen value.
+//! Choice strategies (one of several, maybe nothing, a few of many) that build only the chosen
+//! values.
 //!
 //! proptest's unions keep a lazily built tree for every alternative before the chosen one, and
 //! each lazy tree holds its own clone of the test runner (configuration and a forked RNG).
@@ -164,6 +165,140 @@ impl<T: ValueTree> ValueTree for MaybeTree<T> {
     }
 }
 
+/// Up to `max` of `options`, in their order, each drawn from its own strategy.
+pub struct Subset<T> {
+    options: Arc<[BoxedStrategy<T>]>,
+    max: usize,
+}
+
+impl<T> Clone for Subset<T> {
+    fn clone(&self) -> Self {
+        Subset {
+            options: self.options.clone(),
+            max: self.max,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Subset<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Subset(up to {} of {})", self.max, self.options.len())
+    }
+}
+
+/// Between none and `max` of `options` (each at most once, in the order given), each made by
+/// its own strategy. Unlike a flat-mapped `subsequence`, the picked values are built directly:
+/// no tree of the choice itself and no runner clone per draw.
+pub fn subset<T: fmt::Debug + 'static>(options: Vec<BoxedStrategy<T>>, max: usize) -> Subset<T> {
+    Subset {
+        options: options.into(),
+        max,
+    }
+}
+
+impl<T: fmt::Debug + 'static> Strategy for Subset<T> {
+    type Tree = SubsetTree<T>;
+    type Value = Vec<T>;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let count = self.options.len();
+        let size = runner.rng().random_range(0..=self.max.min(count));
+        // A partial Fisher-Yates shuffle picks `size` distinct indices.
+        let mut indices: Vec<usize> = (0..count).collect();
+        for i in 0..size {
+            let j = runner.rng().random_range(i..count);
+            indices.swap(i, j);
+        }
+        indices.truncate(size);
+        indices.sort_unstable();
+        let elements = indices
+            .into_iter()
+            .map(|i| self.options[i].new_tree(runner))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SubsetTree {
+            included: vec![true; elements.len()],
+            elements,
+            shrink: Shrink::Delete(0),
+            last: None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Shrink {
+    Delete(usize),
+    Element(usize),
+}
+
+/// The tree of [`Subset`]: drops picked values one at a time, then shrinks those still needed.
+pub struct SubsetTree<T> {
+    elements: Vec<Box<dyn ValueTree<Value = T>>>,
+    included: Vec<bool>,
+    shrink: Shrink,
+    last: Option<Shrink>,
+}
+
+impl<T> fmt::Debug for SubsetTree<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SubsetTree({:?})", self.included)
+    }
+}
+
+impl<T: fmt::Debug> ValueTree for SubsetTree<T> {
+    type Value = Vec<T>;
+
+    fn current(&self) -> Vec<T> {
+        self.elements
+            .iter()
+            .zip(&self.included)
+            .filter(|(_, kept)| **kept)
+            .map(|(e, _)| e.current())
+            .collect()
+    }
+
+    fn simplify(&mut self) -> bool {
+        loop {
+            match self.shrink {
+                Shrink::Delete(i) if i < self.elements.len() => {
+                    self.shrink = Shrink::Delete(i + 1);
+                    self.included[i] = false;
+                    self.last = Some(Shrink::Delete(i));
+                    return true;
+                }
+                Shrink::Delete(_) => self.shrink = Shrink::Element(0),
+                Shrink::Element(i) if i < self.elements.len() => {
+                    if self.included[i] && self.elements[i].simplify() {
+                        self.last = Some(Shrink::Element(i));
+                        return true;
+                    }
+                    self.shrink = Shrink::Element(i + 1);
+                }
+                Shrink::Element(_) => return false,
+            }
+        }
+    }
+
+    fn complicate(&mut self) -> bool {
+        match self.last {
+            Some(Shrink::Delete(i)) => {
+                // Dropping it lost the failure: it is needed.
+                self.included[i] = true;
+                self.last = None;
+                true
+            }
+            Some(Shrink::Element(i)) => {
+                if self.elements[i].complicate() {
+                    true
+                } else {
+                    self.last = None;
+                    false
+                }
+            }
+            None => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +344,59 @@ mod tests {
         assert!(tree.simplify());
         let after = tree.current().expect("still present");
         assert!(after < before || before == 100, "{before} -> {after}");
+    }
+
+    #[test]
+    fn a_subset_keeps_the_order_stays_within_bounds_and_covers_every_option() {
+        let options: Vec<BoxedStrategy<u8>> = (0..6u8).map(|i| Just(i).boxed()).collect();
+        let s = subset(options, 3);
+        let mut runner = TestRunner::deterministic();
+        let mut seen = [false; 6];
+        let mut sizes = [0usize; 4];
+        for _ in 0..2000 {
+            let v = s.new_tree(&mut runner).expect("tree").current();
+            assert!(v.len() <= 3, "{v:?}");
+            assert!(
+                v.windows(2).all(|w| w[0] < w[1]),
+                "in order, no repeats: {v:?}"
+            );
+            v.iter().for_each(|&i| seen[usize::from(i)] = true);
+            sizes[v.len()] += 1;
+        }
+        assert!(seen.iter().all(|s| *s), "{seen:?}");
+        assert!(
+            sizes.iter().all(|n| *n > 300),
+            "sizes are uniform: {sizes:?}"
+        );
+        let none = subset::<u8>(vec![], 3).new_tree(&mut runner).expect("tree");
+        assert!(none.current().is_empty());
+    }
+
+    #[test]
+    fn a_subset_drops_what_is_not_needed_then_shrinks_what_is() {
+        // Shrink as proptest does against "fails when some value is at least 150".
+        let options: Vec<BoxedStrategy<u32>> = (0..4).map(|_| (100u32..200).boxed()).collect();
+        let s = subset(options, 4);
+        let mut runner = TestRunner::deterministic();
+        let fails = |v: &[u32]| v.iter().any(|x| *x >= 150);
+        let mut tree = loop {
+            let t = s.new_tree(&mut runner).expect("tree");
+            if t.current().len() >= 2 && fails(&t.current()) {
+                break t;
+            }
+        };
+        let mut last_failure = tree.current();
+        let mut more = tree.simplify();
+        while more {
+            let now = tree.current();
+            more = if fails(&now) {
+                last_failure = now;
+                tree.simplify()
+            } else {
+                tree.complicate()
+            };
+        }
+        assert_eq!(last_failure, vec![150]);
     }
 
     #[test]
