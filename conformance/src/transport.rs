@@ -21,28 +21,68 @@ const BODY_CAP: usize = 1024 * 1024;
 /// reqwest is built without a TLS crypto provider of its own (see the workspace manifest), so
 /// this installs ring as the process default first; a provider some other code installed wins.
 pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Error> {
-    client(timeout, true)
-}
-
-fn client(timeout: std::time::Duration, reuse: bool) -> Result<reqwest::Client, Error> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
+    reqwest::Client::builder()
         .timeout(timeout)
-        .connect_timeout(timeout);
-    if !reuse {
-        builder = builder.pool_max_idle_per_host(0);
-    }
-    builder
+        .connect_timeout(timeout)
         .build()
         .map_err(|e| Error::Internal(format!("cannot build the HTTP client: {e}")))
+}
+
+/// A request body: whole, or in chunks for the transfer-coding checks.
+type Body = http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error>;
+
+type HyperClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Body,
+>;
+
+/// The client cases go out through: hyper's pooled HTTP/1.1 client with rustls for `https://`
+/// targets, certificates checked against the platform's roots as reqwest does.
+#[derive(Clone)]
+struct Http {
+    client: HyperClient,
+    timeout: std::time::Duration,
+}
+
+impl Http {
+    /// A client whose requests (and answers) must finish within `timeout`; with `reuse` off
+    /// every request gets a connection of its own.
+    fn new(timeout: std::time::Duration, reuse: bool) -> Result<Self, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls_error = |e: rustls::Error| Error::Internal(format!("cannot set up TLS: {e}"));
+        let verifier =
+            rustls_platform_verifier::Verifier::new(provider.clone()).map_err(tls_error)?;
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(tls_error)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(timeout));
+        // Small requests go out at once, as curl and reqwest send them.
+        http.set_nodelay(true);
+        let connector = hyper_rustls::HttpsConnector::from((http, Arc::new(tls)));
+        let mut builder =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
+        if !reuse {
+            builder.pool_max_idle_per_host(0);
+        }
+        Ok(Http {
+            client: builder.build(connector),
+            timeout,
+        })
+    }
 }
 
 /// Sends requests and tracks whether the target has stalled.
 #[derive(Clone)]
 pub struct Sender {
-    client: reqwest::Client,
+    client: Http,
     /// A client that never reuses a connection: retries and stall probes go through it.
-    fresh: reqwest::Client,
+    fresh: Http,
     probing: Arc<AtomicBool>,
     pub(crate) opts: Arc<RunOptions>,
     consecutive_failures: Arc<AtomicUsize>,
@@ -53,6 +93,8 @@ pub struct Sender {
     crashes: Arc<Mutex<HashMap<u64, usize>>>,
     /// The single and batch endpoints, parsed once rather than per request.
     urls: Arc<(reqwest::Url, reqwest::Url)>,
+    /// The same, as the request URIs hyper sends to.
+    uris: Arc<(http::Uri, http::Uri)>,
     /// Reads back what the target stored, with `--read-back`.
     pub(crate) reader: Option<Arc<crate::readback::Reader>>,
 }
@@ -60,8 +102,9 @@ pub struct Sender {
 impl Sender {
     /// A sender for the run described by `opts`.
     pub fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
-        let fresh = client(opts.timeout, false)?;
-        let client = http_client(opts.timeout)?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let fresh = Http::new(opts.timeout, false)?;
+        let client = Http::new(opts.timeout, true)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
             None => None,
@@ -71,24 +114,32 @@ impl Sender {
             reqwest::Url::parse(&format!("{base}{path}"))
                 .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
         };
-        let urls = Arc::new((
+        let urls = (
             parse(Endpoint::Single.path())?,
             parse(Endpoint::Batch.path())?,
-        ));
-        let reader = opts.read_back.as_ref().map(|rb| {
-            Arc::new(crate::readback::Reader::new(
+        );
+        let uri = |url: &reqwest::Url| {
+            url.as_str()
+                .parse::<http::Uri>()
+                .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
+        };
+        let uris = Arc::new((uri(&urls.0)?, uri(&urls.1)?));
+        let reader = match &opts.read_back {
+            Some(rb) => Some(Arc::new(crate::readback::Reader::new(
                 rb.clone(),
-                client.clone(),
+                http_client(opts.timeout)?,
                 opts.target.clone(),
-            ))
-        });
+            ))),
+            None => None,
+        };
         Ok(Sender {
             reader,
             client,
             fresh,
             probing: Arc::default(),
             recorder,
-            urls,
+            urls: Arc::new(urls),
+            uris,
             opts,
             consecutive_failures: Arc::new(AtomicUsize::new(0)),
             stalled: Arc::new(AtomicBool::new(false)),
@@ -205,10 +256,11 @@ impl Sender {
         };
         let alive = self
             .fresh
-            .post(self.url(endpoint).clone())
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+            .send(
+                self.uri(endpoint),
+                &[("content-type", "application/json")],
+                whole(body.into_bytes()),
+            )
             .await
             .is_ok();
         if alive {
@@ -219,37 +271,39 @@ impl Sender {
         self.probing.store(false, Ordering::Release);
     }
 
+    /// The request URI of `endpoint`.
+    fn uri(&self, endpoint: Endpoint) -> http::Uri {
+        match endpoint {
+            Endpoint::Single => self.uris.0.clone(),
+            Endpoint::Batch => self.uris.1.clone(),
+        }
+    }
+
     /// Sends one request once through `client`.
-    async fn attempt(&self, client: &reqwest::Client, req: &Req) -> Observed {
+    async fn attempt(&self, client: &Http, req: &Req) -> Observed {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        let url = self.url(req.endpoint);
         let headers = req.headers(&self.opts.headers, self.opts.gzip);
         let body = req.wire_body(self.opts.gzip);
         if let Some(recorder) = &self.recorder {
+            let url = self.url(req.endpoint);
             recorder.record(&SavedRequest::new(url.as_str(), redacted(&headers), &body));
         }
-        let mut builder = client.post(url.clone());
-        for (name, value) in &headers {
-            // reqwest writes the framing itself, from the body it is given.
-            if !name.eq_ignore_ascii_case("transfer-encoding") {
-                builder = builder.header(name.as_str(), value.as_str());
-            }
-        }
-        builder = match req.chunked {
-            Some(size) => {
-                let pieces: Vec<Result<Vec<u8>, std::io::Error>> =
-                    body.chunks(size.max(1)).map(|c| Ok(c.to_vec())).collect();
-                builder.body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-                    pieces,
-                )))
-            }
-            None => builder.body(body),
+        // hyper writes the framing itself, from the body it is given.
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("transfer-encoding"))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let body = match req.chunked {
+            Some(size) => chunked(&body, size),
+            None => whole(body),
         };
-        match builder.send().await {
-            Ok(resp) => read(resp).await,
+        let deadline = tokio::time::Instant::now() + client.timeout;
+        match client.send(self.uri(req.endpoint), &headers, body).await {
+            Ok(resp) => read(resp, deadline).await,
             Err(e) => Observed {
-                error: Some(describe(&e)),
-                timed_out: e.is_timeout(),
+                timed_out: e.timed_out,
+                error: Some(e.text),
                 ..Observed::default()
             },
         }
@@ -271,7 +325,67 @@ impl Sender {
     }
 }
 
-async fn read(mut resp: reqwest::Response) -> Observed {
+/// A body sent whole, with a Content-Length.
+fn whole(body: Vec<u8>) -> Body {
+    use http_body_util::BodyExt;
+    http_body_util::Full::new(bytes::Bytes::from(body))
+        .map_err(|never| match never {})
+        .boxed()
+}
+
+/// A body sent in pieces of `size` bytes with chunked transfer coding: a stream of unknown
+/// length is what makes hyper choose it.
+fn chunked(body: &[u8], size: usize) -> Body {
+    use http_body_util::BodyExt;
+    let frames: Vec<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>> = body
+        .chunks(size.max(1))
+        .map(|c| Ok(hyper::body::Frame::data(bytes::Bytes::copy_from_slice(c))))
+        .collect();
+    http_body_util::StreamBody::new(futures_util::stream::iter(frames)).boxed()
+}
+
+/// Why a request got no answer.
+struct Failed {
+    text: String,
+    timed_out: bool,
+}
+
+impl Http {
+    /// Sends `body` to `uri` with `headers` and waits for the answer's head.
+    async fn send(
+        &self,
+        uri: http::Uri,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, Failed> {
+        let mut request = http::Request::post(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body).map_err(|e| Failed {
+            text: format!("cannot build the request: {e}"),
+            timed_out: false,
+        })?;
+        match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(e)) => Err(Failed {
+                text: describe(&e),
+                timed_out: false,
+            }),
+            Err(_) => Err(Failed {
+                text: format!("timed out (no answer within {:?})", self.timeout),
+                timed_out: true,
+            }),
+        }
+    }
+}
+
+/// Reads an answer's body (up to [`BODY_CAP`]) until `deadline`, noting how its framing broke.
+async fn read(
+    resp: hyper::Response<hyper::body::Incoming>,
+    deadline: tokio::time::Instant,
+) -> Observed {
+    use http_body_util::BodyExt;
     let status = resp.status().as_u16();
     let header = |name: &str| {
         resp.headers()
@@ -285,29 +399,35 @@ async fn read(mut resp: reqwest::Response) -> Observed {
         header("content-length"),
         header("transfer-encoding"),
     );
+    let mut incoming = resp.into_body();
     let mut body = Vec::new();
     let mut error = None;
     let mut timed_out = false;
     loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = BODY_CAP.saturating_sub(body.len());
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if room < chunk.len() {
-                    break;
+        let cut = match tokio::time::timeout_at(deadline, incoming.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Ok(chunk) = frame.into_data() {
+                    let room = BODY_CAP.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if room < chunk.len() {
+                        break;
+                    }
                 }
+                continue;
             }
             Ok(None) => break,
-            Err(e) => {
-                timed_out = e.is_timeout();
-                let cut = format!("answer cut off: {}", describe(&e));
-                framing.get_or_insert_with(|| {
-                    format!("the body ended before the length its headers announced ({cut})")
-                });
-                error = Some(cut);
-                break;
+            Ok(Some(Err(e))) => describe(&e),
+            Err(_) => {
+                timed_out = true;
+                "timed out while reading the body".to_string()
             }
-        }
+        };
+        let cut = format!("answer cut off: {cut}");
+        framing.get_or_insert_with(|| {
+            format!("the body ended before the length its headers announced ({cut})")
+        });
+        error = Some(cut);
+        break;
     }
     Observed {
         status: Some(status),
@@ -343,18 +463,20 @@ fn bodiless_framing(
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// An error and its causes in one line: `client error (SendRequest): connection closed before
+/// message completed`.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = e.source();
     while let Some(s) = source {
-        text = format!("{text}: {s}");
+        let more = s.to_string();
+        // hyper repeats a cause in its own message at times.
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
         source = s.source();
     }
-    if e.is_timeout() {
-        format!("timed out ({text})")
-    } else {
-        text
-    }
+    text
 }
 
 /// Checks that something listens at the target; `Err` means the run cannot start. A target that
@@ -373,4 +495,120 @@ pub async fn preflight(opts: &RunOptions) -> Result<(), Error> {
         }
     }
     Err(Error::Unreachable(format!("{} ({last})", opts.target)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::time::Duration;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    /// The cases' client speaks TLS to an `https://` target: the first bytes a loopback
+    /// listener receives are a TLS handshake record carrying a ClientHello.
+    #[test]
+    fn cases_reach_https_targets_with_a_tls_handshake() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().ok()?;
+            let mut head = [0u8; 6];
+            conn.read_exact(&mut head).ok()?;
+            Some(head)
+        });
+        let uri: http::Uri = format!("https://{addr}/api/v1/lineage")
+            .parse()
+            .expect("uri");
+        // The listener closes without answering, so the request itself fails.
+        let sent = block_on(async {
+            let http = Http::new(Duration::from_secs(5), true).expect("client");
+            http.send(uri, &[], whole(b"{}".to_vec())).await.map(|_| ())
+        });
+        assert!(sent.is_err());
+        // Unblocks the listener if the client never connected, so the test fails, not hangs.
+        let _ = std::net::TcpStream::connect(addr);
+        let head = server
+            .join()
+            .expect("listener")
+            .expect("the client sent a handshake");
+        assert_eq!(head[0], 0x16, "TLS handshake record");
+        assert_eq!(head[5], 0x01, "ClientHello");
+    }
+
+    /// What goes on the wire: the request line, the runner's headers, and the body with the
+    /// framing asked for (a Content-Length, or chunks of the given size).
+    #[test]
+    fn requests_go_out_whole_or_in_chunks_as_asked() {
+        for (chunked, expect_chunked) in [(None, false), (Some(3), true)] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let server = std::thread::spawn(move || {
+                use std::io::Write;
+                let (mut conn, _) = listener.accept().expect("accept");
+                conn.set_read_timeout(Some(Duration::from_secs(5)))
+                    .expect("timeout");
+                let mut got = Vec::new();
+                let mut buf = [0u8; 4096];
+                // The whole request has arrived once its body (or last chunk) has.
+                while !(got.ends_with(b"{\"a\":1}") || got.ends_with(b"0\r\n\r\n")) {
+                    let n = conn.read(&mut buf).expect("read");
+                    assert!(n > 0, "connection closed early");
+                    got.extend_from_slice(&buf[..n]);
+                }
+                conn.write_all(b"HTTP/1.1 201 Created\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok")
+                    .expect("write");
+                String::from_utf8(got).expect("text")
+            });
+            let uri: http::Uri = format!("http://{addr}/api/v1/lineage")
+                .parse()
+                .expect("uri");
+            let observed = block_on(async {
+                let http = Http::new(Duration::from_secs(5), true).expect("client");
+                let body = b"{\"a\":1}".to_vec();
+                let body = match chunked {
+                    Some(size) => super::chunked(&body, size),
+                    None => whole(body),
+                };
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+                let resp = http
+                    .send(uri, &[("content-type", "application/json")], body)
+                    .await
+                    .map_err(|f| f.text)
+                    .expect("answer");
+                read(resp, deadline).await
+            });
+            let request = server.join().expect("server");
+            let lower = request.to_ascii_lowercase();
+            assert!(
+                request.starts_with("POST /api/v1/lineage HTTP/1.1\r\n"),
+                "{request}"
+            );
+            assert!(
+                lower.contains("content-type: application/json\r\n"),
+                "{request}"
+            );
+            assert_eq!(
+                lower.contains("transfer-encoding: chunked"),
+                expect_chunked,
+                "{request}"
+            );
+            assert_eq!(
+                lower.contains("content-length: 7"),
+                !expect_chunked,
+                "{request}"
+            );
+            assert_eq!(observed.status, Some(201));
+            assert_eq!(observed.body, b"ok");
+            assert_eq!(observed.content_type.as_deref(), Some("text/plain"));
+            assert_eq!(observed.framing, None);
+        }
+    }
 }
