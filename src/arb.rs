@@ -16,13 +16,14 @@ use crate::{Error, Event, FacetKind, FACETS};
 
 pub mod pick;
 pub mod text;
+pub mod uri;
 
 /// Local references into the bundled definitions ([`ValueGen::resolved`] takes schemas that
 /// use them): `local_ref("RunEvent")` is `#/$defs/RunEvent`.
 pub use crate::facet_kind::{local_ref, ref_target};
 
 use pick::{maybe, maybe_weighted, one_of, weighted};
-use text::{text as chars, ASCII_TEXT, HOST, LOWER, PRINTABLE, SEGMENT, WORD};
+use text::{text as chars, ASCII_TEXT, LOWER, PRINTABLE, WORD};
 
 /// How big generated events get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -735,9 +736,7 @@ fn lower_then(
     rest: &'static std::sync::LazyLock<text::Class>,
     max: usize,
 ) -> BoxedStrategy<String> {
-    (chars(&LOWER, 1..=1), chars(rest, 0..=max))
-        .prop_map(|(head, tail)| head + &tail)
-        .boxed()
+    text::headed(&LOWER, rest, 0..=max).boxed()
 }
 
 /// Identifiers for keys: ASCII, short, never empty.
@@ -810,25 +809,9 @@ pub fn uuid() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// Absolute URIs of the shapes producers use.
+/// Absolute URIs of the shapes producers use ([`uri::Uri`]).
 pub fn uri() -> BoxedStrategy<String> {
-    (
-        select(vec!["https", "http", "s3", "gs", "postgres", "file"]),
-        lower_then(&HOST, 10),
-        proptest::collection::vec(chars(&SEGMENT, 1..=8), 0..=3).prop_map(|segments| {
-            segments
-                .iter()
-                .fold(String::new(), |path, s| path + "/" + s)
-        }),
-    )
-        .prop_map(|(scheme, host, path)| {
-            if scheme == "file" {
-                format!("file:///{host}{path}")
-            } else {
-                format!("{scheme}://{host}.example.com{path}")
-            }
-        })
-        .boxed()
+    uri::Uri.boxed()
 }
 
 /// Small arbitrary JSON for unknown fields: scalars, and arrays and objects two levels deep.

@@ -62,7 +62,7 @@ impl Class {
     }
 
     /// The n-th character of the class (`n < size`).
-    fn nth(&self, n: u32) -> char {
+    pub(crate) fn nth(&self, n: u32) -> char {
         let i = self.before.partition_point(|&b| b <= n) - 1;
         let (lo, _) = self.ranges[i];
         // Every code point in a range is a char: regex classes never straddle the surrogates.
@@ -98,17 +98,26 @@ pub static ASCII_TEXT: LazyLock<Class> = LazyLock::new(|| Class::parse("[a-zA-Z0
 /// `\PC`: any printable Unicode character (other scripts, emoji, combining marks).
 pub static PRINTABLE: LazyLock<Class> = LazyLock::new(|| Class::parse(r"\PC"));
 
-/// Strings of `len` characters (counted in chars) drawn from `class`.
+/// Strings of `len` characters (counted in chars) drawn from `class`, the first one from
+/// `head` when it is given.
 #[derive(Clone, Copy)]
 pub struct Text {
     class: &'static LazyLock<Class>,
+    head: Option<&'static LazyLock<Class>>,
     min: usize,
     max: usize,
 }
 
 impl fmt::Debug for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Text({:?}, {}..={})", **self.class, self.min, self.max)
+        match self.head {
+            Some(head) => write!(
+                f,
+                "Text({:?} then {:?}, {}..={})",
+                **head, **self.class, self.min, self.max
+            ),
+            None => write!(f, "Text({:?}, {}..={})", **self.class, self.min, self.max),
+        }
     }
 }
 
@@ -116,8 +125,24 @@ impl fmt::Debug for Text {
 pub fn text(class: &'static LazyLock<Class>, len: RangeInclusive<usize>) -> Text {
     Text {
         class,
+        head: None,
         min: *len.start(),
         max: (*len.end()).max(*len.start()),
+    }
+}
+
+/// Strings of one character from `head` followed by `rest` characters from `class`
+/// (identifiers: a letter, then letters, digits and underscores). Shrinking keeps the head.
+pub fn headed(
+    head: &'static LazyLock<Class>,
+    class: &'static LazyLock<Class>,
+    rest: RangeInclusive<usize>,
+) -> Text {
+    Text {
+        class,
+        head: Some(head),
+        min: *rest.start() + 1,
+        max: (*rest.end()).max(*rest.start()) + 1,
     }
 }
 
@@ -127,13 +152,20 @@ impl Strategy for Text {
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
         let class: &Class = self.class;
-        if class.is_empty() {
+        let head: Option<&Class> = self.head.map(|h| &**h);
+        if class.is_empty() || head.is_some_and(Class::is_empty) {
             return Err("empty character class".into());
         }
         let rng = runner.rng();
         let len = rng.random_range(self.min..=self.max);
         let chars: Vec<char> = (0..len)
-            .map(|_| class.nth(rng.random_range(0..class.size)))
+            .map(|i| {
+                let from = match head {
+                    Some(h) if i == 0 => h,
+                    _ => class,
+                };
+                from.nth(rng.random_range(0..from.size))
+            })
             .collect();
         Ok(TextTree {
             chars,
@@ -192,6 +224,26 @@ impl ValueTree for TextTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headed_strings_start_with_the_head_class_and_shrink_to_it() {
+        let s = headed(&LOWER, &WORD, 0..=5);
+        let mut runner = TestRunner::deterministic();
+        let mut lengths = std::collections::BTreeSet::new();
+        for _ in 0..500 {
+            let mut tree = s.new_tree(&mut runner).expect("tree");
+            let v = tree.current();
+            let mut chars = v.chars();
+            assert!(chars.next().is_some_and(|c| LOWER.contains(c)), "{v}");
+            assert!(chars.all(|c| WORD.contains(c)), "{v}");
+            lengths.insert(v.chars().count());
+            while tree.simplify() {}
+            let shortest = tree.current();
+            assert_eq!(shortest.chars().count(), 1, "{v} -> {shortest}");
+            assert!(v.starts_with(&shortest));
+        }
+        assert_eq!(lengths, (1..=6).collect());
+    }
 
     #[test]
     fn classes_hold_what_their_patterns_say() {

@@ -1,0 +1,226 @@
+//! Absolute URIs of the shapes producers use, drawn whole.
+//!
+//! Every facet carries two URIs (`_producer`, `_schemaURL`) and every event two more, so URIs
+//! are a large share of a generated event. Built from proptest combinators (a scheme, a host
+//! and a list of path segments), each URI was several value trees and string joins, and URIs
+//! alone took over a quarter of event generation; this strategy draws the parts at once.
+
+use std::fmt;
+
+use proptest::prelude::RngExt;
+use proptest::strategy::{NewTree, Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
+
+use super::text::{Class, HOST, LOWER, SEGMENT};
+
+const SCHEMES: [&str; 6] = ["https", "http", "s3", "gs", "postgres", "file"];
+/// Most characters after a host's first letter.
+const HOST_TAIL: usize = 10;
+/// Most path segments, and most characters in each.
+const SEGMENTS: usize = 3;
+const SEGMENT_LEN: usize = 8;
+
+/// `https://{host}.example.com/{segments}`, with the other schemes producers use, and
+/// `file:///{host}/{segments}`: a host of a lower-case letter and up to ten of `[a-z0-9-]`,
+/// up to three segments of one to eight of `[a-zA-Z0-9_.-]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Uri;
+
+fn draw(rng: &mut impl RngExt, class: &Class, len: usize, into: &mut String) {
+    into.extend((0..len).map(|_| class.nth(rng.random_range(0..class.len()))));
+}
+
+impl Strategy for Uri {
+    type Tree = UriTree;
+    type Value = String;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let rng = runner.rng();
+        let scheme = SCHEMES[rng.random_range(0..SCHEMES.len())];
+        let mut host = String::with_capacity(1 + HOST_TAIL);
+        draw(rng, &LOWER, 1, &mut host);
+        let tail = rng.random_range(0..=HOST_TAIL);
+        draw(rng, &HOST, tail, &mut host);
+        let count = rng.random_range(0..=SEGMENTS);
+        let segments: Vec<String> = (0..count)
+            .map(|_| {
+                let len = rng.random_range(1..=SEGMENT_LEN);
+                let mut s = String::with_capacity(len);
+                draw(rng, &SEGMENT, len, &mut s);
+                s
+            })
+            .collect();
+        Ok(UriTree {
+            scheme,
+            host_len: host.len(),
+            host,
+            kept: segments.len(),
+            segments,
+            last: None,
+            segments_needed: false,
+            host_needed: false,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    DroppedSegment,
+    ShortenedHost(usize),
+}
+
+/// A drawn URI; shrinking drops path segments from the end, then cuts the host to its first
+/// letter, and keeps whatever the failure turns out to need.
+#[derive(Clone)]
+pub struct UriTree {
+    scheme: &'static str,
+    /// ASCII, so lengths are in bytes.
+    host: String,
+    host_len: usize,
+    segments: Vec<String>,
+    kept: usize,
+    last: Option<Step>,
+    segments_needed: bool,
+    host_needed: bool,
+}
+
+impl fmt::Debug for UriTree {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UriTree({})", self.current())
+    }
+}
+
+impl ValueTree for UriTree {
+    type Value = String;
+
+    fn current(&self) -> String {
+        let host = &self.host[..self.host_len];
+        let path_len: usize = self.segments[..self.kept].iter().map(|s| s.len() + 1).sum();
+        let mut uri = String::with_capacity(self.scheme.len() + host.len() + path_len + 16);
+        if self.scheme == "file" {
+            uri.push_str("file:///");
+            uri.push_str(host);
+        } else {
+            uri.push_str(self.scheme);
+            uri.push_str("://");
+            uri.push_str(host);
+            uri.push_str(".example.com");
+        }
+        for segment in &self.segments[..self.kept] {
+            uri.push('/');
+            uri.push_str(segment);
+        }
+        uri
+    }
+
+    fn simplify(&mut self) -> bool {
+        if !self.segments_needed && self.kept > 0 {
+            self.kept -= 1;
+            self.last = Some(Step::DroppedSegment);
+            return true;
+        }
+        if !self.host_needed && self.host_len > 1 {
+            self.last = Some(Step::ShortenedHost(self.host_len));
+            self.host_len = 1;
+            return true;
+        }
+        self.last = None;
+        false
+    }
+
+    fn complicate(&mut self) -> bool {
+        match self.last.take() {
+            Some(Step::DroppedSegment) => {
+                self.kept += 1;
+                self.segments_needed = true;
+                true
+            }
+            Some(Step::ShortenedHost(len)) => {
+                self.host_len = len;
+                self.host_needed = true;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str) -> (String, String, Vec<String>) {
+        let (scheme, rest) = uri.split_once(':').expect("a scheme");
+        let rest = rest.strip_prefix("//").expect("an authority");
+        let (host, path) = if scheme == "file" {
+            let rest = rest.strip_prefix('/').expect("an absolute file path");
+            rest.split_once('/').unwrap_or((rest, ""))
+        } else {
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let host = authority.strip_suffix(".example.com").expect("example.com");
+            (host, path)
+        };
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        (scheme.to_string(), host.to_string(), segments)
+    }
+
+    #[test]
+    fn uris_have_the_documented_shape_and_cover_every_scheme() {
+        let mut runner = TestRunner::deterministic();
+        let mut schemes = std::collections::BTreeSet::new();
+        let mut most_segments = 0;
+        for _ in 0..3000 {
+            let uri = Uri.new_tree(&mut runner).expect("tree").current();
+            let (scheme, host, segments) = parts(&uri);
+            assert!(SCHEMES.contains(&scheme.as_str()), "{uri}");
+            let mut chars = host.chars();
+            assert!(chars.next().is_some_and(|c| LOWER.contains(c)), "{uri}");
+            assert!(
+                chars.all(|c| HOST.contains(c)) && host.len() <= 1 + HOST_TAIL,
+                "{uri}"
+            );
+            assert!(segments.len() <= SEGMENTS, "{uri}");
+            for s in &segments {
+                assert!((1..=SEGMENT_LEN).contains(&s.len()), "{uri}");
+                assert!(s.chars().all(|c| SEGMENT.contains(c)), "{uri}");
+            }
+            schemes.insert(scheme);
+            most_segments = most_segments.max(segments.len());
+        }
+        assert_eq!(schemes.len(), SCHEMES.len());
+        assert_eq!(most_segments, SEGMENTS);
+    }
+
+    #[test]
+    fn shrinking_drops_segments_then_the_host_and_keeps_what_is_needed() {
+        let mut runner = TestRunner::deterministic();
+        let mut tree = loop {
+            let t = Uri.new_tree(&mut runner).expect("tree");
+            let (_, host, segments) = parts(&t.current());
+            if segments.len() == SEGMENTS && host.len() > 2 {
+                break t;
+            }
+        };
+        let (_, host, segments) = parts(&tree.current());
+        // The failure needs the first segment and nothing else.
+        let fails = |uri: &str| parts(uri).2.first() == Some(&segments[0]);
+        let mut last_failure = tree.current();
+        let mut more = tree.simplify();
+        while more {
+            let now = tree.current();
+            more = if fails(&now) {
+                last_failure = now;
+                tree.simplify()
+            } else {
+                tree.complicate()
+            };
+        }
+        let (_, short_host, kept) = parts(&last_failure);
+        assert_eq!(kept, vec![segments[0].clone()], "{last_failure}");
+        assert_eq!(short_host, host[..1], "{last_failure}");
+    }
+}
