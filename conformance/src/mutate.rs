@@ -62,7 +62,7 @@ impl Body {
     /// The bytes to send.
     pub fn to_bytes(&self) -> Vec<u8> {
         match self {
-            Body::Json(v) => v.to_string().into_bytes(),
+            Body::Json(v) => crate::families::body_of(v),
             Body::Raw(b) => b.clone(),
         }
     }
@@ -360,7 +360,7 @@ fn ensure<'a>(event: &'a mut Value, path: &[String]) -> Option<&'a mut Map<Strin
 }
 
 fn body_op(op: &BodyOp, event: Value) -> Body {
-    let text = event.to_string();
+    let text = serde_json::to_string(&event).expect("a JSON value always serializes");
     match op {
         BodyOp::Wrap => Body::Json(json!([event])),
         BodyOp::Replace(v) => Body::Json(v.clone()),
