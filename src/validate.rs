@@ -12,9 +12,11 @@
 //! every known facet's schema at every place facets sit); only an event that fails it is walked
 //! facet by facet to say what is wrong and at which tier.
 
+mod formats;
+
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry};
 
@@ -93,11 +95,21 @@ impl Validator {
             .extend(resources)
             .and_then(|b| b.prepare())
             .map_err(|e| schema_err(&e))?;
+        // jsonschema's own `uri` check, for the URIs `formats::is_uri` leaves to it.
+        let uri_fallback = Arc::new(
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&json!({ "format": "uri" }))
+                .map_err(|e| schema_err(&e))?,
+        );
         let build = |schema: &Value, formats: bool| {
+            let fallback = Arc::clone(&uri_fallback);
             jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(&registry)
                 .should_validate_formats(formats)
+                .with_format("uri", move |text: &str| formats::is_uri(text, &fallback))
                 .build(schema)
                 .map_err(|e| schema_err(&e))
         };
