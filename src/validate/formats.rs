@@ -4,8 +4,8 @@
 //! single cost of the formats and facets tiers. This is RFC 3986's `URI` rule as jsonschema's
 //! own fast path reads it, with the path, query and fragment checked eight bytes at a time.
 //! A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
-//! jsonschema's own check: the answer is then jsonschema's by construction. A unit test compares
-//! both checks on many generated strings.
+//! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
+//! URIs are cached per thread. A unit test compares both checks on many generated strings.
 
 use serde_json::Value;
 
@@ -76,6 +76,41 @@ const PLAIN: [bool; 256] = {
 /// optional query and fragment), as jsonschema's `uri` format decides. `fallback` is
 /// jsonschema's own check, asked only about an authority with a bracketed IP literal.
 pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    if !CACHED_LENGTHS.contains(&len) {
+        return check_uncached(text, fallback);
+    }
+    // A few bytes that tell facet schema URLs apart, which share long prefixes.
+    let slot =
+        (len ^ (usize::from(bytes[len - 1]) << 2) ^ (usize::from(bytes[len / 2]) << 4)) % SLOTS;
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let (known, answer) = &mut seen[slot];
+        if known.as_str() == text {
+            return *answer;
+        }
+        let now = check_uncached(text, fallback);
+        known.clear();
+        known.push_str(text);
+        *answer = now;
+        now
+    })
+}
+
+/// Answers cached per thread: a producer sends its own URI in every facet and the same schema
+/// URLs in every event. Only for lengths where the scan costs more than comparing and copying
+/// the text: shorter URIs are checked at about the cost of the lookup.
+const CACHED_LENGTHS: std::ops::RangeInclusive<usize> = 48..=256;
+const SLOTS: usize = 64;
+
+thread_local! {
+    /// The last text checked in each slot and its answer.
+    static SEEN: std::cell::RefCell<[(String, bool); SLOTS]> =
+        std::cell::RefCell::new(std::array::from_fn(|_| (String::new(), false)));
+}
+
+fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
     match check(text.as_bytes()) {
         Some(answer) => answer,
         None => fallback.is_valid(&Value::String(text.to_string())),
@@ -214,6 +249,7 @@ mod tests {
             "http://[::1]",
             "http://[v1.x]",
             "http://[fe80::1%25eth0]",
+            "https://openlineage.io/spec/facets/1-0-0/",
             "http://[1:2:3:4:5:6:7:8:9]",
             "http://[:::]",
             "x://[",
@@ -303,10 +339,12 @@ mod tests {
     #[test]
     fn answers_as_jsonschema_does_on_tricky_strings() {
         let builtin = builtin();
-        let (mut accepted, mut rejected, mut literals) = (0, 0, 0);
-        for text in tricky_strings(200_000) {
-            let ours = is_uri(&text, &builtin);
-            let theirs = builtin.is_valid(&Value::String(text.clone()));
+        let (mut accepted, mut rejected, mut literals, mut cached) = (0, 0, 0, 0);
+        let texts = tricky_strings(100_000);
+        // The second round answers long strings from the cache.
+        for text in texts.iter().chain(&texts) {
+            let ours = is_uri(text, &builtin);
+            let theirs = builtin.is_valid(&Value::String(text.to_string()));
             assert_eq!(ours, theirs, "{text:?}");
             if ours {
                 accepted += 1;
@@ -316,6 +354,9 @@ mod tests {
             if check(text.as_bytes()).is_none() {
                 literals += 1;
             }
+            if CACHED_LENGTHS.contains(&text.len()) {
+                cached += 1;
+            }
         }
         // Both answers are common, and most strings are decided here, not by jsonschema.
         assert!(
@@ -323,6 +364,7 @@ mod tests {
             "{accepted} / {rejected}"
         );
         assert!(literals > 1_000 && literals < 100_000, "{literals}");
+        assert!(cached > 20_000, "{cached}");
     }
 
     #[test]
