@@ -3,9 +3,10 @@
 //! Every schema of the snapshot is registered under its `$id`, so no reference ever leaves the
 //! process. The core tier checks the event against its own definition (chosen by structure, as
 //! the spec's `oneOf` would, so errors point into the event instead of at the `oneOf`), the
-//! formats tier asserts `date-time`, `uuid` and `uri`, and the facets tier checks each known
-//! facet against its own facet schema, facets forwarded inside other facets included (the
-//! parent facet carries the parent and root runs' facets).
+//! formats tier asserts `date-time`, `uuid` and `uri` (the last with this crate's own check, in
+//! `formats`), and the facets tier checks each known facet against its own facet schema, facets
+//! forwarded inside other facets included (the parent facet carries the parent and root runs'
+//! facets).
 //!
 //! Most events are valid, so the formats and facets tiers first ask one yes-or-no question of
 //! one validator per event kind that holds the whole facets tier (the event's definition and
