@@ -84,7 +84,8 @@ pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     // A few bytes that tell facet schema URLs apart, which share long prefixes.
     let slot =
         (len ^ (usize::from(bytes[len - 1]) << 2) ^ (usize::from(bytes[len / 2]) << 4)) % SLOTS;
-    SEEN.with(|seen| {
+    // `try_with`: a thread's storage is gone while it exits, and validating then must not panic.
+    SEEN.try_with(|seen| {
         let mut seen = seen.borrow_mut();
         let (known, answer) = &mut seen[slot];
         if known.as_str() == text {
@@ -96,6 +97,7 @@ pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
         *answer = now;
         now
     })
+    .unwrap_or_else(|_| check_uncached(text, fallback))
 }
 
 /// Answers cached per thread: a producer sends its own URI in every facet and the same schema
