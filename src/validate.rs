@@ -3,18 +3,21 @@
 //! Every schema of the snapshot is registered under its `$id`, so no reference ever leaves the
 //! process. The core tier checks the event against its own definition (chosen by structure, as
 //! the spec's `oneOf` would, so errors point into the event instead of at the `oneOf`), the
-//! formats tier asserts `date-time`, `uuid` and `uri`, and the facets tier checks each known
-//! facet against its own facet schema, facets forwarded inside other facets included (the
-//! parent facet carries the parent and root runs' facets).
+//! formats tier asserts `date-time`, `uuid` and `uri` (the last with this crate's own check, in
+//! `formats`), and the facets tier checks each known facet against its own facet schema, facets
+//! forwarded inside other facets included (the parent facet carries the parent and root runs'
+//! facets).
 //!
 //! Most events are valid, so the formats and facets tiers first ask one yes-or-no question of
 //! one validator per event kind that holds the whole facets tier (the event's definition and
 //! every known facet's schema at every place facets sit); only an event that fails it is walked
 //! facet by facet to say what is wrong and at which tier.
 
+mod formats;
+
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry};
 
@@ -93,11 +96,21 @@ impl Validator {
             .extend(resources)
             .and_then(|b| b.prepare())
             .map_err(|e| schema_err(&e))?;
+        // jsonschema's own `uri` check, for the URIs `formats::is_uri` leaves to it.
+        let uri_fallback = Arc::new(
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&json!({ "format": "uri" }))
+                .map_err(|e| schema_err(&e))?,
+        );
         let build = |schema: &Value, formats: bool| {
+            let fallback = Arc::clone(&uri_fallback);
             jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(&registry)
                 .should_validate_formats(formats)
+                .with_format("uri", move |text: &str| formats::is_uri(text, &fallback))
                 .build(schema)
                 .map_err(|e| schema_err(&e))
         };

@@ -1,0 +1,415 @@
+//! The `uri` format check the validator registers with jsonschema in place of its own.
+//!
+//! Every facet carries two URIs (`_producer`, `_schemaURL`), so checking them was the largest
+//! single cost of the formats and facets tiers. This is RFC 3986's `URI` rule as jsonschema's
+//! own fast path reads it, with the path, query and fragment checked eight bytes at a time.
+//! A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
+//! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
+//! URIs are cached per thread. A unit test compares both checks on many generated strings.
+
+use serde_json::Value;
+
+/// `unreserved / sub-delims`: what a `reg-name` holds besides percent-encodings.
+const REG_NAME: u8 = 1;
+const COLON: u8 = 2;
+const AT: u8 = 4;
+/// `"/" / "?"`: what a path, query or fragment holds besides `pchar`.
+const SLASH_QUESTION: u8 = 8;
+/// `ALPHA / DIGIT / "+" / "-" / "."`: what a scheme holds after its first letter.
+const SCHEME: u8 = 16;
+
+const CLASSES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut class = 0;
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            )
+        {
+            class |= REG_NAME;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.') {
+            class |= SCHEME;
+        }
+        class |= match b {
+            b':' => COLON,
+            b'@' => AT,
+            b'/' | b'?' => SLASH_QUESTION,
+            _ => 0,
+        };
+        table[i] = class;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes a path, query or fragment holds as they are: `pchar` without percent-encodings, `/`
+/// and `?`. A lookup table of booleans, so a run of them is checked without branches.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = CLASSES[i] & (REG_NAME | COLON | AT | SLASH_QUESTION) != 0;
+        i += 1;
+    }
+    table
+};
+
+/// Whether `text` is a URI (RFC 3986 `URI`: a scheme, then an optional authority, a path, an
+/// optional query and fragment), as jsonschema's `uri` format decides. `fallback` is
+/// jsonschema's own check, asked only about an authority with a bracketed IP literal.
+pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    if !CACHED_LENGTHS.contains(&len) {
+        return check_uncached(text, fallback);
+    }
+    // A few bytes that tell facet schema URLs apart, which share long prefixes.
+    let slot =
+        (len ^ (usize::from(bytes[len - 1]) << 2) ^ (usize::from(bytes[len / 2]) << 4)) % SLOTS;
+    // `try_with`: a thread's storage is gone while it exits, and validating then must not panic.
+    SEEN.try_with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let (known, answer) = &mut seen[slot];
+        if known.as_str() == text {
+            return *answer;
+        }
+        let now = check_uncached(text, fallback);
+        known.clear();
+        known.push_str(text);
+        *answer = now;
+        now
+    })
+    .unwrap_or_else(|_| check_uncached(text, fallback))
+}
+
+/// Answers cached per thread: a producer sends its own URI in every facet and the same schema
+/// URLs in every event. Only for lengths where the scan costs more than comparing and copying
+/// the text: shorter URIs are checked at about the cost of the lookup.
+const CACHED_LENGTHS: std::ops::RangeInclusive<usize> = 48..=256;
+const SLOTS: usize = 64;
+
+thread_local! {
+    /// The last text checked in each slot and its answer.
+    static SEEN: std::cell::RefCell<[(String, bool); SLOTS]> =
+        std::cell::RefCell::new(std::array::from_fn(|_| (String::new(), false)));
+}
+
+fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
+    match check(text.as_bytes()) {
+        Some(answer) => answer,
+        None => fallback.is_valid(&Value::String(text.to_string())),
+    }
+}
+
+/// The answer for `bytes`, or `None` for an authority that stops at `[` or `]` (an IP literal).
+fn check(bytes: &[u8]) -> Option<bool> {
+    let Some(colon) = scheme_length(bytes) else {
+        return Some(false);
+    };
+    let mut at = colon + 1;
+    if bytes[at..].starts_with(b"//") {
+        at += 2;
+        // `[ userinfo "@" ] host [ ":" port ]` with a `reg-name` host (an IPv4 address is one
+        // too), in one pass: the bytes all three may hold, counting what separates them.
+        let (mut ats, mut colons, mut port) = (0, 0, at);
+        while let Some(&b) = bytes.get(at) {
+            if CLASSES[b as usize] & REG_NAME != 0 {
+                at += 1;
+            } else if b == b':' {
+                colons += 1;
+                port = at + 1;
+                at += 1;
+            } else if b == b'@' {
+                // Colons before the `@` were the userinfo's.
+                ats += 1;
+                colons = 0;
+                at += 1;
+            } else if b == b'%' {
+                if !is_escape(bytes, at) {
+                    return Some(false);
+                }
+                at += 3;
+            } else {
+                break;
+            }
+        }
+        if matches!(bytes.get(at), Some(b'[' | b']')) {
+            return None;
+        }
+        // One `@` at most, and at most one `:` after it, followed by digits only.
+        if ats > 1 || colons > 1 || (colons == 1 && !bytes[port..at].iter().all(u8::is_ascii_digit))
+        {
+            return Some(false);
+        }
+    }
+    Some(is_path_query_fragment(&bytes[at..]))
+}
+
+/// The length of a leading scheme (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`) followed by
+/// `:`.
+fn scheme_length(bytes: &[u8]) -> Option<usize> {
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let length = bytes
+        .iter()
+        .position(|&b| CLASSES[b as usize] & SCHEME == 0)?;
+    (bytes[length] == b':').then_some(length)
+}
+
+/// Whether `bytes[at]` starts a percent-encoding (`%` and two hex digits).
+fn is_escape(bytes: &[u8], at: usize) -> bool {
+    bytes[at] == b'%'
+        && bytes
+            .get(at + 1..at + 3)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// Whether `bytes` is a path, then an optional `?` query, then an optional `#` fragment. After
+/// the scheme or the authority these hold the same bytes (`pchar`, `/`, `?`) but for one `#`
+/// between query and fragment: a `?` in the path starts the query, which may hold more of them.
+fn is_path_query_fragment(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    let mut in_fragment = false;
+    loop {
+        // Nearly every byte is plain: eight at a time without a branch each.
+        while let Some(chunk) = bytes.get(at..at + 8) {
+            if !chunk.iter().fold(true, |all, &b| all & PLAIN[b as usize]) {
+                break;
+            }
+            at += 8;
+        }
+        let Some(&b) = bytes.get(at) else {
+            return true;
+        };
+        if PLAIN[b as usize] {
+            at += 1;
+        } else if b == b'%' {
+            if !is_escape(bytes, at) {
+                return false;
+            }
+            at += 3;
+        } else if b == b'#' && !in_fragment {
+            in_fragment = true;
+            at += 1;
+        } else {
+            return false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn builtin() -> jsonschema::Validator {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&json!({ "format": "uri" }))
+            .expect("the format schema compiles")
+    }
+
+    /// Strings made of pieces that sit at the edges of RFC 3986: schemes good and bad, every
+    /// delimiter, IPv6 and IPvFuture literals, percent-encodings broken and whole, ports,
+    /// userinfo, characters outside ASCII and controls. Most start as a URI does, so both
+    /// answers are common.
+    fn tricky_strings(count: usize) -> Vec<String> {
+        const STARTS: &[&str] = &[
+            "http://",
+            "https:",
+            "s3://",
+            "a+b-c.d:",
+            "HTTP://",
+            "file:///",
+            "urn:",
+            "x:/",
+            "",
+            "1a:",
+            "-x://",
+            "//",
+            "http://user:pw@",
+            "http://[::1]",
+            "http://[v1.x]",
+            "http://[fe80::1%25eth0]",
+            "https://openlineage.io/spec/facets/1-0-0/",
+            "http://[1:2:3:4:5:6:7:8:9]",
+            "http://[:::]",
+            "x://[",
+        ];
+        const PLAIN: &[&str] = &[
+            "example.com",
+            "a",
+            "Z",
+            "0",
+            "80",
+            ":80",
+            "/",
+            "/b",
+            "?q=1",
+            "#f",
+            "1.2.3.4",
+            "openlineage.io/spec/facets/1-0-0/TagsRunFacet.json",
+            "#/$defs/RunEvent",
+            "%20",
+            "%aF",
+            "~",
+            "!$&'()*+,;=",
+            "-._",
+            ":",
+            "@",
+            "?",
+            "//",
+            "[::1]",
+            "[v1.x]",
+            "[::ffff:1.2.3.4]",
+        ];
+        const TRICKY: &[&str] = &[
+            "%",
+            "%2",
+            "%zz",
+            "%G0",
+            "##",
+            "@@",
+            "[",
+            "]",
+            ":x",
+            " ",
+            "\t",
+            "\"",
+            "<",
+            "\\",
+            "^",
+            "`",
+            "{",
+            "|",
+            "}",
+            "\u{e9}",
+            "\u{7f}",
+            "\u{0}",
+            "\u{2028}",
+            "\u{1F600}",
+            "256.1.1.1",
+            "[1:2:3:4:5:6:7:8:9]",
+            "[:::]",
+            "[v.x]",
+        ];
+        // A fixed xorshift, so a failure names a string that reproduces.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut pick = move |pieces: &[&'static str]| {
+            let n = next();
+            pieces[(n % pieces.len() as u64) as usize]
+        };
+        (0..count)
+            .map(|i| {
+                let mut text = String::from(pick(STARTS));
+                for j in 0..(i % 6) {
+                    // About one piece in five is a tricky one.
+                    let tricky = (i * 7 + j * 3) % 5 == 0;
+                    text.push_str(pick(if tricky { TRICKY } else { PLAIN }));
+                }
+                text
+            })
+            .collect()
+    }
+
+    #[test]
+    fn answers_as_jsonschema_does_on_tricky_strings() {
+        let builtin = builtin();
+        let (mut accepted, mut rejected, mut literals, mut cached) = (0, 0, 0, 0);
+        let texts = tricky_strings(100_000);
+        // The second round answers long strings from the cache.
+        for text in texts.iter().chain(&texts) {
+            let ours = is_uri(text, &builtin);
+            let theirs = builtin.is_valid(&Value::String(text.to_string()));
+            assert_eq!(ours, theirs, "{text:?}");
+            if ours {
+                accepted += 1;
+            } else {
+                rejected += 1;
+            }
+            if check(text.as_bytes()).is_none() {
+                literals += 1;
+            }
+            if CACHED_LENGTHS.contains(&text.len()) {
+                cached += 1;
+            }
+        }
+        // Both answers are common, and most strings are decided here, not by jsonschema.
+        assert!(
+            accepted > 20_000 && rejected > 20_000,
+            "{accepted} / {rejected}"
+        );
+        assert!(literals > 1_000 && literals < 100_000, "{literals}");
+        assert!(cached > 20_000, "{cached}");
+    }
+
+    #[test]
+    fn decides_the_rfc_examples() {
+        let builtin = builtin();
+        for (text, valid) in [
+            (
+                "https://openlineage.io/spec/facets/1-0-0/TagsRunFacet.json#/$defs/TagsRunFacet",
+                true,
+            ),
+            ("ftp://ftp.is.co.za/rfc/rfc1808.txt", true),
+            ("ldap://[2001:db8::7]/c=GB?objectClass?one", true),
+            ("mailto:John.Doe@example.com", true),
+            ("news:comp.infosystems.www.servers.unix", true),
+            ("tel:+1-816-555-1212", true),
+            ("telnet://192.0.2.16:80/", true),
+            ("urn:oasis:names:specification:docbook:dtd:xml:4.1.2", true),
+            ("http://a/b/c/d;p?q#f?/", true),
+            ("http://u:p@h:8080", true),
+            ("http:", true),
+            ("s3://bucket/a%20b", true),
+            // Relative references are no URIs.
+            ("//a/b", false),
+            ("../b", false),
+            ("", false),
+            ("http://a/%2", false),
+            ("http://a/%zz", false),
+            ("http://a#b#c", false),
+            ("http://a b", false),
+            ("http://a:8o", false),
+            ("http://a@b@c", false),
+            ("http://[::1", false),
+            ("http://é", false),
+            ("1http://a", false),
+        ] {
+            assert_eq!(is_uri(text, &builtin), valid, "{text}");
+            assert_eq!(
+                builtin.is_valid(&json!(text)),
+                valid,
+                "jsonschema on {text}"
+            );
+        }
+        // IP literals are left to jsonschema.
+        assert_eq!(check(b"ldap://[2001:db8::7]/c=GB"), None);
+    }
+}
