@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::{Error, Event, FacetKind, FACETS};
 
+pub mod any;
 pub mod pick;
 pub mod text;
 pub mod uri;
@@ -814,33 +815,7 @@ pub fn uri() -> BoxedStrategy<String> {
     uri::Uri.boxed()
 }
 
-/// Small arbitrary JSON for unknown fields: scalars, and arrays and objects two levels deep.
+/// Small arbitrary JSON for unknown fields ([`any::AnyJson`]).
 fn any_json(max_string_len: usize) -> Strat {
-    let leaf = one_of(vec![
-        Just(Value::Null).boxed(),
-        any::<bool>().prop_map(Value::Bool).boxed(),
-        any::<i32>().prop_map(|n| json!(n)).boxed(),
-        (-1e6f64..1e6).prop_map(|f| json!(f)).boxed(),
-        text(max_string_len.min(16)).prop_map(Value::String).boxed(),
-    ])
-    .boxed();
-    let nest = |inner: Strat| -> Strat {
-        weighted(vec![
-            (3, leaf.clone()),
-            (
-                1,
-                proptest::collection::vec(inner.clone(), 0..3)
-                    .prop_map(Value::Array)
-                    .boxed(),
-            ),
-            (
-                1,
-                proptest::collection::btree_map(chars(&LOWER, 1..=6), inner, 0..3)
-                    .prop_map(|m| Value::Object(m.into_iter().collect()))
-                    .boxed(),
-            ),
-        ])
-        .boxed()
-    };
-    nest(nest(leaf.clone()))
+    any::any_json(max_string_len).boxed()
 }
