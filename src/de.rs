@@ -16,6 +16,11 @@ impl Key<'_> {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key as an owned string.
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -223,6 +228,65 @@ impl<'de, T: FromJsonText> Visitor<'de> for TextVisitor<T> {
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         T::deserialize_plain(deserializer)
+    }
+}
+
+/// What a lenient read of a facet type gave: the type, or, when the object lacked a required
+/// field, the object as JSON (see [`Lenient`]).
+pub enum Fit<T> {
+    /// Every required field was there.
+    Typed(T),
+    /// A required field was missing: the object as it came, built from what was read.
+    Misfit(serde_json::Value),
+}
+
+impl<T> Fit<T> {
+    /// The typed value; a misfit only comes from a lenient read, so here it is an error.
+    pub fn into_typed<E: Error>(self) -> Result<T, E> {
+        match self {
+            Fit::Typed(value) => Ok(value),
+            Fit::Misfit(_) => Err(E::custom("a required field is missing")),
+        }
+    }
+}
+
+/// Facet types whose visitor can give back what it read when a required field is missing.
+///
+/// A missing field is only known once the whole object has been read, so a facet like a
+/// `{"_deleted": true}` marker is decided there, without reading the event again: the fields
+/// already read are written back as JSON (each typed field writes back as it came, the promise
+/// the direct pass rests on) and the facet is kept raw.
+pub trait Lenient: Sized {
+    /// Reads the type, or the object as JSON if it lacks a required field.
+    fn deserialize_lenient<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Fit<Self>, D::Error>;
+}
+
+/// Writes a field read by a visitor back into `out` as JSON, if it was present.
+pub fn put_back<T: serde::Serialize, E: Error>(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    slot: &Option<T>,
+) -> Result<(), E> {
+    if let Some(value) = slot {
+        let value = crate::json::to_value_as_written(value).map_err(E::custom)?;
+        out.insert(key.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Writes a visitor's map of unknown fields back into `out` as JSON.
+pub fn put_back_extra<T: serde::Serialize, E: Error>(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    extra: &T,
+) -> Result<(), E> {
+    match crate::json::to_value_as_written(extra).map_err(E::custom)? {
+        serde_json::Value::Object(fields) => {
+            out.extend(fields);
+            Ok(())
+        }
+        _ => Err(E::custom("unknown fields did not write back as an object")),
     }
 }
 
