@@ -255,12 +255,15 @@ impl<T> Fit<T> {
 /// A missing field is only known once the whole object has been read, so a facet like a
 /// `{"_deleted": true}` marker is decided there, without reading the event again: the fields
 /// already read are written back as JSON (each typed field writes back as it came, the promise
-/// the direct pass rests on) and the facet is kept raw.
-pub trait Lenient: Sized {
+/// the direct pass rests on) and the facet is kept raw. A facet type the code generator gives
+/// no streaming visitor keeps the default: its own `Deserialize`, so a misfit fails the pass.
+pub trait Lenient: serde::de::DeserializeOwned {
     /// Reads the type, or the object as JSON if it lacks a required field.
     fn deserialize_lenient<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Fit<Self>, D::Error>;
+    ) -> Result<Fit<Self>, D::Error> {
+        Self::deserialize(deserializer).map(Fit::Typed)
+    }
 }
 
 /// Writes a field read by a visitor back into `out` as JSON, if it was present.
@@ -317,6 +320,21 @@ mod tests {
         let err = serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":null}"#)
             .unwrap_err();
         assert!(err.to_string().contains("`facets` is null"), "{err}");
+    }
+
+    #[test]
+    fn lenient_reads_without_a_streaming_visitor_are_the_type_s_own() {
+        use super::{Fit, Lenient};
+
+        #[derive(serde::Deserialize)]
+        struct Plain {
+            a: String,
+        }
+        impl Lenient for Plain {}
+
+        let read = |text| Plain::deserialize_lenient(&mut serde_json::Deserializer::from_str(text));
+        assert!(matches!(read(r#"{"a":"x"}"#), Ok(Fit::Typed(Plain { a })) if a == "x"));
+        assert!(read("{}").is_err());
     }
 
     #[test]

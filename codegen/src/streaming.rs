@@ -44,6 +44,7 @@ enum Unknown {
 /// a facet that does not fit for that reason (a `_deleted` marker) is decided where it is read.
 pub fn streaming_deserialize(file: &mut syn::File, lenient: &BTreeSet<String>) -> Result<()> {
     let mut impls = Vec::new();
+    let mut streamed = BTreeSet::new();
     for item in &mut file.items {
         let Item::Struct(s) = item else { continue };
         if let Some((fields, unknown)) = plan(s)? {
@@ -51,6 +52,20 @@ pub fn streaming_deserialize(file: &mut syn::File, lenient: &BTreeSet<String>) -
             s.attrs.retain(|a| !is_serde_deny(a));
             let is_lenient = lenient.contains(&s.ident.to_string());
             impls.push(visitor_impl(&s.ident, &fields, &unknown, is_lenient));
+            streamed.insert(s.ident.to_string());
+        }
+    }
+    // A facet type without a streaming visitor (no `extra` map in some spec version) keeps the
+    // trait's default, its own `Deserialize`, so the containers can read every facet the same way.
+    for item in &file.items {
+        let ident = match item {
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+            _ => continue,
+        };
+        let name = ident.to_string();
+        if lenient.contains(&name) && !streamed.contains(&name) {
+            impls.push(quote! { impl crate::de::Lenient for #ident {} });
         }
     }
     for tokens in impls {

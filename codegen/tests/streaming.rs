@@ -8,7 +8,8 @@ fn streaming_pass_output_matches_fixture() {
     // A struct with an `extra` map gets a visitor (renamed, optional and required fields); one
     // that ignores unknown keys keeps serde's derive; a closed one gets a visitor that refuses
     // unknown keys; a lenient one (a facet type) can also give back what it read when a
-    // required field is missing.
+    // required field is missing, and a lenient one without a visitor keeps its derive and the
+    // trait's default.
     let mut file: syn::File = syn::parse_quote! {
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
         pub struct A {
@@ -36,7 +37,7 @@ fn streaming_pass_output_matches_fixture() {
             pub extra: ::serde_json::Map<String, ::serde_json::Value>,
         }
     };
-    let lenient = ["Facet".to_string()].into();
+    let lenient = ["Facet".to_string(), "Open".to_string()].into();
     streaming_deserialize(&mut file, &lenient).expect("the pass accepts these structs");
     insta::assert_snapshot!("streaming_pass", prettyplease::unparse(&file));
 }
