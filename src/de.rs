@@ -16,6 +16,11 @@ impl Key<'_> {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key as an owned string.
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
 }
 
 impl<'de> Deserialize<'de> for Key<'de> {
@@ -226,6 +231,68 @@ impl<'de, T: FromJsonText> Visitor<'de> for TextVisitor<T> {
     }
 }
 
+/// What a lenient read of a facet type gave: the type, or, when the object lacked a required
+/// field, the object as JSON (see [`Lenient`]).
+pub enum Fit<T> {
+    /// Every required field was there.
+    Typed(T),
+    /// A required field was missing: the object as it came, built from what was read.
+    Misfit(serde_json::Value),
+}
+
+impl<T> Fit<T> {
+    /// The typed value; a misfit only comes from a lenient read, so here it is an error.
+    pub fn into_typed<E: Error>(self) -> Result<T, E> {
+        match self {
+            Fit::Typed(value) => Ok(value),
+            Fit::Misfit(_) => Err(E::custom("a required field is missing")),
+        }
+    }
+}
+
+/// Facet types whose visitor can give back what it read when a required field is missing.
+///
+/// A missing field is only known once the whole object has been read, so a facet like a
+/// `{"_deleted": true}` marker is decided there, without reading the event again: the fields
+/// already read are written back as JSON (each typed field writes back as it came, the promise
+/// the direct pass rests on) and the facet is kept raw. A facet type the code generator gives
+/// no streaming visitor keeps the default: its own `Deserialize`, so a misfit fails the pass.
+pub trait Lenient: serde::de::DeserializeOwned {
+    /// Reads the type, or the object as JSON if it lacks a required field.
+    fn deserialize_lenient<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Fit<Self>, D::Error> {
+        Self::deserialize(deserializer).map(Fit::Typed)
+    }
+}
+
+/// Writes a field read by a visitor back into `out` as JSON, if it was present.
+pub fn put_back<T: serde::Serialize, E: Error>(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    slot: &Option<T>,
+) -> Result<(), E> {
+    if let Some(value) = slot {
+        let value = crate::json::to_value_as_written(value).map_err(E::custom)?;
+        out.insert(key.to_owned(), value);
+    }
+    Ok(())
+}
+
+/// Writes a visitor's map of unknown fields back into `out` as JSON.
+pub fn put_back_extra<T: serde::Serialize, E: Error>(
+    out: &mut serde_json::Map<String, serde_json::Value>,
+    extra: &T,
+) -> Result<(), E> {
+    match crate::json::to_value_as_written(extra).map_err(E::custom)? {
+        serde_json::Value::Object(fields) => {
+            out.extend(fields);
+            Ok(())
+        }
+        _ => Err(E::custom("unknown fields did not write back as an object")),
+    }
+}
+
 /// The value of a required field, or serde's "missing field" error.
 pub fn required<T, E: Error>(slot: Option<T>, key: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| E::missing_field(key))
@@ -253,6 +320,21 @@ mod tests {
         let err = serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":null}"#)
             .unwrap_err();
         assert!(err.to_string().contains("`facets` is null"), "{err}");
+    }
+
+    #[test]
+    fn lenient_reads_without_a_streaming_visitor_are_the_type_s_own() {
+        use super::{Fit, Lenient};
+
+        #[derive(serde::Deserialize)]
+        struct Plain {
+            a: String,
+        }
+        impl Lenient for Plain {}
+
+        let read = |text| Plain::deserialize_lenient(&mut serde_json::Deserializer::from_str(text));
+        assert!(matches!(read(r#"{"a":"x"}"#), Ok(Fit::Typed(Plain { a })) if a == "x"));
+        assert!(read("{}").is_err());
     }
 
     #[test]

@@ -6,12 +6,14 @@
 //! payload parses *and* writes back unchanged, `Raw` otherwise.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::de::{Fit, Lenient};
 use crate::json;
 
 /// One facet: the typed model when the payload fits it losslessly, else the payload as JSON.
@@ -173,6 +175,31 @@ impl<'de, T: DeserializeOwned + Serialize> Deserialize<'de> for Facet<T> {
     }
 }
 
+/// Reads one facet of a container: on the direct pass leniently, so a payload that lacks a
+/// required field (a `_deleted` marker) is kept raw without failing the pass (see
+/// [`crate::de::Lenient`]); otherwise as [`Facet`]'s `Deserialize` does.
+pub(crate) struct FacetSeed<T>(PhantomData<T>);
+
+impl<T> FacetSeed<T> {
+    pub(crate) fn new() -> Self {
+        FacetSeed(PhantomData)
+    }
+}
+
+impl<'de, T: Lenient + DeserializeOwned + Serialize> DeserializeSeed<'de> for FacetSeed<T> {
+    type Value = Facet<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Facet<T>, D::Error> {
+        if MODE.with(Cell::get) != Mode::Direct {
+            return Facet::deserialize(deserializer);
+        }
+        Ok(match T::deserialize_lenient(deserializer)? {
+            Fit::Typed(typed) => Facet::Typed(Box::new(typed)),
+            Fit::Misfit(value) => Facet::Raw(value),
+        })
+    }
+}
+
 impl<T: Serialize> Serialize for Facet<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -292,13 +319,14 @@ macro_rules! facet_container {
                     }
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         let mut out = $name::default();
-                        // A repeated key keeps the last value, as `serde_json::Value` does.
-                        while let Some(key) = map.next_key::<::std::string::String>()? {
+                        // A repeated key keeps the last value, as `serde_json::Value` does. Keys
+                        // are borrowed; only those of `other` facets are copied.
+                        while let Some(key) = map.next_key::<$crate::de::Key<'de>>()? {
                             match key.as_str() {
-                                $( $key => out.$field = Some(map.next_value()?), )*
+                                $( $key => out.$field = Some(map.next_value_seed($crate::facet::FacetSeed::<$ty>::new())?), )*
                                 _ => {
-                                    let facet = map.next_value()?;
-                                    out.other.insert(key, facet);
+                                    let facet = map.next_value_seed($crate::facet::FacetSeed::<$base>::new())?;
+                                    out.other.insert(key.into_string(), facet);
                                 }
                             }
                         }
@@ -343,6 +371,40 @@ mod tests {
         // A string that merely contains "null" still ends up typed.
         let f: Facet<Small> = serde_json::from_str(r#"{"a":"nullable"}"#).unwrap();
         assert!(f.typed().is_some());
+    }
+
+    #[test]
+    fn facets_missing_a_required_field_stay_raw_on_the_direct_pass() {
+        // A `_deleted` marker (no `description`) and a custom facet without `_schemaURL`.
+        let text = r#"{"documentation":{"_deleted":true,"_producer":"p","_schemaURL":"s","x":[1,null,{"y":"z"}]},"sql":{"_producer":"p","_schemaURL":"s","query":"q"},"custom":{"_producer":"p","n":1.50}}"#;
+        let facets: crate::JobFacets =
+            with_mode(Mode::Direct, || serde_json::from_str(text)).unwrap();
+        assert_eq!(facets.untyped_keys(), ["documentation"]);
+        assert!(facets.other["custom"].raw().is_some());
+        assert!(facets.sql.as_ref().and_then(Facet::typed).is_some());
+        assert!(facets.documentation.as_ref().is_some_and(Facet::is_deleted));
+        let back = serde_json::to_value(&facets).unwrap();
+        assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
+        // Every mode decides the same.
+        for mode in [Mode::Borrowed, Mode::Careful] {
+            let other: crate::JobFacets = with_mode(mode, || serde_json::from_str(text)).unwrap();
+            assert_eq!(other, facets);
+        }
+        // A field of the wrong type still fails the direct pass; the next pass decides it.
+        let text = r#"{"sql":{"_producer":"p","_schemaURL":"s","query":1}}"#;
+        assert!(
+            with_mode(Mode::Direct, || serde_json::from_str::<crate::JobFacets>(
+                text
+            ))
+            .is_err()
+        );
+        // Read on its own, not in a container, a facet missing a field is an error as before.
+        let text = r#"{"_producer":"p","_schemaURL":"s"}"#;
+        let err = serde_json::from_str::<crate::DocumentationJobFacet>(text).unwrap_err();
+        assert!(
+            err.to_string().contains("missing field `description`"),
+            "{err}"
+        );
     }
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -119,7 +119,11 @@ pub fn generate_with(spec_dir: &Path, tag: &str, paths: SchemaPaths<'_>) -> Resu
         #flat_defs
     };
     syntax.items.extend(parse(extra)?.items);
-    crate::streaming::streaming_deserialize(&mut syntax)?;
+    // Facet types are read leniently in a container (`facet_container!`): a facet missing a
+    // required field is kept raw where it is read, without reading the event again.
+    let mut lenient: BTreeSet<String> = catalogue.iter().map(|e| rust_type_name(&e.def)).collect();
+    lenient.extend(FacetKind::ALL.iter().map(|k| k.base_def().to_string()));
+    crate::streaming::streaming_deserialize(&mut syntax, &lenient)?;
     Ok(Generated {
         code: prettyplease::unparse(&syntax),
         catalogue,

@@ -9,6 +9,8 @@
 //! derive with two deliberate differences: a repeated key is an error even for unknown fields,
 //! and only JSON objects (not arrays) are accepted.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
@@ -36,15 +38,34 @@ enum Unknown {
     Deny,
 }
 
-/// Rewrites every struct in `file` that has a flattened `extra` map.
-pub fn streaming_deserialize(file: &mut syn::File) -> Result<()> {
+/// Rewrites every struct in `file` that has a flattened `extra` map. The structs named in
+/// `lenient` (the facet types) also implement the types crate's `de::Lenient`: read that way, an
+/// object that lacks a required field gives back what was read as JSON instead of an error, so
+/// a facet that does not fit for that reason (a `_deleted` marker) is decided where it is read.
+pub fn streaming_deserialize(file: &mut syn::File, lenient: &BTreeSet<String>) -> Result<()> {
     let mut impls = Vec::new();
+    let mut streamed = BTreeSet::new();
     for item in &mut file.items {
         let Item::Struct(s) = item else { continue };
         if let Some((fields, unknown)) = plan(s)? {
             remove_derive(&mut s.attrs, "Deserialize");
             s.attrs.retain(|a| !is_serde_deny(a));
-            impls.push(visitor_impl(&s.ident, &fields, &unknown));
+            let is_lenient = lenient.contains(&s.ident.to_string());
+            impls.push(visitor_impl(&s.ident, &fields, &unknown, is_lenient));
+            streamed.insert(s.ident.to_string());
+        }
+    }
+    // A facet type without a streaming visitor (no `extra` map in some spec version) keeps the
+    // trait's default, its own `Deserialize`, so the containers can read every facet the same way.
+    for item in &file.items {
+        let ident = match item {
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+            _ => continue,
+        };
+        let name = ident.to_string();
+        if lenient.contains(&name) && !streamed.contains(&name) {
+            impls.push(quote! { impl crate::de::Lenient for #ident {} });
         }
     }
     for tokens in impls {
@@ -183,7 +204,12 @@ fn remove_derive(attrs: &mut Vec<Attribute>, name: &str) {
     });
 }
 
-fn visitor_impl(name: &syn::Ident, fields: &[FieldPlan], unknown: &Unknown) -> TokenStream {
+fn visitor_impl(
+    name: &syn::Ident,
+    fields: &[FieldPlan],
+    unknown: &Unknown,
+    lenient: bool,
+) -> TokenStream {
     let expecting = format!("an object for {name}");
     let slots = fields.iter().map(|f| {
         let slot = format_ident!("__{}", f.ident);
@@ -223,33 +249,103 @@ fn visitor_impl(name: &syn::Ident, fields: &[FieldPlan], unknown: &Unknown) -> T
             quote! { #ident: crate::de::required(#slot, #key)?, }
         }
     });
-    quote! {
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #name;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
-                        #(#slots)*
-                        #extra_decl
-                        while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                #extra_arm
-                            }
-                        }
-                        ::std::result::Result::Ok(#name {
-                            #(#inits)*
-                            #extra_init
-                        })
-                    }
-                }
-                deserializer.deserialize_map(Visitor)
-            }
+    let build = quote! {
+        #name {
+            #(#inits)*
+            #extra_init
         }
+    };
+    if !lenient {
+        return quote! {
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    struct Visitor;
+                    impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                        type Value = #name;
+                        fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                            f.write_str(#expecting)
+                        }
+                        fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
+                            #(#slots)*
+                            #extra_decl
+                            while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                                match key.as_str() {
+                                    #(#arms)*
+                                    #extra_arm
+                                }
+                            }
+                            ::std::result::Result::Ok(#build)
+                        }
+                    }
+                    deserializer.deserialize_map(Visitor)
+                }
+            }
+        };
+    }
+    // A misfit is written back from the slots: every field read, then the unknown ones.
+    let required: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| !f.defaulted)
+        .map(|f| {
+            let slot = format_ident!("__{}", f.ident);
+            quote! { #slot.is_none() }
+        })
+        .collect();
+    let missing = if required.is_empty() {
+        quote! { false }
+    } else {
+        quote! { #(#required)||* }
+    };
+    let put_back = fields.iter().map(|f| {
+        let slot = format_ident!("__{}", f.ident);
+        let key = &f.key;
+        quote! { crate::de::put_back::<_, A::Error>(&mut __json, #key, &#slot)?; }
+    });
+    let put_back_extra = match unknown {
+        Unknown::Extra(extra) => {
+            quote! { crate::de::put_back_extra::<_, A::Error>(&mut __json, &#extra)?; }
+        }
+        Unknown::Deny => quote! {},
+    };
+    quote! {
+        const _: () = {
+            struct Visitor {
+                lenient: bool,
+            }
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = crate::de::Fit<#name>;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(#expecting)
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<crate::de::Fit<#name>, A::Error> {
+                    #(#slots)*
+                    #extra_decl
+                    while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            #(#arms)*
+                            #extra_arm
+                        }
+                    }
+                    if self.lenient && (#missing) {
+                        let mut __json = ::serde_json::Map::new();
+                        #(#put_back)*
+                        #put_back_extra
+                        return ::std::result::Result::Ok(crate::de::Fit::Misfit(::serde_json::Value::Object(__json)));
+                    }
+                    ::std::result::Result::Ok(crate::de::Fit::Typed(#build))
+                }
+            }
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    deserializer.deserialize_map(Visitor { lenient: false })?.into_typed()
+                }
+            }
+            impl crate::de::Lenient for #name {
+                fn deserialize_lenient<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<crate::de::Fit<Self>, D::Error> {
+                    deserializer.deserialize_map(Visitor { lenient: true })
+                }
+            }
+        };
     }
 }
 
@@ -270,7 +366,9 @@ mod tests {
                 pub extra: ::serde_json::Map<String, ::serde_json::Value>,
             }
         };
-        let err = streaming_deserialize(&mut file).unwrap_err().to_string();
+        let err = streaming_deserialize(&mut file, &BTreeSet::new())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("A.a"), "{err}");
     }
 }

@@ -7,7 +7,9 @@ use openlineage_codegen::streaming::streaming_deserialize;
 fn streaming_pass_output_matches_fixture() {
     // A struct with an `extra` map gets a visitor (renamed, optional and required fields); one
     // that ignores unknown keys keeps serde's derive; a closed one gets a visitor that refuses
-    // unknown keys.
+    // unknown keys; a lenient one (a facet type) can also give back what it read when a
+    // required field is missing, and a lenient one without a visitor keeps its derive and the
+    // trait's default.
     let mut file: syn::File = syn::parse_quote! {
         #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
         pub struct A {
@@ -25,7 +27,17 @@ fn streaming_pass_output_matches_fixture() {
         #[derive(::serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct Closed { pub a: String }
+        #[derive(::serde::Deserialize, ::serde::Serialize)]
+        pub struct Facet {
+            #[serde(rename = "_producer")]
+            pub producer: String,
+            #[serde(rename = "_deleted", skip_serializing_if = "Option::is_none")]
+            pub deleted: Option<bool>,
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<String, ::serde_json::Value>,
+        }
     };
-    streaming_deserialize(&mut file).expect("the pass accepts these structs");
+    let lenient = ["Facet".to_string(), "Open".to_string()].into();
+    streaming_deserialize(&mut file, &lenient).expect("the pass accepts these structs");
     insta::assert_snapshot!("streaming_pass", prettyplease::unparse(&file));
 }
