@@ -205,26 +205,19 @@ impl Reader {
             Adapter::Command(_) => None,
         };
         if let Some((url, what)) = api {
-            let answer = self.client.get(url.clone()).send().await;
-            let ok = match answer {
-                Ok(resp) if resp.status().is_success() => {
-                    let body = resp.text().await.unwrap_or_default();
-                    match serde_json::from_str::<Value>(&body) {
-                        Ok(Value::Array(_)) => matches!(self.opts.adapter, Adapter::Reference),
-                        Ok(Value::Object(o)) => o.contains_key("namespaces"),
-                        _ => false,
-                    }
-                }
-                Ok(resp) => {
-                    return fail(
-                        &format!("GET {url}"),
-                        &format!("answered {}", resp.status()),
-                    )
-                }
-                Err(e) => return fail(&format!("GET {url}"), &e.to_string()),
+            let get = format!("GET {url}");
+            let body = match self.get(&url).await {
+                Ok((status, body)) if status.is_success() => body,
+                Ok((status, _)) => return fail(&get, &format!("answered {status}")),
+                Err(e) => return fail(&get, &e),
+            };
+            let ok = match serde_json::from_str::<Value>(&body) {
+                Ok(Value::Array(_)) => matches!(self.opts.adapter, Adapter::Reference),
+                Ok(Value::Object(o)) => o.contains_key("namespaces"),
+                _ => false,
             };
             if !ok {
-                return fail(&format!("GET {url}"), &format!("the answer is not {what}"));
+                return fail(&get, &format!("the answer is not {what}"));
             }
         }
         match self.read(&key).await {
@@ -311,20 +304,26 @@ impl Reader {
         join(&self.target, path)
     }
 
-    /// `GET url` as text; a 404 is "nothing stored" (`[]`), other non-2xx answers are errors.
-    async fn get_json(&self, url: &reqwest::Url) -> Result<String, String> {
+    /// `GET url`: the status and the answer's text, or which step failed.
+    async fn get(&self, url: &reqwest::Url) -> Result<(reqwest::StatusCode, String), String> {
         let resp = self
             .client
             .get(url.clone())
             .send()
             .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
+            .map_err(|e| e.to_string())?;
         let status = resp.status();
         let text = resp
             .text()
             .await
-            .map_err(|e| format!("GET {url}: reading the answer: {e}"))?;
-        if status.as_u16() == 404 {
+            .map_err(|e| format!("reading the answer: {e}"))?;
+        Ok((status, text))
+    }
+
+    /// `GET url` as text; a 404 is "nothing stored" (`[]`), other non-2xx answers are errors.
+    async fn get_json(&self, url: &reqwest::Url) -> Result<String, String> {
+        let (status, text) = self.get(url).await.map_err(|e| format!("GET {url}: {e}"))?;
+        if status == reqwest::StatusCode::NOT_FOUND {
             return Ok("[]".into());
         }
         if !status.is_success() {

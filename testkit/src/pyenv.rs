@@ -53,11 +53,16 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target"))
 }
 
+/// The interpreter venvs are created with: `OL_TEST_PYTHON` when set, else `python3`.
+pub fn interpreter() -> String {
+    std::env::var(PYTHON_ENV).unwrap_or_else(|_| "python3".into())
+}
+
 /// A venv with the packages of `requirements` installed, built on first use.
 ///
 /// The error is one line saying what is missing and how to provide it.
 pub fn ensure(requirements: &Path) -> Result<PyEnv, String> {
-    let interpreter = std::env::var(PYTHON_ENV).unwrap_or_else(|_| "python3".into());
+    let interpreter = interpreter();
     let pins = std::fs::read(requirements)
         .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
     let version = Command::new(&interpreter)

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use openlineage_codegen::derived::replace_between;
 
-use crate::tasks::{root, run as run_cmd};
+use crate::tasks::{cargo, root, run as run_cmd, Profile};
 use crate::wheel;
 use openlineage_testkit::pyenv;
 
@@ -49,10 +49,6 @@ fn unavailable(name: &'static str, e: &anyhow::Error) -> Row {
         theirs: format!("unavailable ({e})"),
         ratio: "n/a".into(),
     }
-}
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 fn num(v: &Value, pointer: &str) -> Result<f64> {
@@ -320,15 +316,9 @@ struct RunnerRates {
 }
 
 fn runner_vs_wrk(root: &Path, quick: bool) -> Result<RunnerRates> {
-    let profile = if quick { "debug" } else { "release" };
-    let mut build = cargo();
-    if quick {
-        build.args(["build", "-q", "--workspace", "--all-features"]);
-    } else {
-        build.args(["build", "-q", "--release", "-p", "openlineage-conformance"]);
-    }
-    run_cmd(&mut build)?;
-    let bin = root.join("target").join(profile).join("ol-conformance");
+    let bin = Profile::quick_or_release(quick)
+        .build(&["openlineage-conformance"])?
+        .join("ol-conformance");
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let listen = format!("127.0.0.1:{port}");
     let _server = Server(
@@ -430,8 +420,10 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 /// Wall seconds of one run against the slow target with failures shrunk side by side (the
 /// default), and with `--shrink-jobs 1` (one after another, as the runner did before).
 fn slow_target_runs(root: &Path, quick: bool) -> Result<(f64, f64)> {
-    let profile = if quick { "debug" } else { "release" };
-    let bin = root.join("target").join(profile).join("ol-conformance");
+    // The runner row built it.
+    let bin = Profile::quick_or_release(quick)
+        .dir(&root.join("target"))
+        .join("ol-conformance");
     let script = root.join("target/bench-slow-server.py");
     std::fs::write(&script, SLOW_SERVER_PY)
         .with_context(|| format!("cannot write {}", script.display()))?;
@@ -800,15 +792,9 @@ fn build_time(root: &Path, args: &[&str], dir: &str) -> Result<f64> {
 /// each copy made distinct by an extra top-level field so `lint` does not set it aside as
 /// duplicates; process start and schema compilation are in both and small beside the work.
 fn lint_vs_validate(root: &Path, quick: bool) -> Result<(f64, f64)> {
-    let profile = if quick { "debug" } else { "release" };
-    let mut build = cargo();
-    if quick {
-        build.args(["build", "-q", "--workspace", "--all-features"]);
-    } else {
-        build.args(["build", "-q", "--release", "-p", "openlineage-conformance"]);
-    }
-    run_cmd(&mut build)?;
-    let bin = root.join("target").join(profile).join("ol-conformance");
+    let bin = Profile::quick_or_release(quick)
+        .build(&["openlineage-conformance"])?
+        .join("ol-conformance");
     let corpus = root.join("target/bench-events.jsonl");
     let text = std::fs::read_to_string(&corpus)
         .with_context(|| format!("cannot read {}", corpus.display()))?;
@@ -920,21 +906,8 @@ struct EmitRates {
 /// of 100); then `emit_load --queue` measures the caller's cost per emit, and, against a port
 /// nobody listens on, the peak memory with 10x more events than the queue holds and 100x.
 fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
-    let profile = if quick { "debug" } else { "release" };
-    let mut build = cargo();
-    if quick {
-        build.args(["build", "-q", "--workspace", "--all-features"]);
-    } else {
-        build.args(["build", "-q", "--release"]);
-        build.args([
-            "-p",
-            "openlineage-conformance",
-            "-p",
-            "openlineage-emit-examples",
-        ]);
-    }
-    run_cmd(&mut build)?;
-    let dir = root.join("target").join(profile);
+    let dir = Profile::quick_or_release(quick)
+        .build(&["openlineage-conformance", "openlineage-emit-examples"])?;
     let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let listen = format!("127.0.0.1:{port}");
     let _server = Server(

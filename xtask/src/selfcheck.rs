@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use openlineage_codegen::spec::{overlay_snapshot, Pin, PIN_DIR_ENV, SPEC_DIR_ENV};
+use openlineage_codegen::spec::{overlay_snapshot, Pin};
 
-use crate::tasks::{cargo, root, run, write_pin};
+use crate::tasks::{root, side_example, write_pin};
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -68,21 +68,7 @@ pub fn selfcheck(check: &SelfCheck) -> Result<()> {
             history: None,
         },
     )?;
-    run(cargo()
-        .args([
-            "build",
-            "-p",
-            "openlineage-types",
-            "--features",
-            "proptest",
-            "--example",
-            "spec_selfcheck",
-            "--target-dir",
-        ])
-        .arg(side.join("target"))
-        .env(PIN_DIR_ENV, &pin_dir)
-        .env_remove(SPEC_DIR_ENV))?;
-    let bin = side.join("target/debug/examples/spec_selfcheck");
+    let bin = side_example(&side.join("target"), &pin_dir, "spec_selfcheck")?;
     let mut cmd = Command::new(&bin);
     cmd.arg(&spec).arg(check.count.to_string());
     if let Some(key) = &check.key {

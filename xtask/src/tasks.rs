@@ -36,6 +36,72 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// Which build of the workspace's binaries a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// The tests' build (`--workspace --all-features`, the same feature unification), so CI
+    /// reuses its artifacts.
+    Debug,
+    /// An optimised build of only the packages named.
+    Release,
+}
+
+impl Profile {
+    /// The debug build for a smoke run, the release build otherwise.
+    pub fn quick_or_release(quick: bool) -> Self {
+        if quick {
+            Profile::Debug
+        } else {
+            Profile::Release
+        }
+    }
+
+    /// The folder holding this profile's binaries in the target folder `target`.
+    pub fn dir(self, target: &Path) -> PathBuf {
+        target.join(match self {
+            Profile::Debug => "debug",
+            Profile::Release => "release",
+        })
+    }
+
+    /// Builds the binaries (`packages` for a release build, the whole workspace for a debug
+    /// one) and returns the folder holding them.
+    pub fn build(self, packages: &[&str]) -> Result<PathBuf> {
+        let mut build = cargo();
+        build.args(["build", "-q"]);
+        match self {
+            Profile::Debug => build.args(["--workspace", "--all-features"]),
+            Profile::Release => {
+                build.arg("--release");
+                packages.iter().fold(&mut build, |b, p| b.args(["-p", p]))
+            }
+        };
+        run(&mut build)?;
+        Ok(self.dir(&root().join("target")))
+    }
+}
+
+/// Builds an example of the types crate against the snapshot pinned in `pin_dir`, in the side
+/// target folder `target` (debug), and returns its binary.
+pub fn side_example(target: &Path, pin_dir: &Path, example: &str) -> Result<PathBuf> {
+    run(cargo()
+        .args([
+            "build",
+            "-p",
+            "openlineage-types",
+            "--features",
+            "proptest",
+            "--example",
+            example,
+            "--target-dir",
+        ])
+        .arg(target)
+        .env(PIN_DIR_ENV, pin_dir)
+        // The pin names the snapshot to build; an override would build the current one.
+        .env_remove(SPEC_DIR_ENV))?;
+    Ok(Profile::Debug.dir(target).join("examples").join(example))
+}
+
 fn existing_dir(dir: &Path) -> Result<PathBuf> {
     let path = if dir.is_absolute() {
         dir.to_path_buf()
@@ -514,25 +580,8 @@ pub fn spec_compat(old: &Path, count: usize) -> Result<i32> {
             history: None,
         },
     )?;
-    run(cargo()
-        .args([
-            "build",
-            "-p",
-            "openlineage-types",
-            "--features",
-            "proptest",
-            "--example",
-            "compat_events",
-            "--target-dir",
-        ])
-        .arg(side.join("target"))
-        .env(PIN_DIR_ENV, &pin_dir)
-        // The pin above names the old snapshot; an override would build the current one.
-        .env_remove(SPEC_DIR_ENV))?;
-    // Same features as the test build, so CI reuses its artifacts.
-    run(cargo().args(["build", "--workspace", "--all-features"]))?;
-    let old_bin = side.join("target/debug/examples/compat_events");
-    let new_bin = root.join("target/debug/ol-conformance");
+    let old_bin = side_example(&side.join("target"), &pin_dir, "compat_events")?;
+    let new_bin = Profile::Debug.build(&[])?.join("ol-conformance");
     // Make sure the side build really is the old snapshot, not a cached current one.
     let version = Command::new(&old_bin)
         .arg("--version")

@@ -125,7 +125,7 @@ pub fn install(wheel: &Path, venv: &Path) -> Result<Installed> {
         std::fs::remove_dir_all(venv)
             .with_context(|| format!("cannot empty {}", venv.display()))?;
     }
-    let python = std::env::var(pyenv::PYTHON_ENV).unwrap_or_else(|_| "python3".into());
+    let python = pyenv::interpreter();
     run(Command::new(&python).args(["-m", "venv"]).arg(venv)).with_context(|| {
         format!("cannot create a venv with {python} (is python3-venv installed?)")
     })?;

@@ -238,35 +238,47 @@ fn judge_accepted(_: &Input, observed: &[Observed], v: &mut Verdicts) {
     }
 }
 
-fn judge_stored(l: &Lookup, o: &Observed, v: &mut Verdicts) {
-    let kept = [CheckId::ReadBackKept, CheckId::ReadBackExtras];
+/// Judges `readback.stored` for one lookup, `answered` saying what the target's answer told
+/// the client. Returns the stored copies of the event, or why there are none to judge further.
+fn judge_found<'a>(
+    l: &'a Lookup,
+    o: &Observed,
+    answered: &str,
+    v: &mut Verdicts,
+) -> Result<Vec<&'a Value>, String> {
     if let Some(why) = unreadable(l) {
-        for c in [CheckId::ReadBackStored].into_iter().chain(kept) {
-            v.moot(c, why.clone());
-        }
-        return;
+        v.moot(CheckId::ReadBackStored, why.clone());
+        return Err(why);
     }
     let stored = l.stored.as_deref().unwrap_or_default();
     let found = matching(stored, &l.key);
+    v.expect(CheckId::ReadBackStored, !found.is_empty(), || {
+        format!(
+            "the target answered {}{answered}, but reading back run {} found {}",
+            o.status.unwrap_or_default(),
+            l.key.run_id,
+            match stored.len() {
+                0 => "nothing".to_string(),
+                n => format!("{n} stored events, none a {}", l.key.event_type),
+            }
+        )
+    });
     if found.is_empty() {
-        v.fail(
-            CheckId::ReadBackStored,
-            format!(
-                "the target answered {} to the event, but reading back run {} found {}",
-                o.status.unwrap_or_default(),
-                l.key.run_id,
-                match stored.len() {
-                    0 => "nothing".to_string(),
-                    n => format!("{n} stored events, none a {}", l.key.event_type),
-                }
-            ),
-        );
-        for c in kept {
-            v.moot(c, "the event was not stored");
-        }
-        return;
+        return Err("the event was not stored".into());
     }
-    v.expect(CheckId::ReadBackStored, true, String::new);
+    Ok(found)
+}
+
+fn judge_stored(l: &Lookup, o: &Observed, v: &mut Verdicts) {
+    let found = match judge_found(l, o, " to the event", v) {
+        Ok(found) => found,
+        Err(why) => {
+            for c in [CheckId::ReadBackKept, CheckId::ReadBackExtras] {
+                v.moot(c, why.clone());
+            }
+            return;
+        }
+    };
     // Of several stored copies, the one closest to what was sent is judged.
     let closest = |include: &dyn Fn(&str) -> bool| {
         let diffs: Vec<_> = found
@@ -343,22 +355,14 @@ fn judge_refused(input: &Input, observed: &[Observed], v: &mut Verdicts) {
     }
 }
 
+/// A valid event of a batch the target did not list in `failed_events` is stored.
 fn judge_stored_only(l: &Lookup, o: &Observed, v: &mut Verdicts) {
-    if let Some(why) = unreadable(l) {
-        v.moot(CheckId::ReadBackStored, why);
-        return;
-    }
-    let stored = l.stored.as_deref().unwrap_or_default();
-    v.expect(
-        CheckId::ReadBackStored,
-        !matching(stored, &l.key).is_empty(),
-        || {
-            format!(
-                "the target answered {} and did not list the valid event in failed_events, but reading back run {} found nothing",
-                o.status.unwrap_or_default(),
-                l.key.run_id
-            )
-        },
+    // What was stored is judged by the accepted family; only its presence is judged here.
+    let _ = judge_found(
+        l,
+        o,
+        " and did not list the valid event in failed_events",
+        v,
     );
 }
 
