@@ -46,9 +46,10 @@ struct Http {
 }
 
 impl Http {
-    /// A client whose requests (and answers) must finish within `timeout`; with `reuse` off
-    /// every request gets a connection of its own.
-    fn new(timeout: std::time::Duration, reuse: bool) -> Result<Self, Error> {
+    /// The run's two clients, whose requests (and answers) must finish within `timeout`: one
+    /// that reuses connections, and one that gives every request a connection of its own. They
+    /// share one connector, so the platform's root certificates are read once.
+    fn pair(timeout: std::time::Duration) -> Result<(Self, Self), Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls_error = |e: rustls::Error| Error::Internal(format!("cannot set up TLS: {e}"));
         let verifier =
@@ -65,15 +66,18 @@ impl Http {
         // Small requests go out at once, as curl and reqwest send them.
         http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnector::from((http, Arc::new(tls)));
-        let mut builder =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
-        if !reuse {
-            builder.pool_max_idle_per_host(0);
-        }
-        Ok(Http {
-            client: builder.build(connector),
-            timeout,
-        })
+        let client = |reuse: bool| {
+            let mut builder =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new());
+            if !reuse {
+                builder.pool_max_idle_per_host(0);
+            }
+            Http {
+                client: builder.build(connector.clone()),
+                timeout,
+            }
+        };
+        Ok((client(true), client(false)))
     }
 }
 
@@ -103,8 +107,7 @@ impl Sender {
     /// A sender for the run described by `opts`.
     pub fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let fresh = Http::new(opts.timeout, false)?;
-        let client = Http::new(opts.timeout, true)?;
+        let (client, fresh) = Http::pair(opts.timeout)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
             None => None,
@@ -511,10 +514,9 @@ mod tests {
             .block_on(f)
     }
 
-    /// The cases' client speaks TLS to an `https://` target: the first bytes a loopback
-    /// listener receives are a TLS handshake record carrying a ClientHello.
-    #[test]
-    fn cases_reach_https_targets_with_a_tls_handshake() {
+    /// The first bytes a loopback listener receives when `send` posts `{}` to an `https://`
+    /// URL of it; the listener closes without answering, so `send` must report a failure.
+    fn first_bytes_to_https(send: impl FnOnce(String) -> bool) -> [u8; 6] {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -524,23 +526,44 @@ mod tests {
             conn.read_exact(&mut head).ok()?;
             Some(head)
         });
-        let uri: http::Uri = format!("https://{addr}/api/v1/lineage")
-            .parse()
-            .expect("uri");
-        // The listener closes without answering, so the request itself fails.
-        let sent = block_on(async {
-            let http = Http::new(Duration::from_secs(5), true).expect("client");
-            http.send(uri, &[], whole(b"{}".to_vec())).await.map(|_| ())
-        });
-        assert!(sent.is_err());
+        let failed = send(format!("https://{addr}/api/v1/lineage"));
+        assert!(failed, "the listener never answers");
         // Unblocks the listener if the client never connected, so the test fails, not hangs.
         let _ = std::net::TcpStream::connect(addr);
-        let head = server
+        server
             .join()
             .expect("listener")
-            .expect("the client sent a handshake");
+            .expect("the client sent a handshake")
+    }
+
+    fn assert_client_hello(head: [u8; 6]) {
         assert_eq!(head[0], 0x16, "TLS handshake record");
         assert_eq!(head[5], 0x01, "ClientHello");
+    }
+
+    /// The cases' client speaks TLS to an `https://` target: the first bytes are a TLS
+    /// handshake record carrying a ClientHello.
+    #[test]
+    fn cases_reach_https_targets_with_a_tls_handshake() {
+        assert_client_hello(first_bytes_to_https(|url| {
+            let uri: http::Uri = url.parse().expect("uri");
+            block_on(async {
+                let (http, _) = Http::pair(Duration::from_secs(5)).expect("client");
+                http.send(uri, &[], whole(b"{}".to_vec())).await.is_err()
+            })
+        }));
+    }
+
+    /// So does the reqwest client of the read-back adapters.
+    #[test]
+    fn read_back_reaches_https_targets_with_a_tls_handshake() {
+        assert_client_hello(first_bytes_to_https(|url| {
+            block_on(async {
+                let client =
+                    http_client(Duration::from_secs(5)).expect("client with a TLS provider");
+                client.post(&url).body("{}").send().await.is_err()
+            })
+        }));
     }
 
     /// What goes on the wire: the request line, the runner's headers, and the body with the
@@ -571,7 +594,7 @@ mod tests {
                 .parse()
                 .expect("uri");
             let observed = block_on(async {
-                let http = Http::new(Duration::from_secs(5), true).expect("client");
+                let (http, _) = Http::pair(Duration::from_secs(5)).expect("client");
                 let body = b"{\"a\":1}".to_vec();
                 let body = match chunked {
                     Some(size) => super::chunked(&body, size),
