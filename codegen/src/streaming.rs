@@ -255,6 +255,17 @@ fn visitor_impl(
             #extra_init
         }
     };
+    // Reading the map is the same for the plain and the lenient visitor.
+    let read = quote! {
+        #(#slots)*
+        #extra_decl
+        while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
+            match key.as_str() {
+                #(#arms)*
+                #extra_arm
+            }
+        }
+    };
     if !lenient {
         return quote! {
             impl<'de> ::serde::Deserialize<'de> for #name {
@@ -266,14 +277,7 @@ fn visitor_impl(
                             f.write_str(#expecting)
                         }
                         fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
-                            #(#slots)*
-                            #extra_decl
-                            while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
-                                match key.as_str() {
-                                    #(#arms)*
-                                    #extra_arm
-                                }
-                            }
+                            #read
                             ::std::result::Result::Ok(#build)
                         }
                     }
@@ -318,14 +322,7 @@ fn visitor_impl(
                     f.write_str(#expecting)
                 }
                 fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<crate::de::Fit<#name>, A::Error> {
-                    #(#slots)*
-                    #extra_decl
-                    while let ::std::option::Option::Some(key) = map.next_key::<crate::de::Key<'de>>()? {
-                        match key.as_str() {
-                            #(#arms)*
-                            #extra_arm
-                        }
-                    }
+                    #read
                     if self.lenient && (#missing) {
                         let mut __json = ::serde_json::Map::new();
                         #(#put_back)*
