@@ -380,15 +380,22 @@ const CHECK_DIR: &str = "target/spec-upgrade-check";
 fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<Step> {
     let mut build = cargo();
     build.args(["build", "-p", "openlineage-types", "--all-features"]);
-    let mut tests = cargo();
-    tests.args([
-        "test",
-        "--no-fail-fast",
-        "-p",
-        "openlineage-codegen",
-        "-p",
-        "openlineage-types",
-        "--all-features",
+    // Tests of the generator and the types crate, with what selects them.
+    let types_tests = |select: &[&str]| {
+        let mut cmd = cargo();
+        cmd.args([
+            "test",
+            "--no-fail-fast",
+            "-p",
+            "openlineage-codegen",
+            "-p",
+            "openlineage-types",
+            "--all-features",
+        ])
+        .args(select);
+        cmd
+    };
+    let tests = types_tests(&[
         "--test",
         "integration",
         "--",
@@ -400,17 +407,7 @@ fn check_steps(target_dir: &Path, new_dir: &Path, added_keys: &[String]) -> Vec<
         "surface::",
         "old_snapshots::",
     ]);
-    let mut units = cargo();
-    units.args([
-        "test",
-        "--no-fail-fast",
-        "-p",
-        "openlineage-codegen",
-        "-p",
-        "openlineage-types",
-        "--all-features",
-        "--lib",
-    ]);
+    let units = types_tests(&["--lib"]);
     let mut oracle = cargo();
     oracle.args([
         "test",
