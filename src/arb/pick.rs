@@ -299,6 +299,27 @@ impl<T: fmt::Debug> ValueTree for SubsetTree<T> {
     }
 }
 
+/// Shrinks `tree` as proptest's runner does against a test that fails when `fails` says so, and
+/// returns the last failing value: the minimal case a run would report.
+#[cfg(test)]
+pub(crate) fn shrink_against<T: ValueTree>(
+    tree: &mut T,
+    fails: impl Fn(&T::Value) -> bool,
+) -> T::Value {
+    let mut last_failure = tree.current();
+    let mut more = tree.simplify();
+    while more {
+        let now = tree.current();
+        more = if fails(&now) {
+            last_failure = now;
+            tree.simplify()
+        } else {
+            tree.complicate()
+        };
+    }
+    last_failure
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,17 +406,7 @@ mod tests {
                 break t;
             }
         };
-        let mut last_failure = tree.current();
-        let mut more = tree.simplify();
-        while more {
-            let now = tree.current();
-            more = if fails(&now) {
-                last_failure = now;
-                tree.simplify()
-            } else {
-                tree.complicate()
-            };
-        }
+        let last_failure = shrink_against(&mut tree, |v| fails(v));
         assert_eq!(last_failure, vec![150]);
     }
 

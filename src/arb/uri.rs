@@ -208,17 +208,7 @@ mod tests {
         let (_, host, segments) = parts(&tree.current());
         // The failure needs the first segment and nothing else.
         let fails = |uri: &str| parts(uri).2.first() == Some(&segments[0]);
-        let mut last_failure = tree.current();
-        let mut more = tree.simplify();
-        while more {
-            let now = tree.current();
-            more = if fails(&now) {
-                last_failure = now;
-                tree.simplify()
-            } else {
-                tree.complicate()
-            };
-        }
+        let last_failure = crate::arb::pick::shrink_against(&mut tree, |uri| fails(uri));
         let (_, short_host, kept) = parts(&last_failure);
         assert_eq!(kept, vec![segments[0].clone()], "{last_failure}");
         assert_eq!(short_host, host[..1], "{last_failure}");
