@@ -1056,6 +1056,15 @@ mod tests {
         families(&ValueGen::new(GenConfig::MEDIUM).expect("generator")).expect("families")
     }
 
+    /// Case number `case` of `family`, drawn with `seed`.
+    fn case(family: &Family, case: usize, seed: u64) -> Input {
+        family
+            .strategy(case)
+            .new_tree(&mut seeded_runner(seed))
+            .expect("case")
+            .current()
+    }
+
     #[test]
     fn the_large_batch_has_hundreds_of_events_and_megabytes() {
         let all = all();
@@ -1063,11 +1072,7 @@ mod tests {
             .iter()
             .find(|f| f.check() == CheckId::Large)
             .expect("large batches");
-        let input = family
-            .strategy(0)
-            .new_tree(&mut seeded_runner(1))
-            .expect("case")
-            .current();
+        let input = case(family, 0, 1);
         let body = &input.requests[0].body;
         let events: Vec<Value> = serde_json::from_slice(body).expect("a JSON array");
         assert_eq!(events.len(), 300);
@@ -1083,11 +1088,7 @@ mod tests {
             .expect("deep nesting family");
         assert_eq!(family.case_count(512), 1);
         assert!(!family.shrinks);
-        let input = family
-            .strategy(0)
-            .new_tree(&mut seeded_runner(5))
-            .expect("case")
-            .current();
+        let input = case(family, 0, 5);
         let body = &input.requests[0].body;
         let text = std::str::from_utf8(body).expect("UTF-8");
         let depth = crate::mutate::DEEP_NESTING;
@@ -1103,13 +1104,9 @@ mod tests {
     #[test]
     fn only_the_ambiguity_family_sends_deleted_markers() {
         for family in all() {
-            for case in 0..family.case_count(4) {
+            for n in 0..family.case_count(4) {
                 for seed in [1, 3, 42] {
-                    let input = family
-                        .strategy(case)
-                        .new_tree(&mut seeded_runner(seed))
-                        .expect("case")
-                        .current();
+                    let input = case(&family, n, seed);
                     let has = input
                         .requests
                         .iter()
@@ -1117,7 +1114,7 @@ mod tests {
                     assert_eq!(
                         has,
                         family.check() == CheckId::DeletedFacet,
-                        "{} case {case} seed {seed}",
+                        "{} case {n} seed {seed}",
                         family.name
                     );
                 }
