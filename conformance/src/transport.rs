@@ -106,7 +106,6 @@ pub struct Sender {
 impl Sender {
     /// A sender for the run described by `opts`.
     pub fn new(opts: Arc<RunOptions>) -> Result<Self, Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let (client, fresh) = Http::pair(opts.timeout)?;
         let recorder = match &opts.save_requests {
             Some(path) => Some(Arc::new(Recorder::create(path)?)),
@@ -517,7 +516,6 @@ mod tests {
     /// The first bytes a loopback listener receives when `send` posts `{}` to an `https://`
     /// URL of it; the listener closes without answering, so `send` must report a failure.
     fn first_bytes_to_https(send: impl FnOnce(String) -> bool) -> [u8; 6] {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = std::thread::spawn(move || {
