@@ -31,9 +31,7 @@ pub fn any_json(max_string_len: usize) -> AnyJson {
 }
 
 fn text(rng: &mut impl RngExt, class: &Class, len: usize) -> String {
-    (0..len)
-        .map(|_| class.nth(rng.random_range(0..class.len())))
-        .collect()
+    (0..len).map(|_| class.pick(rng)).collect()
 }
 
 impl AnyJson {

@@ -61,8 +61,13 @@ impl Class {
         Self::new(ranges)
     }
 
+    /// A character of the class, each as likely.
+    pub(crate) fn pick(&self, rng: &mut impl RngExt) -> char {
+        self.nth(rng.random_range(0..self.size))
+    }
+
     /// The n-th character of the class (`n < size`).
-    pub(crate) fn nth(&self, n: u32) -> char {
+    fn nth(&self, n: u32) -> char {
         let i = self.before.partition_point(|&b| b <= n) - 1;
         let (lo, _) = self.ranges[i];
         // Every code point in a range is a char: regex classes never straddle the surrogates.
@@ -164,7 +169,7 @@ impl Strategy for Text {
                     Some(h) if i == 0 => h,
                     _ => class,
                 };
-                from.nth(rng.random_range(0..from.size))
+                from.pick(rng)
             })
             .collect();
         Ok(TextTree {

@@ -27,7 +27,7 @@ const SEGMENT_LEN: usize = 8;
 pub struct Uri;
 
 fn draw(rng: &mut impl RngExt, class: &Class, len: usize, into: &mut String) {
-    into.extend((0..len).map(|_| class.nth(rng.random_range(0..class.len()))));
+    into.extend((0..len).map(|_| class.pick(rng)));
 }
 
 impl Strategy for Uri {
