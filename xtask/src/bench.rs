@@ -297,7 +297,31 @@ fn python_core_rate(root: &Path, events: &str, rounds: u32) -> Result<f64> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
 }
 
+/// A server process the bench talks to, killed when dropped.
 struct Server(Child);
+
+impl Server {
+    /// Starts the command `command` makes for a free loopback port and waits until the port
+    /// accepts connections; returns the server and its `host:port`.
+    fn start(what: &str, command: impl FnOnce(&str, u16) -> Command) -> Result<(Server, String)> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let listen = format!("127.0.0.1:{port}");
+        let server = Server(
+            command(&listen, port)
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("cannot start the {what}"))?,
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(&listen).is_err() {
+            if Instant::now() > deadline {
+                bail!("the {what} did not start");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok((server, listen))
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -319,21 +343,11 @@ fn runner_vs_wrk(root: &Path, quick: bool) -> Result<RunnerRates> {
     let bin = Profile::quick_or_release(quick)
         .build(&["openlineage-conformance"])?
         .join("ol-conformance");
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(&bin)
-            .args(["serve", "--listen", &listen])
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&listen).is_err() {
-        if Instant::now() > deadline {
-            bail!("the reference server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, listen) = Server::start("reference server", |listen, _| {
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--listen", listen]);
+        cmd
+    })?;
     let base = format!("http://{listen}/api/v1");
     let saved = root.join("target/bench-requests.jsonl");
     // Enough cases that the rate is the steady one, not process start-up.
@@ -427,23 +441,11 @@ fn slow_target_runs(root: &Path, quick: bool) -> Result<(f64, f64)> {
     let script = root.join("target/bench-slow-server.py");
     std::fs::write(&script, SLOW_SERVER_PY)
         .with_context(|| format!("cannot write {}", script.display()))?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new("python3")
-            .arg(&script)
-            .arg(port.to_string())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start python3")?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&listen).is_err() {
-        if Instant::now() > deadline {
-            bail!("the slow server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, listen) = Server::start("slow server (python3)", |_, port| {
+        let mut cmd = Command::new("python3");
+        cmd.arg(&script).arg(port.to_string());
+        cmd
+    })?;
     let base = format!("http://{listen}/api/v1");
     let run = |jobs: &str| -> Result<f64> {
         let started = Instant::now();
@@ -908,21 +910,11 @@ struct EmitRates {
 fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
     let dir = Profile::quick_or_release(quick)
         .build(&["openlineage-conformance", "openlineage-emit-examples"])?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(dir.join("ol-conformance"))
-            .args(["serve", "--listen", &listen])
-            .stderr(Stdio::null())
-            .spawn()?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&listen).is_err() {
-        if Instant::now() > deadline {
-            bail!("the reference server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (_server, listen) = Server::start("reference server", |listen, _| {
+        let mut cmd = Command::new(dir.join("ol-conformance"));
+        cmd.args(["serve", "--listen", listen]);
+        cmd
+    })?;
     let url = format!("http://{listen}");
     let load = |url: &str, args: &[&str], must_deliver: bool| -> Result<Value> {
         let out = Command::new(dir.join("emit_load"))
