@@ -6,6 +6,7 @@
 //! The venv's folder name carries a hash of the requirements file and of the interpreter, so
 //! editing the pins builds a new one. Concurrent tests wait for one another on a lock directory.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
@@ -98,23 +99,10 @@ pub fn ensure(requirements: &Path) -> Result<PyEnv, String> {
     }
     // A half-built venv from an interrupted run is started again from nothing.
     let _ = std::fs::remove_dir_all(&dir);
-    run(
-        Command::new(&interpreter).args(["-m", "venv"]).arg(&dir),
-        &format!(
-            "`{interpreter} -m venv` failed (install the venv module, e.g. Debian's python3-venv)"
-        ),
-    )?;
-    run(
-        Command::new(&env.python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-            ])
-            .arg(requirements),
+    create_venv(&dir)?;
+    pip_install(
+        &env.python,
+        &["-r".as_ref(), requirements.as_os_str()],
         &format!(
             "cannot install {} into {} (is PyPI reachable? pip's last words follow)",
             requirements.display(),
@@ -123,6 +111,35 @@ pub fn ensure(requirements: &Path) -> Result<PyEnv, String> {
     )?;
     std::fs::write(&stamp, b"").map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
     Ok(env)
+}
+
+/// Creates a venv in `dir` with [`interpreter`]; returns the venv's `python`.
+pub fn create_venv(dir: &Path) -> Result<PathBuf, String> {
+    let interpreter = interpreter();
+    run(
+        Command::new(&interpreter).args(["-m", "venv"]).arg(dir),
+        &format!(
+            "`{interpreter} -m venv` failed (install the venv module, e.g. Debian's python3-venv)"
+        ),
+    )?;
+    Ok(dir.join("bin/python"))
+}
+
+/// Runs `pip install` quietly with `args` in the venv of `python`; `what` opens the error,
+/// which ends with pip's last words.
+pub fn pip_install(python: &Path, args: &[&OsStr], what: &str) -> Result<(), String> {
+    run(
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(args),
+        what,
+    )
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {

@@ -125,22 +125,14 @@ pub fn install(wheel: &Path, venv: &Path) -> Result<Installed> {
         std::fs::remove_dir_all(venv)
             .with_context(|| format!("cannot empty {}", venv.display()))?;
     }
-    let python = pyenv::interpreter();
-    run(Command::new(&python).args(["-m", "venv"]).arg(venv)).with_context(|| {
-        format!("cannot create a venv with {python} (is python3-venv installed?)")
-    })?;
+    let python = pyenv::create_venv(venv).map_err(anyhow::Error::msg)?;
     let started = Instant::now();
-    run(Command::new(venv.join("bin/python"))
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-index",
-        ])
-        .arg(wheel))
-    .with_context(|| format!("cannot install {}", wheel.display()))?;
+    pyenv::pip_install(
+        &python,
+        &["--no-index".as_ref(), wheel.as_os_str()],
+        &format!("cannot install {}", wheel.display()),
+    )
+    .map_err(anyhow::Error::msg)?;
     Ok(Installed {
         venv: venv.to_path_buf(),
         install_secs: started.elapsed().as_secs_f64(),
