@@ -96,8 +96,6 @@ pub struct Sender {
     /// How often each body (by hash of endpoint and bytes) got no answer.
     crashes: Arc<Mutex<HashMap<u64, usize>>>,
     /// The single and batch endpoints, parsed once rather than per request.
-    urls: Arc<(reqwest::Url, reqwest::Url)>,
-    /// The same, as the request URIs hyper sends to.
     uris: Arc<(http::Uri, http::Uri)>,
     /// Reads back what the target stored, with `--read-back`.
     pub(crate) reader: Option<Arc<crate::readback::Reader>>,
@@ -112,20 +110,19 @@ impl Sender {
             None => None,
         };
         let base = opts.target.as_str().trim_end_matches('/');
-        let parse = |path: &str| {
+        // The URL parser normalises the text (default ports, percent-encoding, IDNA) as curl
+        // and the reports show it; hyper sends to that text.
+        let uri = |path: &str| {
+            let bad = |e: &dyn std::fmt::Display| {
+                Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target))
+            };
             reqwest::Url::parse(&format!("{base}{path}"))
-                .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
-        };
-        let urls = (
-            parse(Endpoint::Single.path())?,
-            parse(Endpoint::Batch.path())?,
-        );
-        let uri = |url: &reqwest::Url| {
-            url.as_str()
+                .map_err(|e| bad(&e))?
+                .as_str()
                 .parse::<http::Uri>()
-                .map_err(|e| Error::Usage(format!("--target `{}` is not a URL: {e}", opts.target)))
+                .map_err(|e| bad(&e))
         };
-        let uris = Arc::new((uri(&urls.0)?, uri(&urls.1)?));
+        let uris = Arc::new((uri(Endpoint::Single.path())?, uri(Endpoint::Batch.path())?));
         let reader = match &opts.read_back {
             Some(rb) => Some(Arc::new(crate::readback::Reader::new(
                 rb.clone(),
@@ -140,7 +137,6 @@ impl Sender {
             fresh,
             probing: Arc::default(),
             recorder,
-            urls: Arc::new(urls),
             uris,
             opts,
             consecutive_failures: Arc::new(AtomicUsize::new(0)),
@@ -150,12 +146,9 @@ impl Sender {
         })
     }
 
-    /// The URL of `endpoint`.
-    pub fn url(&self, endpoint: Endpoint) -> &reqwest::Url {
-        match endpoint {
-            Endpoint::Single => &self.urls.0,
-            Endpoint::Batch => &self.urls.1,
-        }
+    /// The URL of `endpoint`, as reports and curl lines show it.
+    pub fn url(&self, endpoint: Endpoint) -> String {
+        self.uri(endpoint).to_string()
     }
 
     /// Whether the target has stopped answering.
@@ -262,6 +255,7 @@ impl Sender {
                 self.uri(endpoint),
                 &[("content-type", "application/json")],
                 whole(body.into_bytes()),
+                tokio::time::Instant::now() + self.fresh.timeout,
             )
             .await
             .is_ok();
@@ -288,7 +282,7 @@ impl Sender {
         let body = req.wire_body(self.opts.gzip);
         if let Some(recorder) = &self.recorder {
             let url = self.url(req.endpoint);
-            recorder.record(&SavedRequest::new(url.as_str(), redacted(&headers), &body));
+            recorder.record(&SavedRequest::new(&url, redacted(&headers), &body));
         }
         // hyper writes the framing itself, from the body it is given.
         let headers: Vec<(&str, &str)> = headers
@@ -301,7 +295,10 @@ impl Sender {
             None => whole(body),
         };
         let deadline = tokio::time::Instant::now() + client.timeout;
-        match client.send(self.uri(req.endpoint), &headers, body).await {
+        match client
+            .send(self.uri(req.endpoint), &headers, body, deadline)
+            .await
+        {
             Ok(resp) => read(resp, deadline).await,
             Err(e) => Observed {
                 timed_out: e.timed_out,
@@ -353,12 +350,14 @@ struct Failed {
 }
 
 impl Http {
-    /// Sends `body` to `uri` with `headers` and waits for the answer's head.
+    /// Sends `body` to `uri` with `headers` and waits for the answer's head until `deadline`,
+    /// which the caller also gives the body's read.
     async fn send(
         &self,
         uri: http::Uri,
         headers: &[(&str, &str)],
         body: Body,
+        deadline: tokio::time::Instant,
     ) -> Result<hyper::Response<hyper::body::Incoming>, Failed> {
         let mut request = http::Request::post(uri);
         for (name, value) in headers {
@@ -368,7 +367,7 @@ impl Http {
             text: format!("cannot build the request: {e}"),
             timed_out: false,
         })?;
-        match tokio::time::timeout(self.timeout, self.client.request(request)).await {
+        match tokio::time::timeout_at(deadline, self.client.request(request)).await {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(e)) => Err(Failed {
                 text: describe(&e),
@@ -547,7 +546,10 @@ mod tests {
             let uri: http::Uri = url.parse().expect("uri");
             block_on(async {
                 let (http, _) = Http::pair(Duration::from_secs(5)).expect("client");
-                http.send(uri, &[], whole(b"{}".to_vec())).await.is_err()
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+                http.send(uri, &[], whole(b"{}".to_vec()), deadline)
+                    .await
+                    .is_err()
             })
         }));
     }
@@ -600,7 +602,7 @@ mod tests {
                 };
                 let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
                 let resp = http
-                    .send(uri, &[("content-type", "application/json")], body)
+                    .send(uri, &[("content-type", "application/json")], body, deadline)
                     .await
                     .map_err(|f| f.text)
                     .expect("answer");
