@@ -14,6 +14,7 @@
 //! facet by facet to say what is wrong and at which tier.
 
 mod formats;
+mod normalise;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -121,7 +122,7 @@ impl Validator {
         }
         let mut whole = BTreeMap::new();
         for def in EventKind::ALL.map(EventKind::def_name) {
-            whole.insert(def, build(&facets_tier_schema(&by_file, def)?, true)?);
+            whole.insert(def, build(&whole_tier_schema(&by_file, def)?, true)?);
         }
         let mut facets = BTreeMap::new();
         for info in FACETS {
@@ -459,6 +460,23 @@ fn facets_tier_schema(by_file: &BTreeMap<&str, Value>, def: &str) -> Result<Valu
             sites.into_value(),
         ],
     }))
+}
+
+/// Where [`facets_tier_schema`]'s own references (`#/$defs/...`) resolve.
+const TIER_BASE: &str = "urn:openlineage-rs:facets-tier";
+
+/// [`facets_tier_schema`] normalised ([`normalise::normalise`]): the same answers, with each
+/// object of an event walked as few times as the normaliser can manage.
+fn whole_tier_schema(by_file: &BTreeMap<&str, Value>, def: &str) -> Result<Value, Error> {
+    let tier = facets_tier_schema(by_file, def)?;
+    let mut docs = BTreeMap::new();
+    for schema in by_file.values() {
+        if let Some(id) = schema.get("$id").and_then(Value::as_str) {
+            docs.insert(id.trim_end_matches('#').to_string(), schema.clone());
+        }
+    }
+    docs.insert(TIER_BASE.to_string(), tier);
+    normalise::normalise(&docs[TIER_BASE], TIER_BASE, &docs)
 }
 
 /// The facet's schema without its kind's base facet, as references to the other branches of

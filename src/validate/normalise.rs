@@ -1,0 +1,426 @@
+//! A schema normaliser for the whole-tier validator: references inlined and `allOf` members
+//! merged, so that jsonschema walks each object of an event as few times as it can.
+//!
+//! jsonschema evaluates every member of an `allOf` on its own, so an object that three schemas
+//! describe (the event's definition, the overlay of facet sites, a facet's base and its own
+//! fields) has its members iterated three times. The normaliser rewrites a schema into one of
+//! the same meaning where such members are one object schema: `$ref`s are inlined (a reference
+//! met again while it is being inlined stays a reference, to a `$defs` entry, so recursive
+//! definitions stay finite), annotations are dropped (only `is_valid` is asked), a single-member
+//! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged by [`merge`] wherever
+//! that provably keeps the meaning; a member that cannot be merged stays in the `allOf`.
+//! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
+//! so a facet's base fields and its own are checked in one walk behind its `_deleted` guard.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Keywords that say nothing about validity: dropped.
+const ANNOTATIONS: [&str; 12] = [
+    "description",
+    "title",
+    "$comment",
+    "examples",
+    "example",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "$schema",
+    "$defs",
+    "definitions",
+];
+
+/// Keywords whose meaning depends on other schemas' annotations or on dynamic scope: a schema
+/// holding one is never merged with another.
+const UNMERGEABLE: [&str; 2] = ["unevaluatedProperties", "unevaluatedItems"];
+
+/// Keywords whose meanings depend on each other within one schema object: a member holding one
+/// is merged only when the other side holds none of its group (items and properties groups
+/// have their own rules in [`merge`]).
+const GROUPS: [&[&str]; 2] = [
+    &["if", "then", "else"],
+    &["contains", "minContains", "maxContains"],
+];
+
+/// Keywords that change how references resolve; the normaliser does not follow them.
+const SCOPE: [&str; 5] = [
+    "$anchor",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+];
+
+/// `root` (whose own references resolve against `base`) normalised, with every reference it
+/// makes resolved in `docs` (schema documents by `$id`). References left in the result point at
+/// its own `$defs`.
+pub(super) fn normalise(
+    root: &Value,
+    base: &str,
+    docs: &BTreeMap<String, Value>,
+) -> Result<Value, Error> {
+    let mut n = Normaliser {
+        docs,
+        names: BTreeMap::new(),
+        pending: Vec::new(),
+    };
+    let mut out = n.schema(root, base, &mut Vec::new())?;
+    let mut defs = Map::new();
+    while let Some((absolute, name)) = n.pending.pop() {
+        let (target, target_base) = n.resolve(&absolute)?;
+        let def = n.schema(target, &target_base, &mut vec![absolute])?;
+        defs.insert(name, def);
+    }
+    if !defs.is_empty() {
+        let object = match out {
+            Value::Object(ref mut object) => object,
+            // A boolean root makes no reference.
+            _ => return Ok(out),
+        };
+        object.insert("$defs".into(), Value::Object(defs));
+    }
+    Ok(out)
+}
+
+struct Normaliser<'a> {
+    docs: &'a BTreeMap<String, Value>,
+    /// Each reference kept as a reference, with its `$defs` name in the result.
+    names: BTreeMap<String, String>,
+    /// References named but not yet normalised into `$defs`.
+    pending: Vec<(String, String)>,
+}
+
+impl<'a> Normaliser<'a> {
+    /// The schema a reference points at, and the base its own references resolve against.
+    fn resolve(&self, absolute: &str) -> Result<(&'a Value, String), Error> {
+        let (id, fragment) = absolute.split_once('#').unwrap_or((absolute, ""));
+        let target = self
+            .docs
+            .get(id)
+            .and_then(|doc| doc.pointer(fragment))
+            .ok_or_else(|| {
+                Error::Schema(format!("the reference `{absolute}` resolves to nothing"))
+            })?;
+        Ok((target, id.to_string()))
+    }
+
+    /// The local reference that stands for `absolute`, named on first use.
+    fn local(&mut self, absolute: &str) -> Value {
+        let next = self.names.len();
+        let name = self.names.entry(absolute.to_string()).or_insert_with(|| {
+            let name = format!("r{next}");
+            self.pending.push((absolute.to_string(), name.clone()));
+            name
+        });
+        Value::from(format!("#/$defs/{name}"))
+    }
+
+    /// `schema` normalised; `stack` holds the references being inlined around it.
+    fn schema(
+        &mut self,
+        schema: &Value,
+        base: &str,
+        stack: &mut Vec<String>,
+    ) -> Result<Value, Error> {
+        let Value::Object(map) = schema else {
+            return Ok(schema.clone());
+        };
+        if let Some(k) = SCOPE.iter().find(|k| map.contains_key(**k)) {
+            return Err(Error::Schema(format!(
+                "the normaliser does not follow `{k}`"
+            )));
+        }
+        if map.get("$id").is_some_and(|id| id.as_str() != Some(base)) {
+            return Err(Error::Schema(format!(
+                "the normaliser does not follow a nested `$id` (in {base})"
+            )));
+        }
+        let mut out = Map::new();
+        let mut members = Vec::new();
+        for (k, v) in map {
+            let k = k.as_str();
+            match (k, v) {
+                _ if ANNOTATIONS.contains(&k) || k == "$id" => {}
+                ("$ref", Value::String(reference)) => {
+                    let absolute = absolute(base, reference);
+                    if stack.contains(&absolute) {
+                        out.insert(k.into(), self.local(&absolute));
+                    } else {
+                        let (target, target_base) = self.resolve(&absolute)?;
+                        stack.push(absolute);
+                        members.push(self.schema(target, &target_base, stack)?);
+                        stack.pop();
+                    }
+                }
+                ("properties" | "patternProperties" | "dependentSchemas", Value::Object(m)) => {
+                    let mut each = Map::new();
+                    for (name, s) in m {
+                        each.insert(name.clone(), self.schema(s, base, stack)?);
+                    }
+                    out.insert(k.into(), Value::Object(each));
+                }
+                ("allOf", Value::Array(items)) => {
+                    for s in items {
+                        members.push(self.schema(s, base, stack)?);
+                    }
+                }
+                ("anyOf" | "oneOf", Value::Array(items)) if items.len() == 1 => {
+                    members.push(self.schema(&items[0], base, stack)?);
+                }
+                ("anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(items)) => {
+                    let each = items
+                        .iter()
+                        .map(|s| self.schema(s, base, stack))
+                        .collect::<Result<_, _>>()?;
+                    out.insert(k.into(), Value::Array(each));
+                }
+                (
+                    "additionalProperties"
+                    | "items"
+                    | "additionalItems"
+                    | "contains"
+                    | "not"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "propertyNames"
+                    | "unevaluatedItems"
+                    | "unevaluatedProperties"
+                    | "contentSchema",
+                    _,
+                ) => {
+                    out.insert(k.into(), self.schema(v, base, stack)?);
+                }
+                _ => {
+                    out.insert(k.into(), v.clone());
+                }
+            }
+        }
+        Ok(conjunction(Value::Object(out), members))
+    }
+}
+
+/// `reference` made absolute against `base` (an absolute URI without fragment).
+fn absolute(base: &str, reference: &str) -> String {
+    if reference.starts_with('#') {
+        format!("{base}{reference}")
+    } else if reference.contains("://") || reference.starts_with("urn:") {
+        reference.to_string()
+    } else {
+        let dir = base.rfind('/').map_or(base, |at| &base[..=at]);
+        format!("{dir}{reference}")
+    }
+}
+
+/// `first` and every member of `members` (all normalised) as one schema: members merged into
+/// `first` where [`merge`] can, the others kept in its `allOf`.
+fn conjunction(first: Value, members: Vec<Value>) -> Value {
+    let mut acc = match first {
+        Value::Object(map) => map,
+        Value::Bool(true) => Map::new(),
+        other => return other,
+    };
+    let mut rest: Vec<Value> = Vec::new();
+    for member in members {
+        match member {
+            Value::Bool(true) => {}
+            Value::Object(m) => match merge(&acc, &m) {
+                Some(merged) => acc = merged,
+                None => {
+                    let m = Value::Object(m);
+                    if !rest.contains(&m) {
+                        rest.push(m);
+                    }
+                }
+            },
+            // `false`, or something that is no schema (jsonschema then reports it).
+            other => return other,
+        }
+    }
+    if !rest.is_empty() {
+        let mut all = match acc.remove("allOf") {
+            Some(Value::Array(all)) => all,
+            _ => Vec::new(),
+        };
+        all.extend(
+            rest.into_iter()
+                .filter(|m| !all.contains(m))
+                .collect::<Vec<_>>(),
+        );
+        acc.insert("allOf".into(), Value::Array(all));
+    }
+    distribute(&mut acc);
+    Value::Object(acc)
+}
+
+/// The conjunction of already normalised schemas.
+fn all(parts: Vec<Value>) -> Value {
+    let mut parts = parts.into_iter();
+    match parts.next() {
+        None => Value::Bool(true),
+        Some(first) => conjunction(first, parts.collect()),
+    }
+}
+
+/// One schema object equivalent to `p` and `m` together, or `None` when the normaliser cannot
+/// prove one keeps the meaning (the member then stays in an `allOf`).
+///
+/// Keywords that act alone (`type`, `required`, `format`, `enum`, ...) are moved, `required`
+/// lists united, and a keyword on both sides kept only when both say the same. `properties` and
+/// `additionalProperties` merge as jsonschema reads them: a key either side names gets both
+/// sides' schemas for it (the other side's `additionalProperties` where it does not name the
+/// key), and the `additionalProperties` of both apply to the keys neither names; a side with
+/// `patternProperties` or `unevaluated*` is not merged.
+fn merge(p: &Map<String, Value>, m: &Map<String, Value>) -> Option<Map<String, Value>> {
+    if UNMERGEABLE
+        .iter()
+        .any(|k| p.contains_key(*k) || m.contains_key(*k))
+    {
+        return None;
+    }
+    let mut r = p.clone();
+    const PROPERTIES: [&str; 3] = ["properties", "additionalProperties", "patternProperties"];
+    let has_any = |s: &Map<String, Value>, keys: &[&str]| keys.iter().any(|k| s.contains_key(*k));
+    if has_any(m, &PROPERTIES) && has_any(p, &PROPERTIES) {
+        if p.contains_key("patternProperties") || m.contains_key("patternProperties") {
+            return None;
+        }
+        let empty = Map::new();
+        fn props<'s>(
+            s: &'s Map<String, Value>,
+            empty: &'s Map<String, Value>,
+        ) -> Option<&'s Map<String, Value>> {
+            match s.get("properties") {
+                Some(Value::Object(o)) => Some(o),
+                None => Some(empty),
+                Some(_) => None,
+            }
+        }
+        let (pp, mp) = (props(p, &empty)?, props(m, &empty)?);
+        // `additionalProperties: true` asserts nothing.
+        let extra = |s: &Map<String, Value>| {
+            s.get("additionalProperties")
+                .filter(|v| **v != Value::Bool(true))
+                .cloned()
+        };
+        let (pa, ma) = (extra(p), extra(m));
+        let mut merged = Map::new();
+        for key in pp.keys().chain(mp.keys()) {
+            if merged.contains_key(key) {
+                continue;
+            }
+            let parts = [
+                pp.get(key).cloned().or_else(|| pa.clone()),
+                mp.get(key).cloned().or_else(|| ma.clone()),
+            ];
+            merged.insert(key.clone(), all(parts.into_iter().flatten().collect()));
+        }
+        r.remove("additionalProperties");
+        r.remove("properties");
+        if !merged.is_empty() {
+            r.insert("properties".into(), Value::Object(merged));
+        }
+        let extra: Vec<Value> = [pa, ma].into_iter().flatten().collect();
+        if !extra.is_empty() {
+            r.insert("additionalProperties".into(), all(extra));
+        }
+    } else {
+        for k in PROPERTIES {
+            if let Some(v) = m.get(k) {
+                r.insert(k.into(), v.clone());
+            }
+        }
+    }
+    for group in GROUPS {
+        if has_any(m, group) {
+            if has_any(p, group) {
+                return None;
+            }
+            for k in group {
+                if let Some(v) = m.get(*k) {
+                    r.insert((*k).into(), v.clone());
+                }
+            }
+        }
+    }
+    // `items` beside `prefixItems` (or `additionalItems`) applies only past the prefix.
+    const ITEMS: [&str; 3] = ["items", "prefixItems", "additionalItems"];
+    if has_any(m, &ITEMS) {
+        let only_items = |s: &Map<String, Value>| {
+            !s.contains_key("prefixItems") && !s.contains_key("additionalItems")
+        };
+        let schema = |v: &Value| v.is_object() || v.is_boolean();
+        if !has_any(p, &ITEMS) {
+            for k in ITEMS {
+                if let Some(v) = m.get(k) {
+                    r.insert(k.into(), v.clone());
+                }
+            }
+        } else {
+            match (p.get("items"), m.get("items")) {
+                (Some(a), Some(b)) if only_items(p) && only_items(m) && schema(a) && schema(b) => {
+                    r.insert("items".into(), all(vec![a.clone(), b.clone()]));
+                }
+                _ => return None,
+            }
+        }
+    }
+    for (k, v) in m {
+        let k = k.as_str();
+        if PROPERTIES.contains(&k) || ITEMS.contains(&k) || GROUPS.iter().any(|g| g.contains(&k)) {
+            continue;
+        }
+        match (k, r.get(k), v) {
+            (_, None, _) => {
+                r.insert(k.into(), v.clone());
+            }
+            (_, Some(a), b) if a == b => {}
+            ("required", Some(Value::Array(a)), Value::Array(b)) => {
+                let mut union = a.clone();
+                union.extend(b.iter().filter(|n| !a.contains(n)).cloned());
+                r.insert(k.into(), Value::Array(union));
+            }
+            ("allOf", Some(Value::Array(a)), Value::Array(b)) => {
+                let mut union = a.clone();
+                union.extend(b.iter().filter(|s| !a.contains(s)).cloned());
+                r.insert(k.into(), Value::Array(union));
+            }
+            _ => return None,
+        }
+    }
+    Some(r)
+}
+
+/// Copies the keywords beside an `if` into its `then` and `else`, when both merge with them:
+/// `X ∧ (if G then T else E)` is `if G then X ∧ T else X ∧ E`, and the branch taken is then
+/// one object schema instead of two.
+fn distribute(acc: &mut Map<String, Value>) {
+    if !acc.contains_key("if") {
+        return;
+    }
+    let beside: Map<String, Value> = acc
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "if" | "then" | "else" | "allOf"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if beside.is_empty() {
+        return;
+    }
+    let branch = |b: Option<&Value>| match b {
+        None | Some(Value::Bool(true)) => Some(beside.clone()),
+        Some(Value::Object(o)) => merge(&beside, o),
+        Some(_) => None,
+    };
+    let (Some(then), Some(otherwise)) = (branch(acc.get("then")), branch(acc.get("else"))) else {
+        return;
+    };
+    for k in beside.keys() {
+        acc.remove(k);
+    }
+    acc.insert("then".into(), Value::Object(then));
+    acc.insert("else".into(), Value::Object(otherwise));
+}
