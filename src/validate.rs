@@ -733,6 +733,32 @@ mod tests {
         out
     }
 
+    /// Asks the whole-tier schema and the walk about each of `events` and every single-place
+    /// mutation of it; fails on the first difference. Returns how many were clean and dirty.
+    fn compare_with_walk(v: &Validator, events: &[Value]) -> (usize, usize) {
+        let (mut clean, mut dirty) = (0, 0);
+        for event in events {
+            for value in std::iter::once(event.clone()).chain(mutations(event)) {
+                let Some(object) = value.as_object() else {
+                    continue;
+                };
+                let has = |k: &str| object.contains_key(k);
+                let [kind] = EventKind::from_keys(has("run"), has("job"), has("dataset")) else {
+                    continue;
+                };
+                let def = kind.def_name();
+                let walked = walk_is_clean(v, def, &value);
+                assert_eq!(v.whole[def].is_valid(&value), walked, "{value:#}");
+                if walked {
+                    clean += 1;
+                } else {
+                    dirty += 1;
+                }
+            }
+        }
+        (clean, dirty)
+    }
+
     /// The one-schema answer of the formats and facets tiers must be the walk's: on generated
     /// events (valid, with custom facets and `_deleted` markers), on the parent facet's forwarded
     /// facets, and on every single-place mutation of them, valid or not.
@@ -765,27 +791,42 @@ mod tests {
             "dataset": {"namespace": "n", "name": "stray", "facets": {"schema": {
                 "_producer": "https://p", "_schemaURL": "https://s", "fields": []}}}
         }));
-        let (mut clean, mut dirty) = (0, 0);
-        for event in &events {
-            for value in std::iter::once(event.clone()).chain(mutations(event)) {
-                let Some(object) = value.as_object() else {
-                    continue;
-                };
-                let has = |k: &str| object.contains_key(k);
-                let [kind] = EventKind::from_keys(has("run"), has("job"), has("dataset")) else {
-                    continue;
-                };
-                let def = kind.def_name();
-                let walked = walk_is_clean(&v, def, &value);
-                assert_eq!(v.whole[def].is_valid(&value), walked, "{value:#}");
-                if walked {
-                    clean += 1;
-                } else {
-                    dirty += 1;
-                }
-            }
-        }
+        let (clean, dirty) = compare_with_walk(&v, &events);
         assert!(clean > 100 && dirty > 500, "{clean} clean, {dirty} dirty");
+    }
+
+    /// The same on what producers send: the recorded dbt-ol and openlineage-python streams, and
+    /// events built from every example facet of the spec, each with all its mutations.
+    #[test]
+    fn the_whole_tier_schema_answers_as_the_walk_does_on_real_events() {
+        let v = Validator::new().expect("the embedded spec schemas compile");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let pin = openlineage_codegen::spec::Pin::read(root).expect("spec/pin.json is readable");
+        let parse = |texts: Vec<String>| -> Vec<Value> {
+            texts
+                .iter()
+                .map(|t| serde_json::from_str(t).expect("an event"))
+                .collect()
+        };
+        let streams = parse(openlineage_testkit::corpus::recorded_streams(1));
+        let examples = parse(
+            openlineage_testkit::corpus::events(&pin.resolve_dir(root), 20).expect("examples"),
+        );
+        for (name, events) in [("streams", streams), ("spec examples", examples)] {
+            let valid = events
+                .iter()
+                .filter(|e| v.validate_value(e, Tier::Facets).is_empty());
+            assert_eq!(
+                valid.count(),
+                events.len(),
+                "every event of the {name} is valid"
+            );
+            let (clean, dirty) = compare_with_walk(&v, &events);
+            assert!(
+                clean > 200 && dirty > 1000,
+                "{name}: {clean} clean, {dirty} dirty"
+            );
+        }
     }
 
     /// Facets whose schema is their kind's base plus their own fields are checked without the

@@ -421,6 +421,16 @@ fn distribute(acc: &mut Map<String, Value>) {
     for k in beside.keys() {
         acc.remove(k);
     }
+    // When both branches assert the `type` the condition asserts, an instance of another type
+    // fails whichever branch it takes, so the condition need not ask.
+    if let (Some(Value::Object(condition)), Some(t)) = (acc.get_mut("if"), beside.get("type")) {
+        if condition.get("type") == Some(t)
+            && then.get("type") == Some(t)
+            && otherwise.get("type") == Some(t)
+        {
+            condition.remove("type");
+        }
+    }
     acc.insert("then".into(), Value::Object(then));
     acc.insert("else".into(), Value::Object(otherwise));
 }
