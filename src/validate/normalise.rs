@@ -434,3 +434,219 @@ fn distribute(acc: &mut Map<String, Value>) {
     acc.insert("then".into(), Value::Object(then));
     acc.insert("else".into(), Value::Object(otherwise));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const BASE: &str = "urn:test";
+
+    fn normalised(schema: &Value) -> Value {
+        let docs = BTreeMap::from([(BASE.to_string(), schema.clone())]);
+        normalise(schema, BASE, &docs).expect("normalises")
+    }
+
+    /// Normalises `schema` and checks both answer alike on every instance; returns the result.
+    fn same_answers(schema: Value, instances: &[Value]) -> Value {
+        let out = normalised(&schema);
+        let compile = |s: &Value| {
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(s)
+                .expect("compiles")
+        };
+        let (before, after) = (compile(&schema), compile(&out));
+        let mut verdicts = [0, 0];
+        for instance in instances {
+            let answer = before.is_valid(instance);
+            assert_eq!(
+                after.is_valid(instance),
+                answer,
+                "{instance} against {out:#}"
+            );
+            verdicts[usize::from(answer)] += 1;
+        }
+        assert!(
+            verdicts[0] > 0 && verdicts[1] > 0,
+            "{verdicts:?}: the instances test nothing"
+        );
+        out
+    }
+
+    #[test]
+    fn branches_merge_into_one_object_schema() {
+        let out = same_answers(
+            json!({
+                "$defs": {"base": {"type": "object", "description": "dropped",
+                    "properties": {"a": {"type": "string"}}, "required": ["a"]}},
+                "allOf": [
+                    {"$ref": "#/$defs/base"},
+                    {"type": "object", "properties": {"a": {"format": "uri"}, "b": {"type": "integer"}},
+                        "required": ["b"]},
+                ],
+            }),
+            &[
+                json!({"a": "https://x", "b": 1}),
+                json!({"a": "no uri", "b": 1}),
+                json!({"a": "https://x"}),
+                json!({"a": 3, "b": 1}),
+                json!({"a": "https://x", "b": "1"}),
+                json!([]),
+            ],
+        );
+        assert_eq!(
+            out,
+            json!({
+                "type": "object",
+                "properties": {"a": {"type": "string", "format": "uri"}, "b": {"type": "integer"}},
+                "required": ["a", "b"],
+            })
+        );
+    }
+
+    /// A key one branch names and another branch's `additionalProperties` covers gets both.
+    #[test]
+    fn additional_properties_reach_the_keys_only_the_other_branch_names() {
+        let out = same_answers(
+            json!({"allOf": [
+                {"properties": {"a": {"type": "string"}}, "additionalProperties": false},
+                {"properties": {"b": {"type": "string"}}},
+            ]}),
+            &[
+                json!({"a": "x"}),
+                json!({"b": "x"}),
+                json!({"c": 1}),
+                json!({"a": 1}),
+            ],
+        );
+        assert_eq!(out["properties"]["b"], json!(false));
+        assert!(out.get("allOf").is_none(), "{out:#}");
+        let out = same_answers(
+            json!({"anyOf": [{"type": "object", "additionalProperties": {"type": "integer"}}],
+                "properties": {"k": {"minimum": 5}}}),
+            &[
+                json!({"k": 7, "x": 1}),
+                json!({"k": 3}),
+                json!({"k": "7"}),
+                json!({"x": "1"}),
+            ],
+        );
+        assert_eq!(
+            out["properties"]["k"],
+            json!({"type": "integer", "minimum": 5})
+        );
+    }
+
+    /// Branches whose merge would change what they mean stay in the `allOf`.
+    #[test]
+    fn branches_that_cannot_merge_stay_as_they_are() {
+        for kept in [
+            json!({"patternProperties": {"^x": {"type": "string"}}}),
+            json!({"unevaluatedProperties": false}),
+            json!({"type": ["object", "null"]}),
+        ] {
+            let out = same_answers(
+                json!({"allOf": [
+                    {"type": "object", "properties": {"a": {"type": "string"}}},
+                    kept.clone(),
+                ]}),
+                &[
+                    json!({"a": "s", "z": 1}),
+                    json!({"a": "s"}),
+                    json!({"xa": 1, "b": 1}),
+                    json!({"b": 1, "c": 1}),
+                    json!({"q": 1}),
+                    json!({}),
+                    json!([]),
+                ],
+            );
+            assert_eq!(out["allOf"], json!([kept]), "{out:#}");
+        }
+        // Two conditions: the second cannot share the first one's object.
+        let second = json!({"if": {"required": ["b"]}, "then": {"required": ["c"]}});
+        let out = same_answers(
+            json!({"allOf": [{"if": {"required": ["a"]}, "then": {"required": ["z"]}}, second]}),
+            &[
+                json!({"a": 1, "z": 1}),
+                json!({"a": 1}),
+                json!({"b": 1}),
+                json!({"b": 1, "c": 1}),
+            ],
+        );
+        assert_eq!(out["allOf"], json!([second]), "{out:#}");
+    }
+
+    /// Keywords beside an `if` move into both branches, so the branch taken is one schema.
+    #[test]
+    fn keywords_beside_a_condition_move_into_its_branches() {
+        let out = same_answers(
+            json!({
+                "type": "object",
+                "properties": {"_producer": {"type": "string"}},
+                "required": ["_producer"],
+                "allOf": [{
+                    "if": {"type": "object", "required": ["_deleted"],
+                        "properties": {"_deleted": {"const": true}}},
+                    "then": true,
+                    "else": {"type": "object", "properties": {"q": {"type": "string"}},
+                        "required": ["q"]},
+                }],
+            }),
+            &[
+                json!({"_producer": "p", "q": "s"}),
+                json!({"_producer": "p"}),
+                json!({"_producer": "p", "_deleted": true}),
+                json!({"_producer": "p", "_deleted": false}),
+                json!({"_deleted": true}),
+                json!({"_producer": "p", "q": 1}),
+                json!("_deleted"),
+                json!(null),
+            ],
+        );
+        assert_eq!(
+            out["else"],
+            json!({"type": "object", "properties": {"_producer": {"type": "string"},
+                "q": {"type": "string"}}, "required": ["_producer", "q"]})
+        );
+        assert_eq!(out["if"].get("type"), None);
+        assert_eq!(out.get("properties"), None);
+    }
+
+    /// A definition met again while it is being inlined stays a reference, to one `$defs` entry.
+    #[test]
+    fn recursion_stays_a_reference() {
+        let out = same_answers(
+            json!({
+                "$defs": {"node": {"type": "object", "required": ["name"],
+                    "properties": {"name": {"type": "string"},
+                        "children": {"type": "array", "items": {"$ref": "#/$defs/node"}}}}},
+                "allOf": [{"$ref": "#/$defs/node"}, {"properties": {"extra": {"type": "integer"}}}],
+            }),
+            &[
+                json!({"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]}),
+                json!({"name": "a", "children": [{"name": "b", "children": [{"nom": "c"}]}]}),
+                json!({"name": "a", "extra": "1"}),
+                json!({"name": "a", "children": [{"name": "b", "extra": 1}]}),
+            ],
+        );
+        let defs = out["$defs"].as_object().expect("$defs");
+        assert_eq!(defs.len(), 1, "{out:#}");
+        assert_eq!(
+            out["properties"]["children"]["items"],
+            json!({"$ref": "#/$defs/r0"})
+        );
+    }
+
+    #[test]
+    fn a_reference_to_nothing_is_an_error() {
+        let schema = json!({"properties": {"a": {"$ref": "#/$defs/missing"}}});
+        let docs = BTreeMap::from([(BASE.to_string(), schema.clone())]);
+        let error = normalise(&schema, BASE, &docs).expect_err("nothing to inline");
+        assert!(
+            error.to_string().contains("urn:test#/$defs/missing"),
+            "{error}"
+        );
+    }
+}
