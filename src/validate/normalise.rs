@@ -228,15 +228,13 @@ fn conjunction(first: Value, members: Vec<Value>) -> Value {
     for member in members {
         match member {
             Value::Bool(true) => {}
-            Value::Object(m) => match merge(&acc, &m) {
-                Some(merged) => acc = merged,
-                None => {
-                    let m = Value::Object(m);
-                    if !rest.contains(&m) {
-                        rest.push(m);
-                    }
+            Value::Object(m) if mergeable(&acc, &m) => merge_into(&mut acc, m),
+            Value::Object(m) => {
+                let m = Value::Object(m);
+                if !rest.contains(&m) {
+                    rest.push(m);
                 }
-            },
+            }
             // `false`, or something that is no schema (jsonschema then reports it).
             other => return other,
         }
@@ -266,8 +264,20 @@ fn all(parts: Vec<Value>) -> Value {
     }
 }
 
-/// One schema object equivalent to `p` and `m` together, or `None` when the normaliser cannot
-/// prove one keeps the meaning (the member then stays in an `allOf`).
+const PROPERTIES: [&str; 3] = ["properties", "additionalProperties", "patternProperties"];
+/// `items` beside `prefixItems` (or `additionalItems`) applies only past the prefix.
+const ITEMS: [&str; 3] = ["items", "prefixItems", "additionalItems"];
+
+fn has_any(s: &Map<String, Value>, keys: &[&str]) -> bool {
+    keys.iter().any(|k| s.contains_key(*k))
+}
+
+fn is_schema(v: &Value) -> bool {
+    v.is_object() || v.is_boolean()
+}
+
+/// Whether [`merge_into`] keeps the meaning of `p` and `m` together; when it does not, the
+/// member stays in an `allOf`.
 ///
 /// Keywords that act alone (`type`, `required`, `format`, `enum`, ...) are moved, `required`
 /// lists united, and a keyword on both sides kept only when both say the same. `properties` and
@@ -275,124 +285,106 @@ fn all(parts: Vec<Value>) -> Value {
 /// sides' schemas for it (the other side's `additionalProperties` where it does not name the
 /// key), and the `additionalProperties` of both apply to the keys neither names; a side with
 /// `patternProperties` or `unevaluated*` is not merged.
-fn merge(p: &Map<String, Value>, m: &Map<String, Value>) -> Option<Map<String, Value>> {
-    if UNMERGEABLE
-        .iter()
-        .any(|k| p.contains_key(*k) || m.contains_key(*k))
-    {
-        return None;
+fn mergeable(p: &Map<String, Value>, m: &Map<String, Value>) -> bool {
+    if has_any(p, &UNMERGEABLE) || has_any(m, &UNMERGEABLE) {
+        return false;
     }
-    let mut r = p.clone();
-    const PROPERTIES: [&str; 3] = ["properties", "additionalProperties", "patternProperties"];
-    let has_any = |s: &Map<String, Value>, keys: &[&str]| keys.iter().any(|k| s.contains_key(*k));
     if has_any(m, &PROPERTIES) && has_any(p, &PROPERTIES) {
-        if p.contains_key("patternProperties") || m.contains_key("patternProperties") {
-            return None;
+        let objects = |s: &Map<String, Value>| s.get("properties").is_none_or(Value::is_object);
+        if has_any(p, &["patternProperties"]) || has_any(m, &["patternProperties"]) {
+            return false;
         }
-        let empty = Map::new();
-        fn props<'s>(
-            s: &'s Map<String, Value>,
-            empty: &'s Map<String, Value>,
-        ) -> Option<&'s Map<String, Value>> {
-            match s.get("properties") {
-                Some(Value::Object(o)) => Some(o),
-                None => Some(empty),
-                Some(_) => None,
-            }
+        if !objects(p) || !objects(m) {
+            return false;
         }
-        let (pp, mp) = (props(p, &empty)?, props(m, &empty)?);
-        // `additionalProperties: true` asserts nothing.
-        let extra = |s: &Map<String, Value>| {
-            s.get("additionalProperties")
-                .filter(|v| **v != Value::Bool(true))
-                .cloned()
+        let extra = |s: &Map<String, Value>| s.get("additionalProperties").is_none_or(is_schema);
+        if !extra(p) || !extra(m) {
+            return false;
+        }
+    }
+    if GROUPS.iter().any(|g| has_any(m, g) && has_any(p, g)) {
+        return false;
+    }
+    if has_any(m, &ITEMS) && has_any(p, &ITEMS) {
+        let only_items = |s: &Map<String, Value>| {
+            !s.contains_key("prefixItems")
+                && !s.contains_key("additionalItems")
+                && s.get("items").is_some_and(is_schema)
         };
-        let (pa, ma) = (extra(p), extra(m));
+        if !only_items(p) || !only_items(m) {
+            return false;
+        }
+    }
+    m.iter().all(|(k, v)| {
+        let k = k.as_str();
+        if PROPERTIES.contains(&k) || ITEMS.contains(&k) || GROUPS.iter().any(|g| g.contains(&k)) {
+            return true;
+        }
+        match (k, p.get(k), v) {
+            (_, None, _) => true,
+            (_, Some(a), b) if a == b => true,
+            ("required" | "allOf", Some(Value::Array(_)), Value::Array(_)) => true,
+            _ => false,
+        }
+    })
+}
+
+/// Merges `m` into `p`; only when [`mergeable`] says so.
+fn merge_into(p: &mut Map<String, Value>, mut m: Map<String, Value>) {
+    if has_any(&m, &PROPERTIES) && has_any(p, &PROPERTIES) {
+        let take = |s: &mut Map<String, Value>| {
+            let properties = match s.remove("properties") {
+                Some(Value::Object(o)) => o,
+                _ => Map::new(),
+            };
+            // `additionalProperties: true` asserts nothing.
+            let extra = s
+                .remove("additionalProperties")
+                .filter(|v| *v != Value::Bool(true));
+            (properties, extra)
+        };
+        let ((mut pp, pa), (mut mp, ma)) = (take(p), take(&mut m));
         let mut merged = Map::new();
-        for key in pp.keys().chain(mp.keys()) {
-            if merged.contains_key(key) {
+        let keys: Vec<String> = pp.keys().chain(mp.keys()).cloned().collect();
+        for key in keys {
+            if merged.contains_key(&key) {
                 continue;
             }
             let parts = [
-                pp.get(key).cloned().or_else(|| pa.clone()),
-                mp.get(key).cloned().or_else(|| ma.clone()),
+                pp.remove(&key).or_else(|| pa.clone()),
+                mp.remove(&key).or_else(|| ma.clone()),
             ];
-            merged.insert(key.clone(), all(parts.into_iter().flatten().collect()));
+            merged.insert(key, all(parts.into_iter().flatten().collect()));
         }
-        r.remove("additionalProperties");
-        r.remove("properties");
         if !merged.is_empty() {
-            r.insert("properties".into(), Value::Object(merged));
+            p.insert("properties".into(), Value::Object(merged));
         }
         let extra: Vec<Value> = [pa, ma].into_iter().flatten().collect();
         if !extra.is_empty() {
-            r.insert("additionalProperties".into(), all(extra));
-        }
-    } else {
-        for k in PROPERTIES {
-            if let Some(v) = m.get(k) {
-                r.insert(k.into(), v.clone());
-            }
+            p.insert("additionalProperties".into(), all(extra));
         }
     }
-    for group in GROUPS {
-        if has_any(m, group) {
-            if has_any(p, group) {
-                return None;
-            }
-            for k in group {
-                if let Some(v) = m.get(*k) {
-                    r.insert((*k).into(), v.clone());
-                }
-            }
-        }
-    }
-    // `items` beside `prefixItems` (or `additionalItems`) applies only past the prefix.
-    const ITEMS: [&str; 3] = ["items", "prefixItems", "additionalItems"];
-    if has_any(m, &ITEMS) {
-        let only_items = |s: &Map<String, Value>| {
-            !s.contains_key("prefixItems") && !s.contains_key("additionalItems")
-        };
-        let schema = |v: &Value| v.is_object() || v.is_boolean();
-        if !has_any(p, &ITEMS) {
-            for k in ITEMS {
-                if let Some(v) = m.get(k) {
-                    r.insert(k.into(), v.clone());
-                }
-            }
-        } else {
-            match (p.get("items"), m.get("items")) {
-                (Some(a), Some(b)) if only_items(p) && only_items(m) && schema(a) && schema(b) => {
-                    r.insert("items".into(), all(vec![a.clone(), b.clone()]));
-                }
-                _ => return None,
-            }
+    if has_any(&m, &ITEMS) && has_any(p, &ITEMS) {
+        if let (Some(a), Some(b)) = (p.remove("items"), m.remove("items")) {
+            p.insert("items".into(), all(vec![a, b]));
         }
     }
     for (k, v) in m {
-        let k = k.as_str();
-        if PROPERTIES.contains(&k) || ITEMS.contains(&k) || GROUPS.iter().any(|g| g.contains(&k)) {
-            continue;
-        }
-        match (k, r.get(k), v) {
-            (_, None, _) => {
-                r.insert(k.into(), v.clone());
+        match (k.as_str(), p.get_mut(&k), v) {
+            ("required" | "allOf", Some(Value::Array(a)), Value::Array(b)) => {
+                for item in b {
+                    if !a.contains(&item) {
+                        a.push(item);
+                    }
+                }
             }
-            (_, Some(a), b) if a == b => {}
-            ("required", Some(Value::Array(a)), Value::Array(b)) => {
-                let mut union = a.clone();
-                union.extend(b.iter().filter(|n| !a.contains(n)).cloned());
-                r.insert(k.into(), Value::Array(union));
+            // Equal on both sides.
+            (_, Some(_), _) => {}
+            (_, None, v) => {
+                p.insert(k, v);
             }
-            ("allOf", Some(Value::Array(a)), Value::Array(b)) => {
-                let mut union = a.clone();
-                union.extend(b.iter().filter(|s| !a.contains(s)).cloned());
-                r.insert(k.into(), Value::Array(union));
-            }
-            _ => return None,
         }
     }
-    Some(r)
 }
 
 /// Copies the keywords beside an `if` into its `then` and `else`, when both merge with them:
@@ -412,7 +404,11 @@ fn distribute(acc: &mut Map<String, Value>) {
     }
     let branch = |b: Option<&Value>| match b {
         None | Some(Value::Bool(true)) => Some(beside.clone()),
-        Some(Value::Object(o)) => merge(&beside, o),
+        Some(Value::Object(o)) if mergeable(&beside, o) => {
+            let mut merged = beside.clone();
+            merge_into(&mut merged, o.clone());
+            Some(merged)
+        }
         Some(_) => None,
     };
     let (Some(then), Some(otherwise)) = (branch(acc.get("then")), branch(acc.get("else"))) else {
