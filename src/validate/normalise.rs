@@ -7,8 +7,8 @@
 //! the same meaning where such members are one object schema: `$ref`s are inlined (a reference
 //! met again while it is being inlined stays a reference, to a `$defs` entry, so recursive
 //! definitions stay finite), annotations are dropped (only `is_valid` is asked), a single-member
-//! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged by [`merge`] wherever
-//! that provably keeps the meaning; a member that cannot be merged stays in the `allOf`.
+//! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged wherever that provably
+//! keeps the meaning ([`mergeable`]); a member that cannot be merged stays in the `allOf`.
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
 //! so a facet's base fields and its own are checked in one walk behind its `_deleted` guard.
 
@@ -40,7 +40,7 @@ const UNMERGEABLE: [&str; 2] = ["unevaluatedProperties", "unevaluatedItems"];
 
 /// Keywords whose meanings depend on each other within one schema object: a member holding one
 /// is merged only when the other side holds none of its group (items and properties groups
-/// have their own rules in [`merge`]).
+/// have their own rules in [`mergeable`]).
 const GROUPS: [&[&str]; 2] = [
     &["if", "then", "else"],
     &["contains", "minContains", "maxContains"],
@@ -217,7 +217,7 @@ fn absolute(base: &str, reference: &str) -> String {
 }
 
 /// `first` and every member of `members` (all normalised) as one schema: members merged into
-/// `first` where [`merge`] can, the others kept in its `allOf`.
+/// `first` where [`mergeable`] can, the others kept in its `allOf`.
 fn conjunction(first: Value, members: Vec<Value>) -> Value {
     let mut acc = match first {
         Value::Object(map) => map,
@@ -479,8 +479,8 @@ mod tests {
                     "properties": {"a": {"type": "string"}}, "required": ["a"]}},
                 "allOf": [
                     {"$ref": "#/$defs/base"},
-                    {"type": "object", "properties": {"a": {"format": "uri"}, "b": {"type": "integer"}},
-                        "required": ["b"]},
+                    {"type": "object", "required": ["b"],
+                        "properties": {"a": {"format": "uri"}, "b": {"type": "integer"}}},
                 ],
             }),
             &[
