@@ -10,7 +10,9 @@
 //! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged wherever that provably
 //! keeps the meaning ([`mergeable`]); a member that cannot be merged stays in the `allOf`.
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
-//! so a facet's base fields and its own are checked in one walk behind its `_deleted` guard.
+//! so a facet's base fields and its own are checked in one walk behind its `_deleted` guard, and
+//! `required` lists longer than two are split ([`split_required`]) so that jsonschema checks two
+//! of them in that walk.
 
 use std::collections::BTreeMap;
 
@@ -74,6 +76,10 @@ pub(super) fn normalise(
         let (target, target_base) = n.resolve(&absolute)?;
         let def = n.schema(target, &target_base, &mut vec![absolute])?;
         defs.insert(name, def);
+    }
+    split_required(&mut out);
+    for def in defs.values_mut() {
+        split_required(def);
     }
     if !defs.is_empty() {
         let object = match out {
@@ -201,6 +207,62 @@ impl<'a> Normaliser<'a> {
             }
         }
         Ok(conjunction(Value::Object(out), members))
+    }
+}
+
+/// jsonschema checks `required` in the same pass over an object's members as its `properties`
+/// only when `required` names exactly two keys (and `additionalProperties` is no schema); a
+/// longer list is a pass of its own. Merging unites the lists (a facet's base fields and its
+/// own), so each schema with `properties` and more than two required names keeps the first two
+/// and asks for the others in an `allOf` member, which looks each up instead.
+fn split_required(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    let fusable = map.get("properties").is_some_and(Value::is_object)
+        && !map.contains_key("patternProperties")
+        && map
+            .get("additionalProperties")
+            .is_none_or(|v| *v == Value::Bool(true));
+    if fusable {
+        if let Some(Value::Array(required)) = map.get_mut("required") {
+            if required.len() > 2 {
+                let rest: Vec<Value> = required.drain(2..).collect();
+                let member = serde_json::json!({ "required": rest });
+                match map.get_mut("allOf") {
+                    Some(Value::Array(all)) => all.push(member),
+                    _ => {
+                        map.insert("allOf".into(), Value::Array(vec![member]));
+                    }
+                }
+            }
+        }
+    }
+    for (k, v) in map.iter_mut() {
+        match (k.as_str(), v) {
+            ("properties" | "patternProperties" | "dependentSchemas", Value::Object(m)) => {
+                m.values_mut().for_each(split_required);
+            }
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(a)) => {
+                a.iter_mut().for_each(split_required);
+            }
+            (
+                "additionalProperties"
+                | "items"
+                | "additionalItems"
+                | "contains"
+                | "not"
+                | "if"
+                | "then"
+                | "else"
+                | "propertyNames"
+                | "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "contentSchema",
+                v,
+            ) => split_required(v),
+            _ => {}
+        }
     }
 }
 
@@ -633,6 +695,27 @@ mod tests {
             out["properties"]["children"]["items"],
             json!({"$ref": "#/$defs/r0"})
         );
+    }
+
+    /// Two required names stay beside `properties` (one pass), the others are looked up.
+    #[test]
+    fn required_names_past_two_are_asked_apart() {
+        let out = same_answers(
+            json!({"type": "object", "required": ["a", "b", "c", "d"],
+                "properties": {"a": {"type": "string"}, "b": {}, "c": {}, "d": {}}}),
+            &[
+                json!({"a": "x", "b": 1, "c": 1, "d": 1}),
+                json!({"a": "x", "b": 1, "c": 1}),
+                json!({"a": "x", "c": 1, "d": 1}),
+                json!({"a": 1, "b": 1, "c": 1, "d": 1}),
+            ],
+        );
+        assert_eq!(out["required"], json!(["a", "b"]));
+        assert_eq!(out["allOf"], json!([{"required": ["c", "d"]}]));
+        // Beside an `additionalProperties` schema jsonschema fuses no `required`: left whole.
+        let out = normalised(&json!({"properties": {"a": {}}, "additionalProperties": {},
+            "required": ["a", "b", "c"]}));
+        assert_eq!(out["required"], json!(["a", "b", "c"]));
     }
 
     #[test]
