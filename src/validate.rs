@@ -10,8 +10,9 @@
 //!
 //! Most events are valid, so the formats and facets tiers first ask one yes-or-no question of
 //! one validator per event kind that holds the whole facets tier (the event's definition and
-//! every known facet's schema at every place facets sit); only an event that fails it is walked
-//! facet by facet to say what is wrong and at which tier.
+//! every known facet's schema at every place facets sit), normalised first (`normalise`) so that
+//! jsonschema walks each object about once; only an event that fails it is walked facet by facet
+//! to say what is wrong and at which tier.
 
 mod formats;
 mod normalise;
