@@ -69,26 +69,36 @@ fn ratios(name: &str, events: &[Value]) {
 
 criterion_group!(benches, bench);
 
-/// `--profile TIER`: validates the generated corpus at one tier for about ten seconds, for a
-/// profiler to attach to (`perf record`).
-fn profile(tier: &str) {
+/// `--profile TIER [streams]`: validates the generated corpus (or the recorded streams) at one
+/// tier for about ten seconds, for a profiler to attach to (`perf record`).
+fn profile(tier: &str, corpus: Option<&str>) {
     let tier = match tier {
         "core" => Tier::Core,
         "formats" => Tier::Formats,
         _ => Tier::Facets,
     };
-    let events = generated(2000, 11);
+    let events = match corpus {
+        Some("streams") => streams(),
+        _ => generated(2000, 11),
+    };
     let v = Validator::global();
     let started = std::time::Instant::now();
+    let mut passes = 0u64;
     while started.elapsed() < Duration::from_secs(10) {
         validate_all(v, &events, tier);
+        passes += 1;
     }
+    // With `perf stat`, counts per pass compare builds whatever else the machine runs.
+    println!("{passes} passes over {} events", events.len());
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--profile") {
-        profile(args.get(at + 1).map_or("facets", String::as_str));
+        profile(
+            args.get(at + 1).map_or("facets", String::as_str),
+            args.get(at + 2).map(String::as_str),
+        );
         return;
     }
     // `--ratios` prints the ratio lines alone (for profiling and quick comparisons); criterion
