@@ -130,6 +130,12 @@ impl ExtraMap<serde_json::Value> for serde_json::Map<String, serde_json::Value> 
     }
 }
 
+impl ExtraMap<serde_json::Value> for crate::UnknownFields {
+    fn insert_new(&mut self, key: String, value: serde_json::Value) -> Result<(), String> {
+        crate::UnknownFields::insert_new(self, key, value)
+    }
+}
+
 impl<V> ExtraMap<V> for std::collections::BTreeMap<String, V> {
     fn insert_new(&mut self, key: String, value: V) -> Result<(), String> {
         match self.entry(key) {

@@ -65,18 +65,19 @@ pub(crate) fn has_exponent(text: &str) -> bool {
 /// Whether a digit is followed by `e` or `E` and then a digit or sign in `window`. A fixed
 /// length and no early exit let the compiler vectorise it; the third byte leaves out most of
 /// the pairs in strings (`\u` escapes, UUIDs), which the caller would look at byte by byte.
+/// Indexing with constant bounds (rather than zipping three slices, whose lengths the iterator
+/// computes at run time) and inlining it keep the loop free of calls and length checks: zipped,
+/// it ran at about 2 GB/s and took a tenth of the typed parse of generated events.
+#[inline(always)]
 fn exponent_like(window: &[u8; CHUNK + 2]) -> bool {
-    let triples = window[..CHUNK]
-        .iter()
-        .zip(&window[1..=CHUNK])
-        .zip(&window[2..]);
-    let hit = triples.fold(0u8, |hit, ((x, y), z)| {
+    let mut hit = 0u8;
+    for i in 0..CHUNK {
+        let (x, y, z) = (window[i], window[i + 1], window[i + 2]);
         let digit = u8::from(x.wrapping_sub(b'0') < 10);
         let e = u8::from(y | 0x20 == b'e');
-        let after =
-            u8::from(z.wrapping_sub(b'0') < 10) | u8::from(*z == b'+') | u8::from(*z == b'-');
-        hit | (digit & e & after)
-    });
+        let after = u8::from(z.wrapping_sub(b'0') < 10) | u8::from(z == b'+') | u8::from(z == b'-');
+        hit |= digit & e & after;
+    }
     hit != 0
 }
 

@@ -57,6 +57,7 @@ mod facet_kind {
     include!(concat!(env!("OUT_DIR"), "/facet_kind.rs"));
 }
 mod registry;
+pub mod unknown;
 #[cfg(feature = "validate")]
 mod validate;
 mod violation;
@@ -68,6 +69,7 @@ pub(crate) use facet::facet_container;
 pub use facet::{Facet, FacetOf};
 pub use number::Integer;
 pub use registry::{facet, FacetInfo, FacetKind, NestedFacetMap};
+pub use unknown::UnknownFields;
 #[cfg(feature = "validate")]
 pub use validate::Validator;
 pub use violation::{Rejection, Tier, Violation};

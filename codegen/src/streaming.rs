@@ -48,6 +48,9 @@ pub fn streaming_deserialize(file: &mut syn::File, lenient: &BTreeSet<String>) -
     for item in &mut file.items {
         let Item::Struct(s) = item else { continue };
         if let Some((fields, unknown)) = plan(s)? {
+            if let Unknown::Extra(extra) = &unknown {
+                retype_extra(s, extra);
+            }
             remove_derive(&mut s.attrs, "Deserialize");
             s.attrs.retain(|a| !is_serde_deny(a));
             let is_lenient = lenient.contains(&s.ident.to_string());
@@ -73,6 +76,39 @@ pub fn streaming_deserialize(file: &mut syn::File, lenient: &BTreeSet<String>) -
         file.items.push(item);
     }
     Ok(())
+}
+
+/// Gives the flattened map of unknown fields the types crate's own `UnknownFields` in place of
+/// typify's `serde_json::Map`, with a doc line saying what it holds. Most such maps hold nothing
+/// or a few keys, which `UnknownFields` keeps in a short sorted vector: a `serde_json::Map` (a
+/// `BTreeMap`) allocates a node of about 600 bytes for its first key, and its first key and its
+/// drop made up most of what unknown fields cost the typed parse over `serde_json::Value`.
+/// A map of any other type is left as it is.
+fn retype_extra(s: &mut ItemStruct, extra: &syn::Ident) {
+    let Fields::Named(named) = &mut s.fields else {
+        return;
+    };
+    let Some(field) = named
+        .named
+        .iter_mut()
+        .find(|f| f.ident.as_ref() == Some(extra))
+    else {
+        return;
+    };
+    let is_json_map = matches!(&field.ty, Type::Path(p)
+        if p.path.segments.len() == 2
+            && p.path.segments[0].ident == "serde_json"
+            && p.path.segments[1].ident == "Map");
+    if !is_json_map {
+        return;
+    }
+    field.ty = syn::parse_quote! { crate::UnknownFields };
+    field.attrs.insert(
+        0,
+        syn::parse_quote! {
+            #[doc = "Fields the schema does not name, kept as they came (see [`UnknownFields`](crate::UnknownFields))."]
+        },
+    );
 }
 
 fn is_serde_deny(attr: &Attribute) -> bool {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::Deserializer;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Event, EventKind};
 use crate::de::{next_extra, next_field, AsWritten, Key};
@@ -31,7 +31,7 @@ struct AnyEvent {
     dataset: Option<StaticDataset>,
     inputs: Option<Vec<InputDataset>>,
     outputs: Option<Vec<OutputDataset>>,
-    extra: Map<String, Value>,
+    extra: crate::UnknownFields,
 }
 
 /// Parses `text` in one pass; `Ok(None)` means "not plainly well-formed, ask the careful parser".
