@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use proptest::prelude::RngExt;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Reason, TestRunner};
+
+use super::draw::Draw;
 
 /// A set of characters to draw from, uniformly.
 pub struct Class {
@@ -156,6 +158,26 @@ impl Strategy for Text {
     type Value = String;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let chars: Vec<char> = self.chars(runner)?;
+        let len = chars.len();
+        Ok(TextTree {
+            chars,
+            lo: self.min,
+            curr: len,
+            hi: len,
+        })
+    }
+}
+
+impl Draw for Text {
+    fn draw(&self, runner: &mut TestRunner) -> Result<String, Reason> {
+        self.chars(runner)
+    }
+}
+
+impl Text {
+    /// The drawn characters, collected as the tree (a `Vec`) or the value (a `String`) needs.
+    fn chars<C: FromIterator<char>>(&self, runner: &mut TestRunner) -> Result<C, Reason> {
         let class: &Class = self.class;
         let head: Option<&Class> = self.head.map(|h| &**h);
         if class.is_empty() || head.is_some_and(Class::is_empty) {
@@ -163,7 +185,7 @@ impl Strategy for Text {
         }
         let rng = runner.rng();
         let len = rng.random_range(self.min..=self.max);
-        let chars: Vec<char> = (0..len)
+        Ok((0..len)
             .map(|i| {
                 let from = match head {
                     Some(h) if i == 0 => h,
@@ -171,13 +193,7 @@ impl Strategy for Text {
                 };
                 from.pick(rng)
             })
-            .collect();
-        Ok(TextTree {
-            chars,
-            lo: self.min,
-            curr: len,
-            hi: len,
-        })
+            .collect())
     }
 }
 

@@ -9,7 +9,9 @@ use std::fmt;
 
 use proptest::prelude::RngExt;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Reason, TestRunner};
+
+use super::draw::Draw;
 
 use super::text::{Class, HOST, LOWER, SEGMENT};
 
@@ -35,6 +37,20 @@ impl Strategy for Uri {
     type Value = String;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        Ok(Self::parts(runner))
+    }
+}
+
+impl Draw for Uri {
+    fn draw(&self, runner: &mut TestRunner) -> Result<String, Reason> {
+        // The tree holds only the drawn parts; showing it is what the value costs anyway.
+        Ok(Self::parts(runner).current())
+    }
+}
+
+impl Uri {
+    /// The drawn parts, unshrunk.
+    fn parts(runner: &mut TestRunner) -> UriTree {
         let rng = runner.rng();
         let scheme = SCHEMES[rng.random_range(0..SCHEMES.len())];
         let mut host = String::with_capacity(1 + HOST_TAIL);
@@ -50,7 +66,7 @@ impl Strategy for Uri {
                 s
             })
             .collect();
-        Ok(UriTree {
+        UriTree {
             scheme,
             host_len: host.len(),
             host,
@@ -59,7 +75,7 @@ impl Strategy for Uri {
             last: None,
             segments_needed: false,
             host_needed: false,
-        })
+        }
     }
 }
 
