@@ -5,7 +5,8 @@
 //! events with no edits. Every value it makes is valid against its definition at every
 //! [`crate::Tier`] (formats and facet schemas included); a property test checks that.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -454,6 +455,25 @@ impl ValueGen {
         } else {
             bases.push(self.unchecked(&rest, stack)?);
         }
+        let check = self.check(&literal)?;
+        Ok(
+            Gen::new(one_of(bases)).filter("valid against the schema as written", move |v| {
+                check.is_valid(v)
+            }),
+        )
+    }
+
+    /// The compiled check of `literal` against the bundled definitions. Every facet map
+    /// site expands the same few checked schemas again, and each compile holds all the
+    /// definitions, so each distinct schema is compiled once per process.
+    fn check(&self, literal: &Value) -> Result<Arc<jsonschema::Validator>, Error> {
+        type Checks = Mutex<HashMap<String, Arc<jsonschema::Validator>>>;
+        static CHECKS: LazyLock<Checks> = LazyLock::new(Checks::default);
+        let key = literal.to_string();
+        // A poisoned cache only lost an insert; compiling again is correct.
+        if let Some(check) = CHECKS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(check.clone());
+        }
         let mut root = literal.clone();
         root["$defs"] = Value::Object(self.defs.clone());
         let check = jsonschema::options()
@@ -461,12 +481,12 @@ impl ValueGen {
             .should_validate_formats(true)
             .build(&root)
             .map_err(|e| Error::Schema(format!("cannot compile {literal}: {e}")))?;
-        let check = std::sync::Arc::new(check);
-        Ok(
-            Gen::new(one_of(bases)).filter("valid against the schema as written", move |v| {
-                check.is_valid(v)
-            }),
-        )
+        let check = Arc::new(check);
+        CHECKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, check.clone());
+        Ok(check)
     }
 
     /// [`ValueGen::schema`] for a schema whose checked keywords were taken out.
