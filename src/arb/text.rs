@@ -21,7 +21,13 @@ pub struct Class {
     /// Characters before each range, for picking the n-th character of the class.
     before: Vec<u32>,
     size: u32,
+    /// Every character in order, for classes small enough that a lookup beats searching the
+    /// ranges (the ASCII ones; most drawn characters come from them).
+    table: Vec<char>,
 }
+
+/// Largest class kept as a table of its characters.
+const TABLE_MAX: u32 = 1024;
 
 impl fmt::Debug for Class {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -42,11 +48,16 @@ impl Class {
             before.push(size);
             size += u32::from(*hi) - u32::from(*lo) + 1;
         }
-        Class {
+        let mut class = Class {
             ranges,
             before,
             size,
+            table: Vec::new(),
+        };
+        if size <= TABLE_MAX {
+            class.table = (0..size).map(|n| class.search(n)).collect();
         }
+        class
     }
 
     /// The class a regex character class such as `[a-z0-9_]` or `\PC` denotes.
@@ -70,6 +81,14 @@ impl Class {
 
     /// The n-th character of the class (`n < size`).
     fn nth(&self, n: u32) -> char {
+        match self.table.get(n as usize) {
+            Some(c) => *c,
+            None => self.search(n),
+        }
+    }
+
+    /// The n-th character, found among the ranges.
+    fn search(&self, n: u32) -> char {
         let i = self.before.partition_point(|&b| b <= n) - 1;
         let (lo, _) = self.ranges[i];
         // Every code point in a range is a char: regex classes never straddle the surrogates.
@@ -264,6 +283,20 @@ mod tests {
             assert!(v.starts_with(&shortest));
         }
         assert_eq!(lengths, (1..=6).collect());
+    }
+
+    #[test]
+    fn a_class_table_holds_the_characters_the_ranges_do() {
+        for class in [&LOWER, &WORD, &HOST, &SEGMENT, &ASCII_TEXT] {
+            assert_eq!(class.table.len() as u32, class.len());
+            for n in 0..class.len() {
+                assert_eq!(class.nth(n), class.search(n));
+            }
+        }
+        assert!(
+            PRINTABLE.table.is_empty(),
+            "large classes search their ranges"
+        );
     }
 
     #[test]
