@@ -405,12 +405,18 @@ impl<A: ValueTree, B: ValueTree> ValueTree for ZipTree<A, B> {
     }
 
     fn complicate(&mut self) -> bool {
-        let more = match self.last {
-            Some(0) => self.a.complicate(),
-            Some(1) => self.b.complicate(),
-            _ => return false,
+        let Some(i) = self.last else {
+            return false;
         };
-        if !more {
+        let more = if i == 0 {
+            self.a.complicate()
+        } else {
+            self.b.complicate()
+        };
+        if more {
+            // As proptest's tuples do: simplifying resumes at the element complicated.
+            self.shrinking = i;
+        } else {
             self.last = None;
         }
         more
@@ -693,6 +699,26 @@ mod tests {
         let ours = vec(leaf(0u32..1000), 2..=8);
         let theirs = proptest::collection::vec(0u32..1000, 2..=8);
         let fails = |v: &Vec<u32>| v.iter().any(|x| *x >= 500);
+        for seed in 0..50u64 {
+            let mut a = runner(seed);
+            let mut b = a.clone();
+            let mut ours = ours.new_tree(&mut a).expect("tree");
+            let mut theirs = theirs.new_tree(&mut b).expect("tree");
+            assert_eq!(ours.current(), theirs.current());
+            if fails(&ours.current()) {
+                assert_eq!(
+                    shrink_against(&mut ours, fails),
+                    shrink_against(&mut theirs, fails)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pairs_shrink_as_proptest_tuples_do() {
+        let ours = zip(leaf(0u32..1000), leaf(0u32..1000));
+        let theirs = (0u32..1000, 0u32..1000);
+        let fails = |v: &(u32, u32)| v.0 + v.1 >= 700;
         for seed in 0..50u64 {
             let mut a = runner(seed);
             let mut b = a.clone();
