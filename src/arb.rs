@@ -5,7 +5,8 @@
 //! events with no edits. Every value it makes is valid against its definition at every
 //! [`crate::Tier`] (formats and facet schemas included); a property test checks that.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -15,6 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::{Error, Event, FacetKind, FACETS};
 
 pub mod any;
+pub mod draw;
 pub mod pick;
 pub mod text;
 pub mod uri;
@@ -23,6 +25,7 @@ pub mod uri;
 /// use them): `local_ref("RunEvent")` is `#/$defs/RunEvent`.
 pub use crate::facet_kind::{local_ref, ref_target};
 
+use draw::{all, btree_map, just, leaf, zip, zip3, Gen};
 use pick::{maybe, maybe_weighted, one_of, weighted};
 use text::{text as chars, ASCII_TEXT, LOWER, PRINTABLE, WORD};
 
@@ -129,7 +132,9 @@ pub struct ValueGen {
     cfg: GenConfig,
 }
 
-type Strat = BoxedStrategy<Value>;
+/// What every schema becomes: a strategy that also draws ([`draw::Draw`]), so callers that
+/// only need values (a conformance run's cases) skip the value trees.
+type Strat = Gen<Value>;
 
 impl ValueGen {
     /// A generator over the pinned spec's definitions.
@@ -184,71 +189,64 @@ impl ValueGen {
         let known: BTreeSet<&str> = kind.keys().iter().copied().collect();
         if self.cfg.extensions {
             let base = self.base_facet();
-            let custom = (ident(), base.clone())
-                .prop_filter_map("custom key must not be a known facet", {
+            let custom =
+                zip(ident(), base.clone()).filter_map("custom key must not be a known facet", {
                     let known = known.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
                     move |(name, payload)| {
                         let key = format!("custom_{name}");
                         (!known.contains(&key)).then_some((key, payload))
                     }
-                })
-                .boxed();
+                });
             let deletable = matches!(kind, FacetKind::Job | FacetKind::Dataset);
             let keys: Vec<String> = known.iter().map(|k| k.to_string()).collect();
             let n = self.cfg.max_facets;
             let known_part = subset(entries, n);
-            let custom_part = proptest::collection::vec(custom, 0..=n.min(2));
+            let custom_part = draw::vec(custom, 0..=n.min(2));
             let deleted_part = if deletable && !keys.is_empty() {
-                maybe_weighted(0.2, (select(keys), base.clone()))
-                    .prop_map(|o| {
-                        o.map(|(k, mut b)| {
-                            b["_deleted"] = json!(true);
-                            (k, b)
-                        })
+                Gen::new(maybe_weighted(0.2, zip(leaf(select(keys)), base.clone()))).map(|o| {
+                    o.map(|(k, mut b)| {
+                        b["_deleted"] = json!(true);
+                        (k, b)
                     })
-                    .boxed()
+                })
             } else {
-                Just(None).boxed()
+                just(None)
             };
-            Ok((known_part, custom_part, deleted_part)
-                .prop_map(|(known, custom, deleted)| {
+            Ok(
+                zip3(known_part, custom_part, deleted_part).map(|(known, custom, deleted)| {
                     let mut map = Map::new();
                     for (k, v) in known.into_iter().chain(custom).chain(deleted) {
                         map.insert(k, v);
                     }
                     Value::Object(map)
-                })
-                .boxed())
+                }),
+            )
         } else {
             Ok(subset(entries, self.cfg.max_facets)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect()))
-                .boxed())
+                .map(|kv| Value::Object(kv.into_iter().collect())))
         }
     }
 
     /// `_producer` and `_schemaURL` plus (with extensions) a few unknown fields.
     fn base_facet(&self) -> Strat {
-        (uri(), uri(), self.extra_fields())
-            .prop_map(|(producer, schema_url, extra)| {
-                let mut m = extra;
-                m.insert("_producer".into(), Value::String(producer));
-                m.insert("_schemaURL".into(), Value::String(schema_url));
-                Value::Object(m)
-            })
-            .boxed()
+        zip3(uri_gen(), uri_gen(), self.extra_fields()).map(|(producer, schema_url, extra)| {
+            let mut m = extra;
+            m.insert("_producer".into(), Value::String(producer));
+            m.insert("_schemaURL".into(), Value::String(schema_url));
+            Value::Object(m)
+        })
     }
 
-    fn extra_fields(&self) -> BoxedStrategy<Map<String, Value>> {
+    fn extra_fields(&self) -> Gen<Map<String, Value>> {
         if !self.cfg.extensions {
-            return Just(Map::new()).boxed();
+            return just(Map::new());
         }
-        proptest::collection::btree_map(
-            ident().prop_map(|s| format!("x-{s}")),
+        btree_map(
+            ident().map(|s| format!("x-{s}")),
             any_json(self.cfg.max_string_len),
             0..=2,
         )
-        .prop_map(|m| m.into_iter().collect())
-        .boxed()
+        .map(|m| m.into_iter().collect())
     }
 
     /// A whole event of `kind` as JSON.
@@ -256,49 +254,42 @@ impl ValueGen {
         let def = kind.def_name();
         let base = self.def(def)?;
         let extra = self.extra_fields();
-        Ok((base, extra)
-            .prop_map(|(mut event, extra)| {
-                if let Value::Object(m) = &mut event {
-                    for (k, v) in extra {
-                        m.entry(k).or_insert(v);
-                    }
+        Ok(zip(base, extra).map(|(mut event, extra)| {
+            if let Value::Object(m) = &mut event {
+                for (k, v) in extra {
+                    m.entry(k).or_insert(v);
                 }
-                event
-            })
-            .boxed())
+            }
+            event
+        }))
     }
 
     /// Any event as JSON, all three kinds.
     pub fn any_event_value(&self) -> Result<Strat, Error> {
-        Ok(weighted(vec![
+        Ok(Gen::new(weighted(vec![
             (3, self.event_value(crate::EventKind::Run)?),
             (1, self.event_value(crate::EventKind::Dataset)?),
             (1, self.event_value(crate::EventKind::Job)?),
-        ])
-        .boxed())
+        ])))
     }
 
     /// Any event, typed.
-    pub fn any_event(&self) -> Result<BoxedStrategy<Event>, Error> {
+    pub fn any_event(&self) -> Result<Gen<Event>, Error> {
         Ok(self
             .any_event_value()?
-            .prop_map(|v| Event::from_value(&v).expect("generated events parse"))
-            .boxed())
+            .map(|v| Event::from_value(&v).expect("generated events parse")))
     }
 
     /// Values of a generated type, made from its definition.
     pub fn typed<T: DeserializeOwned + fmt::Debug + 'static>(
         &self,
         def: &str,
-    ) -> Result<BoxedStrategy<T>, Error> {
+    ) -> Result<Gen<T>, Error> {
         let name = def.to_string();
-        Ok(self
-            .def(def)?
-            .prop_map(move |v| {
-                serde_json::from_value(v)
-                    .unwrap_or_else(|e| panic!("generated {name} does not fit its type: {e}"))
-            })
-            .boxed())
+        Ok(self.def(def)?.map(move |v| {
+            serde_json::from_value(v)
+                .unwrap_or_else(|e| panic!("generated {name} does not fit its type: {e}"))
+        }))
     }
 
     fn resolve(&self, reference: &str) -> Result<(String, &Value), Error> {
@@ -335,10 +326,10 @@ impl ValueGen {
             return s;
         }
         if let Some(c) = obj.get("const") {
-            return Ok(Just(c.clone()).boxed());
+            return Ok(just(c.clone()));
         }
         if let Some(Value::Array(values)) = obj.get("enum") {
-            return Ok(select(values.clone()).boxed());
+            return Ok(leaf(select(values.clone())));
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(alternatives)) = obj.get(key) {
@@ -347,21 +338,14 @@ impl ValueGen {
         }
         match obj.get("type").and_then(Value::as_str) {
             Some("object") | None if obj.contains_key("properties") => self.object(obj, stack),
-            Some("object") => {
-                match obj.get("additionalProperties") {
-                    Some(v @ Value::Object(_)) => {
-                        let values = self.schema(v, stack)?;
-                        Ok(proptest::collection::btree_map(
-                            ident(),
-                            values,
-                            0..=self.cfg.max_array_len,
-                        )
-                        .prop_map(|m| Value::Object(m.into_iter().collect()))
-                        .boxed())
-                    }
-                    _ => Ok(self.extra_fields().prop_map(Value::Object).boxed()),
+            Some("object") => match obj.get("additionalProperties") {
+                Some(v @ Value::Object(_)) => {
+                    let values = self.schema(v, stack)?;
+                    Ok(btree_map(ident(), values, 0..=self.cfg.max_array_len)
+                        .map(|m| Value::Object(m.into_iter().collect())))
                 }
-            }
+                _ => Ok(self.extra_fields().map(Value::Object)),
+            },
             Some("array") => {
                 let max = if stack.len() >= self.cfg.max_depth {
                     0
@@ -370,7 +354,7 @@ impl ValueGen {
                 };
                 // `items: false` after `prefixItems` allows nothing past the prefix.
                 let (items, max) = match obj.get("items") {
-                    Some(Value::Bool(false)) => (Just(Value::Null).boxed(), 0),
+                    Some(Value::Bool(false)) => (just(Value::Null), 0),
                     Some(items) => (self.schema(items, stack)?, max),
                     None => (any_json(self.cfg.max_string_len), max),
                 };
@@ -381,12 +365,12 @@ impl ValueGen {
                         .collect::<Result<Vec<_>, _>>()?,
                     _ => Vec::new(),
                 };
-                Ok((prefix, proptest::collection::vec(items, 0..=max))
-                    .prop_map(|(mut prefix, rest)| {
+                Ok(
+                    zip(all(prefix), draw::vec(items, 0..=max)).map(|(mut prefix, rest)| {
                         prefix.extend(rest);
                         Value::Array(prefix)
-                    })
-                    .boxed())
+                    }),
+                )
             }
             Some("string") => Ok(self.string(obj.get("format").and_then(Value::as_str))),
             Some("integer") => {
@@ -394,25 +378,21 @@ impl ValueGen {
                     .get("minimum")
                     .and_then(Value::as_i64)
                     .unwrap_or(-1_000_000);
-                Ok(one_of(vec![
-                    (min..=min.saturating_add(100)).boxed(),
-                    (min..=i64::MAX / 2).boxed(),
-                ])
-                .prop_map(|n| json!(n))
-                .boxed())
+                Ok(Gen::new(one_of(vec![
+                    leaf(min..=min.saturating_add(100)),
+                    leaf(min..=i64::MAX / 2),
+                ]))
+                .map(|n| json!(n)))
             }
             Some("number") => {
                 let min = obj.get("minimum").and_then(Value::as_f64).unwrap_or(-1e9);
-                Ok(one_of(vec![
-                    (0i64..100_000)
-                        .prop_map(move |n| json!((n as f64 + min.max(0.0)) as i64))
-                        .boxed(),
-                    (min..1e12).prop_map(|f| json!(f)).boxed(),
-                ])
-                .boxed())
+                Ok(Gen::new(one_of(vec![
+                    leaf(0i64..100_000).map(move |n| json!((n as f64 + min.max(0.0)) as i64)),
+                    leaf(min..1e12).map(|f| json!(f)),
+                ])))
             }
-            Some("boolean") => Ok(any::<bool>().prop_map(Value::Bool).boxed()),
-            Some("null") => Ok(Just(Value::Null).boxed()),
+            Some("boolean") => Ok(leaf(any::<bool>()).map(Value::Bool)),
+            Some("null") => Ok(just(Value::Null)),
             None => Ok(any_json(self.cfg.max_string_len)),
             Some(other) => Err(Error::Schema(format!("unsupported type `{other}`"))),
         }
@@ -475,6 +455,25 @@ impl ValueGen {
         } else {
             bases.push(self.unchecked(&rest, stack)?);
         }
+        let check = self.check(&literal)?;
+        Ok(
+            Gen::new(one_of(bases)).filter("valid against the schema as written", move |v| {
+                check.is_valid(v)
+            }),
+        )
+    }
+
+    /// The compiled check of `literal` against the bundled definitions. Every facet map
+    /// site expands the same few checked schemas again, and each compile holds all the
+    /// definitions, so each distinct schema is compiled once per process.
+    fn check(&self, literal: &Value) -> Result<Arc<jsonschema::Validator>, Error> {
+        type Checks = Mutex<HashMap<String, Arc<jsonschema::Validator>>>;
+        static CHECKS: LazyLock<Checks> = LazyLock::new(Checks::default);
+        let key = literal.to_string();
+        // A poisoned cache only lost an insert; compiling again is correct.
+        if let Some(check) = CHECKS.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(check.clone());
+        }
         let mut root = literal.clone();
         root["$defs"] = Value::Object(self.defs.clone());
         let check = jsonschema::options()
@@ -482,12 +481,12 @@ impl ValueGen {
             .should_validate_formats(true)
             .build(&root)
             .map_err(|e| Error::Schema(format!("cannot compile {literal}: {e}")))?;
-        let check = std::sync::Arc::new(check);
-        Ok(one_of(bases)
-            .prop_filter("valid against the schema as written", move |v| {
-                check.is_valid(v)
-            })
-            .boxed())
+        let check = Arc::new(check);
+        CHECKS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, check.clone());
+        Ok(check)
     }
 
     /// [`ValueGen::schema`] for a schema whose checked keywords were taken out.
@@ -509,24 +508,22 @@ impl ValueGen {
                 continue;
             };
             let values = self.schema(&schema, stack)?;
-            parts.push(proptest::collection::vec((keys, values), 0..=2).boxed());
+            parts.push(draw::vec(zip(leaf(keys), values), 0..=2));
         }
-        Ok((base, parts)
-            .prop_map(|(mut value, parts)| {
-                if let Value::Object(m) = &mut value {
-                    for (k, v) in parts.into_iter().flatten() {
-                        m.entry(k).or_insert(v);
-                    }
+        Ok(zip(base, all(parts)).map(|(mut value, parts)| {
+            if let Value::Object(m) = &mut value {
+                for (k, v) in parts.into_iter().flatten() {
+                    m.entry(k).or_insert(v);
                 }
-                value
-            })
-            .boxed())
+            }
+            value
+        }))
     }
 
     fn object(&self, obj: &Map<String, Value>, stack: &mut Vec<String>) -> Result<Strat, Error> {
         let required: BTreeSet<&str> = required_fields(obj).collect();
         let deep = stack.len() >= self.cfg.max_depth;
-        let mut fields: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+        let mut fields: Vec<Gen<Option<(String, Value)>>> = Vec::new();
         for (name, prop) in obj
             .get("properties")
             .and_then(Value::as_object)
@@ -540,16 +537,15 @@ impl ValueGen {
             }
             let s = self.schema(prop, stack)?;
             let key = name.clone();
-            let pair = s.prop_map(move |v| (key.clone(), v));
             fields.push(if is_required {
-                pair.prop_map(Some).boxed()
+                s.map(move |v| Some((key.clone(), v)))
             } else {
-                maybe(pair).boxed()
+                Gen::new(maybe(s.map(move |v| (key.clone(), v))))
             });
         }
         let closed = obj.get("additionalProperties") == Some(&Value::Bool(false));
         let extra = if closed || deep {
-            Just(Map::new()).boxed()
+            just(Map::new())
         } else {
             self.extra_fields()
         };
@@ -573,7 +569,7 @@ impl ValueGen {
                 )
             })
             .collect();
-        let mut spare: Vec<BoxedStrategy<(String, Value)>> = Vec::new();
+        let mut spare: Vec<Gen<(String, Value)>> = Vec::new();
         for name in dependent.iter().flat_map(|(_, deps)| deps) {
             let schema = obj
                 .get("properties")
@@ -581,14 +577,10 @@ impl ValueGen {
                 .cloned()
                 .unwrap_or(Value::Bool(true));
             let key = name.clone();
-            spare.push(
-                self.schema(&schema, stack)?
-                    .prop_map(move |v| (key.clone(), v))
-                    .boxed(),
-            );
+            spare.push(self.schema(&schema, stack)?.map(move |v| (key.clone(), v)));
         }
-        Ok((fields, extra, spare)
-            .prop_map(move |(fields, extra, spare)| {
+        Ok(
+            zip3(all(fields), extra, all(spare)).map(move |(fields, extra, spare)| {
                 let mut m: Map<String, Value> = fields.into_iter().flatten().collect();
                 for (k, v) in extra {
                     if !names.contains(&k) {
@@ -608,8 +600,8 @@ impl ValueGen {
                     }
                 }
                 Value::Object(m)
-            })
-            .boxed())
+            }),
+        )
     }
 
     fn alternatives(
@@ -634,7 +626,7 @@ impl ValueGen {
             .into_iter()
             .map(|a| self.schema(a, stack))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(one_of(strategies).boxed())
+        Ok(Gen::new(one_of(strategies)))
     }
 
     /// True when the required part of `schema` refers back to a definition on `stack`.
@@ -669,12 +661,10 @@ impl ValueGen {
 
     fn string(&self, format: Option<&str>) -> Strat {
         match format {
-            Some("date-time") => date_time().prop_map(Value::String).boxed(),
-            Some("uuid") => uuid().prop_map(Value::String).boxed(),
-            Some("uri") => uri().prop_map(Value::String).boxed(),
-            _ => text(self.cfg.max_string_len)
-                .prop_map(Value::String)
-                .boxed(),
+            Some("date-time") => leaf(date_time()).map(Value::String),
+            Some("uuid") => leaf(uuid()).map(Value::String),
+            Some("uri") => uri_gen().map(Value::String),
+            _ => text(self.cfg.max_string_len).map(Value::String),
         }
     }
 }
@@ -721,38 +711,34 @@ pub fn required_fields(schema: &Map<String, Value>) -> impl Iterator<Item = &str
 }
 
 /// Picks up to `n` of the entries (each at most once), in a random subset.
-fn subset(entries: Vec<(String, Strat)>, n: usize) -> BoxedStrategy<Vec<(String, Value)>> {
+fn subset(entries: Vec<(String, Strat)>, n: usize) -> Gen<Vec<(String, Value)>> {
     if entries.is_empty() || n == 0 {
-        return Just(Vec::new()).boxed();
+        return just(Vec::new());
     }
-    let strategies: Vec<BoxedStrategy<(String, Value)>> = entries
+    let strategies: Vec<Gen<(String, Value)>> = entries
         .into_iter()
-        .map(|(k, s)| s.prop_map(move |v| (k.clone(), v)).boxed())
+        .map(|(k, s)| s.map(move |v| (k.clone(), v)))
         .collect();
-    pick::subset(strategies, n).boxed()
+    Gen::new(pick::subset(strategies, n))
 }
 
 /// A lowercase ASCII letter followed by up to `max` characters of `rest`.
-fn lower_then(
-    rest: &'static std::sync::LazyLock<text::Class>,
-    max: usize,
-) -> BoxedStrategy<String> {
-    text::headed(&LOWER, rest, 0..=max).boxed()
+fn lower_then(rest: &'static std::sync::LazyLock<text::Class>, max: usize) -> Gen<String> {
+    Gen::new(text::headed(&LOWER, rest, 0..=max))
 }
 
 /// Identifiers for keys: ASCII, short, never empty.
-fn ident() -> BoxedStrategy<String> {
+fn ident() -> Gen<String> {
     lower_then(&WORD, 11)
 }
 
 /// Free text: mostly ASCII, sometimes any printable Unicode (names in other scripts, emoji).
-fn text(max: usize) -> BoxedStrategy<String> {
+fn text(max: usize) -> Gen<String> {
     let max = max.max(1);
-    weighted(vec![
-        (3, chars(&ASCII_TEXT, 0..=max).boxed()),
-        (1, chars(&PRINTABLE, 0..=max).boxed()),
-    ])
-    .boxed()
+    Gen::new(weighted(vec![
+        (3, Gen::new(chars(&ASCII_TEXT, 0..=max))),
+        (1, Gen::new(chars(&PRINTABLE, 0..=max))),
+    ]))
 }
 
 /// RFC 3339 date-times with `Z` or an offset, with and without fractions of a second.
@@ -815,7 +801,11 @@ pub fn uri() -> BoxedStrategy<String> {
     uri::Uri.boxed()
 }
 
+fn uri_gen() -> Gen<String> {
+    Gen::new(uri::Uri)
+}
+
 /// Small arbitrary JSON for unknown fields ([`any::AnyJson`]).
 fn any_json(max_string_len: usize) -> Strat {
-    any::any_json(max_string_len).boxed()
+    Gen::new(any::any_json(max_string_len))
 }

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use openlineage_conformance::cli::seeded_runner;
 use openlineage_conformance::server::{start, ServerConfig};
+use openlineage_types::arb::draw::Draw;
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{Event, Tier, Validator};
-use proptest::strategy::{Strategy, ValueTree};
 use serde_json::{json, Value};
 
 use openlineage_testkit::corpus;
@@ -29,7 +29,7 @@ fn corpus(cfg: GenConfig, n: usize, seed: u64) -> Vec<Value> {
     let strategy = gen.any_event_value().expect("strategy");
     let mut runner = seeded_runner(seed);
     (0..n)
-        .map(|_| strategy.new_tree(&mut runner).expect("tree").current())
+        .map(|_| strategy.draw(&mut runner).expect("an event"))
         .collect()
 }
 
@@ -214,11 +214,8 @@ fn main() {
     let (t_gen, t_ser) = pair(
         rounds.min(3),
         || {
-            (0..n).for_each(|_| {
-                drop(std::hint::black_box(
-                    strategy.new_tree(&mut runner).map(|t| t.current()),
-                ))
-            })
+            // Drawn as `run` and `generate` make values: no value tree.
+            (0..n).for_each(|_| drop(std::hint::black_box(strategy.draw(&mut runner))))
         },
         || {
             events

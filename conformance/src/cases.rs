@@ -1,10 +1,13 @@
-//! Case generation: each planned case's value tree, made from its own seed, generated on
-//! background threads in chunks while earlier cases are in flight, and the queue the send
-//! workers take them from. Per-case seeds make the cases independent of the thread count.
+//! Case generation: each planned case made from its own seed, generated on background threads
+//! in chunks while earlier cases are in flight, and the queue the send workers take them from.
+//! Per-case seeds make the cases independent of the thread count. The threads draw each case's
+//! value directly ([`Draw`]); only a failing case that shrinks has its value tree made, from
+//! the same seed ([`case_tree`]), and the tree shows the value that was drawn.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use openlineage_types::arb::draw::Draw;
 use openlineage_types::arb::{GenConfig, ValueGen};
 use proptest::strategy::{Strategy, ValueTree};
 
@@ -22,6 +25,15 @@ pub(crate) fn case_tree(
     family
         .strategy(case)
         .new_tree(&mut seeded_runner(case_seed(seed, family.name, case)))
+        .map_err(|e| Error::Generate(format!("cannot generate cases for {}: {e}", family.name)))
+}
+
+/// The value of one case, made from its own seed without its value tree: what
+/// [`case_tree`]'s tree shows before shrinking.
+pub(crate) fn case_value(family: &Family, seed: u64, case: usize) -> Result<Input, Error> {
+    family
+        .strategy(case)
+        .draw(&mut seeded_runner(case_seed(seed, family.name, case)))
         .map_err(|e| Error::Generate(format!("cannot generate cases for {}: {e}", family.name)))
 }
 
@@ -93,10 +105,8 @@ impl Generators {
                         let made = chunk
                             .iter()
                             .map(|&at| {
-                                case_tree(&families[at.family], seed, at.case).map(|tree| Case {
-                                    at,
-                                    input: tree.current(),
-                                })
+                                case_value(&families[at.family], seed, at.case)
+                                    .map(|input| Case { at, input })
                             })
                             .collect();
                         // A closed channel means the run has stopped (an error, or a stall).
@@ -166,6 +176,32 @@ mod tests {
         }
         out.sort_by_key(|(p, _)| *p);
         out
+    }
+
+    #[test]
+    fn every_family_draws_what_its_case_trees_show() {
+        let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
+        for family in families(&gen).expect("families") {
+            let (runs, cases) = match family.fixed_cases {
+                // The large batch is 300 events: a few seeds say enough.
+                Some(n) => (2, n),
+                None => (12, family.case_count(1)),
+            };
+            for seed in 0..runs {
+                for case in 0..cases {
+                    let drawn = case_value(&family, seed, case).expect("a value");
+                    let tree = case_tree(&family, seed, case).expect("a tree");
+                    assert!(
+                        tree.current() == drawn,
+                        "{} case {case} seed {seed}: the draw differs from the tree",
+                        family.name
+                    );
+                    let runner = seeded_runner(case_seed(seed, family.name, case));
+                    openlineage_types::arb::draw::check_draw(family.strategy(case), runner)
+                        .unwrap_or_else(|e| panic!("{} case {case}: {e}", family.name));
+                }
+            }
+        }
     }
 
     #[test]

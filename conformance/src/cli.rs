@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use openlineage_types::arb::draw::Draw;
 use openlineage_types::arb::{GenConfig, ValueGen};
 use openlineage_types::{EventKind, Tier, Validator};
-use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 
@@ -623,12 +623,11 @@ pub fn lint(args: &LintArgs, out: &mut impl Write) -> Result<u8, Error> {
 }
 
 fn sample<T: std::fmt::Debug>(
-    strategy: &impl Strategy<Value = T>,
+    strategy: &impl Draw<Value = T>,
     runner: &mut TestRunner,
 ) -> Result<T, Error> {
     strategy
-        .new_tree(runner)
-        .map(|t| t.current())
+        .draw(runner)
         .map_err(|e| Error::Generate(format!("cannot generate: {e}")))
 }
 

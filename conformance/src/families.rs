@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use openlineage_types::arb::draw::{self, just, leaf, zip, zip3, Gen};
 use openlineage_types::arb::pick::one_of;
 use openlineage_types::arb::text::{text, ASCII_TEXT};
 use openlineage_types::arb::{GenConfig, ValueGen};
@@ -31,7 +32,7 @@ pub struct Family {
     /// Whether failures are worth shrinking.
     pub shrinks: bool,
     /// The kinds of case, taken in turn.
-    pub(crate) kinds: Vec<BoxedStrategy<Input>>,
+    pub(crate) kinds: Vec<Gen<Input>>,
     /// How answers are judged; the first check it declares is the one the family exists for.
     pub(crate) judge: Judge,
 }
@@ -83,7 +84,7 @@ impl Family {
     }
 
     /// The strategy of case number `case`.
-    pub(crate) fn strategy(&self, case: usize) -> &BoxedStrategy<Input> {
+    pub(crate) fn strategy(&self, case: usize) -> &Gen<Input> {
         &self.kinds[case % self.kinds.len()]
     }
 }
@@ -149,14 +150,11 @@ pub fn normalise(v: &mut Value) {
 }
 
 /// Valid events of `kind`, normalised ([`normalise`]).
-fn clean(gen: &ValueGen, kind: EventKind) -> Result<BoxedStrategy<Value>, Error> {
-    Ok(gen
-        .event_value(kind)?
-        .prop_map(|mut v| {
-            normalise(&mut v);
-            v
-        })
-        .boxed())
+fn clean(gen: &ValueGen, kind: EventKind) -> Result<Gen<Value>, Error> {
+    Ok(gen.event_value(kind)?.map(|mut v| {
+        normalise(&mut v);
+        v
+    }))
 }
 
 /// Every eventType a RunEvent may carry.
@@ -175,7 +173,7 @@ fn defs_of(version: &str) -> &'static str {
 fn valid_variants(
     name: &'static str,
     judge: Judge,
-    base: &BoxedStrategy<Value>,
+    base: &Gen<Value>,
     kinds: Vec<(String, Change)>,
 ) -> Family {
     let kinds = kinds
@@ -183,8 +181,7 @@ fn valid_variants(
         .map(|(label, make)| {
             let make = Arc::new(make);
             base.clone()
-                .prop_map(move |v| Input::one(label.clone(), make(v), vec![true]))
-                .boxed()
+                .map(move |v| Input::one(label.clone(), make(v), vec![true]))
         })
         .collect();
     Family {
@@ -257,30 +254,28 @@ const REPEATED: [Lifecycle; 2] = [
 fn lifecycle_family(
     name: &'static str,
     check: CheckId,
-    base: &BoxedStrategy<Value>,
+    base: &Gen<Value>,
     lifecycles: &[Lifecycle],
 ) -> Family {
     let kinds = lifecycles
         .iter()
         .map(|&steps| {
             let label = steps.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" ");
-            base.clone()
-                .prop_map(move |v| Input {
-                    label: label.clone(),
-                    requests: steps
-                        .iter()
-                        .map(|(event_type, at)| {
-                            let mut e = v.clone();
-                            e["eventType"] = json!(event_type);
-                            e["eventTime"] = json!(format!("2024-06-01T12:00:{at:02}.000Z"));
-                            Req::single(body_of(&e))
-                        })
-                        .collect(),
-                    valid: vec![true; steps.len()],
-                    purpose: Purpose::Events,
-                    reads_back: false,
-                })
-                .boxed()
+            base.clone().map(move |v| Input {
+                label: label.clone(),
+                requests: steps
+                    .iter()
+                    .map(|(event_type, at)| {
+                        let mut e = v.clone();
+                        e["eventType"] = json!(event_type);
+                        e["eventTime"] = json!(format!("2024-06-01T12:00:{at:02}.000Z"));
+                        Req::single(body_of(&e))
+                    })
+                    .collect(),
+                valid: vec![true; steps.len()],
+                purpose: Purpose::Events,
+                reads_back: false,
+            })
         })
         .collect();
     Family {
@@ -313,16 +308,14 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
             EVENT_TYPES
                 .iter()
                 .map(|t| {
-                    base.clone()
-                        .prop_map(move |mut v| {
-                            v["eventType"] = json!(t);
-                            single(t, &v)
-                        })
-                        .boxed()
+                    base.clone().map(move |mut v| {
+                        v["eventType"] = json!(t);
+                        single(t, &v)
+                    })
                 })
                 .collect()
         } else {
-            vec![base.prop_map(move |v| single(name, &v)).boxed()]
+            vec![base.map(move |v| single(name, &v))]
         };
         out.push(Family {
             name,
@@ -421,13 +414,16 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         endpoint: Endpoint::Single,
         fixed_cases: None,
         shrinks: true,
-        kinds: vec![(run.clone(), any::<u64>(), any::<[u8; 10]>())
-            .prop_map(|(mut v, ms, random)| {
-                let id = uuid::Builder::from_unix_timestamp_millis(ms >> 16, &random).into_uuid();
-                v["run"]["runId"] = json!(id.to_string());
-                Input::one("UUIDv7", Req::single(body_of(&v)), vec![true])
-            })
-            .boxed()],
+        kinds: vec![
+            zip3(run.clone(), leaf(any::<u64>()), leaf(any::<[u8; 10]>())).map(
+                |(mut v, ms, random)| {
+                    let id =
+                        uuid::Builder::from_unix_timestamp_millis(ms >> 16, &random).into_uuid();
+                    v["run"]["runId"] = json!(id.to_string());
+                    Input::one("UUIDv7", Req::single(body_of(&v)), vec![true])
+                },
+            ),
+        ],
         judge: accepted(CheckId::UuidV7),
     });
     out.push(lifecycle_family(
@@ -527,23 +523,21 @@ pub fn families(gen: &ValueGen) -> Result<Vec<Family>, Error> {
         bases.insert(kind, clean(&small, kind)?);
     }
     let mutated = |m: &Mutation| m.strategy_on(bases[&m.base].clone(), &small);
-    let mut groups: BTreeMap<CheckId, Vec<BoxedStrategy<Input>>> = BTreeMap::new();
+    let mut groups: BTreeMap<CheckId, Vec<Gen<Input>>> = BTreeMap::new();
     for m in &mutations {
         let label = m.id.clone();
         let purpose = m.purpose();
         let valid = matches!(purpose, Purpose::Nested(_));
-        let s = mutated(m)?
-            .prop_map(move |mutated| {
-                let body = match mutated.body {
-                    Body::Json(mut v) => {
-                        strip_deleted(&mut v);
-                        body_of(&v)
-                    }
-                    raw => raw.to_bytes(),
-                };
-                Input::one(label.clone(), Req::single(body), vec![valid]).with_purpose(purpose)
-            })
-            .boxed();
+        let s = mutated(m)?.map(move |mutated| {
+            let body = match mutated.body {
+                Body::Json(mut v) => {
+                    strip_deleted(&mut v);
+                    body_of(&v)
+                }
+                raw => raw.to_bytes(),
+            };
+            Input::one(label.clone(), Req::single(body), vec![valid]).with_purpose(purpose)
+        });
         groups.entry(m.check).or_default().push(s);
     }
     for (check, kinds) in groups {
@@ -578,7 +572,7 @@ type Spell = Box<dyn Fn(Value) -> Vec<u8> + Send + Sync>;
 
 /// Valid events spelled as other serializers spell them: each kind of spelling is a kind of
 /// case, so a server with one such bug fails the same check on every seed.
-fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
+fn spelling_families(run: &Gen<Value>, out: &mut Vec<Family>) {
     use crate::spelling::{escaped, pretty, python, with_number};
     let family = |name: &'static str, judge: Judge, kinds: Vec<(String, Spell)>| {
         let kinds = kinds
@@ -586,8 +580,7 @@ fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
             .map(|(label, spell)| {
                 let spell = Arc::new(spell);
                 run.clone()
-                    .prop_map(move |v| Input::one(label.clone(), Req::single(spell(v)), vec![true]))
-                    .boxed()
+                    .map(move |v| Input::one(label.clone(), Req::single(spell(v)), vec![true]))
             })
             .collect();
         Family {
@@ -690,7 +683,7 @@ fn spelling_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
 
 /// Valid values in the forms the formats allow, and values a storage layer may not hold: each
 /// form is a kind of case of its own check.
-fn value_form_families(run: &BoxedStrategy<Value>, out: &mut Vec<Family>) {
+fn value_form_families(run: &Gen<Value>, out: &mut Vec<Family>) {
     let set_all = |label: &str, f: fn(&mut Value)| (label.to_string(), change(f));
     out.push(valid_variants(
         "run id forms",
@@ -805,27 +798,22 @@ fn batch_families(
     gen: &ValueGen,
     small: &ValueGen,
     mutations: &[Mutation],
-    mutated: &dyn Fn(&Mutation) -> Result<BoxedStrategy<crate::mutate::Mutated>, Error>,
+    mutated: &dyn Fn(&Mutation) -> Result<Gen<crate::mutate::Mutated>, Error>,
     out: &mut Vec<Family>,
 ) -> Result<(), Error> {
-    let any_valid = small
-        .any_event_value()?
-        .prop_map(|mut v| {
-            normalise(&mut v);
-            v
+    let any_valid = small.any_event_value()?.map(|mut v| {
+        normalise(&mut v);
+        v
+    });
+    let valid_batch = |label: &'static str, events: Gen<Value>, min: usize| {
+        draw::vec(events, min..=10).map(move |events| {
+            let events = typed(events);
+            Input::one(
+                label,
+                Req::batch(body_of(&Value::Array(events.clone()))),
+                vec![true; events.len()],
+            )
         })
-        .boxed();
-    let valid_batch = |label: &'static str, events: BoxedStrategy<Value>, min: usize| {
-        proptest::collection::vec(events, min..=10)
-            .prop_map(move |events| {
-                let events = typed(events);
-                Input::one(
-                    label,
-                    Req::batch(body_of(&Value::Array(events.clone()))),
-                    vec![true; events.len()],
-                )
-            })
-            .boxed()
     };
     out.push(Family {
         name: "valid batches",
@@ -835,23 +823,24 @@ fn batch_families(
         kinds: vec![
             valid_batch("every event kind", any_valid.clone(), 6),
             // The three kinds in one batch, whatever the draw.
-            (
-                clean(small, EventKind::Run)?,
-                clean(small, EventKind::Dataset)?,
-                clean(small, EventKind::Job)?,
-                0..3usize,
+            zip(
+                zip3(
+                    clean(small, EventKind::Run)?,
+                    clean(small, EventKind::Dataset)?,
+                    clean(small, EventKind::Job)?,
+                ),
+                leaf(0..3usize),
             )
-                .prop_map(|(run, dataset, job, first)| {
-                    let mut events = vec![run, dataset, job];
-                    events.rotate_left(first);
-                    let events = typed(events);
-                    Input::one(
-                        "a RunEvent, a DatasetEvent and a JobEvent",
-                        Req::batch(body_of(&Value::Array(events))),
-                        vec![true; 3],
-                    )
-                })
-                .boxed(),
+            .map(|((run, dataset, job), first)| {
+                let mut events = vec![run, dataset, job];
+                events.rotate_left(first);
+                let events = typed(events);
+                Input::one(
+                    "a RunEvent, a DatasetEvent and a JobEvent",
+                    Req::batch(body_of(&Value::Array(events))),
+                    vec![true; 3],
+                )
+            }),
             valid_batch("DatasetEvents", clean(small, EventKind::Dataset)?, 1),
             valid_batch("JobEvents", clean(small, EventKind::Job)?, 1),
         ],
@@ -863,36 +852,33 @@ fn batch_families(
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
-        kinds: vec![(
-            proptest::collection::vec(clean(small, EventKind::Run)?, 1..=4),
-            any::<usize>(),
+        kinds: vec![zip(
+            draw::vec(clean(small, EventKind::Run)?, 1..=4),
+            leaf(any::<usize>()),
         )
-            .prop_map(|(events, which)| {
-                let mut events = typed(events);
-                let again = events[which % events.len()].clone();
-                events.push(again);
-                let n = events.len();
-                Input::one(
-                    "the same event twice",
-                    Req::batch(body_of(&Value::Array(events))),
-                    vec![true; n],
-                )
-            })
-            .boxed()],
+        .map(|(events, which)| {
+            let mut events = typed(events);
+            let again = events[which % events.len()].clone();
+            events.push(again);
+            let n = events.len();
+            Input::one(
+                "the same event twice",
+                Req::batch(body_of(&Value::Array(events))),
+                vec![true; n],
+            )
+        })],
         judge: judge::valid_batch(CheckId::BatchRepeatedEvent),
     });
     // Invalid batch items, one group per core check.
-    let mut invalid: BTreeMap<CheckId, Vec<BoxedStrategy<Value>>> = BTreeMap::new();
+    let mut invalid: BTreeMap<CheckId, Vec<Gen<Value>>> = BTreeMap::new();
     for m in mutations.iter().filter(|m| m.breaks == Breaks::Core) {
-        let s = mutated(m)?
-            .prop_filter_map("JSON body", |mutated| match mutated.body {
-                Body::Json(mut v) => {
-                    strip_deleted(&mut v);
-                    Some(v)
-                }
-                Body::Raw(_) => None,
-            })
-            .boxed();
+        let s = mutated(m)?.filter_map("JSON body", |mutated| match mutated.body {
+            Body::Json(mut v) => {
+                strip_deleted(&mut v);
+                Some(v)
+            }
+            Body::Raw(_) => None,
+        });
         invalid.entry(m.check).or_default().push(s);
     }
     let mut mixed_kinds = Vec::new();
@@ -902,17 +888,17 @@ fn batch_families(
             .id()
             .trim_start_matches("single.invalid.")
             .trim_end_matches(".rejected");
-        let bad = one_of(strategies).boxed();
-        let item = one_of(vec![
-            any_valid.clone().prop_map(|v| (true, v)).boxed(),
-            bad.clone().prop_map(|v| (false, v)).boxed(),
-        ]);
+        let bad = Gen::new(one_of(strategies));
+        let item = Gen::new(one_of(vec![
+            any_valid.clone().map(|v| (true, v)),
+            bad.clone().map(|v| (false, v)),
+        ]));
         mixed_kinds.push(
-            proptest::collection::vec(item, 2..=12)
-                .prop_filter("a mixed batch has both", |items| {
+            draw::vec(item, 2..=12)
+                .filter("a mixed batch has both", |items| {
                     items.iter().any(|(ok, _)| *ok) && items.iter().any(|(ok, _)| !*ok)
                 })
-                .prop_map(move |items| Input {
+                .map(move |items| Input {
                     label: format!("invalid: {label}"),
                     valid: items.iter().map(|(ok, _)| *ok).collect(),
                     requests: vec![Req::batch(body_of(&Value::Array(
@@ -920,20 +906,15 @@ fn batch_families(
                     )))],
                     purpose: Purpose::Events,
                     reads_back: false,
-                })
-                .boxed(),
+                }),
         );
-        failed_kinds.push(
-            proptest::collection::vec(bad, 1..=6)
-                .prop_map(move |items| {
-                    Input::one(
-                        format!("invalid: {label}"),
-                        Req::batch(body_of(&Value::Array(items.clone()))),
-                        vec![false; items.len()],
-                    )
-                })
-                .boxed(),
-        );
+        failed_kinds.push(draw::vec(bad, 1..=6).map(move |items| {
+            Input::one(
+                format!("invalid: {label}"),
+                Req::batch(body_of(&Value::Array(items.clone()))),
+                vec![false; items.len()],
+            )
+        }));
     }
     out.push(Family {
         name: "mixed batches",
@@ -956,14 +937,14 @@ fn batch_families(
     // Bulk text keeps the body large without making generation or validation slow. One case
     // says what many would, and shrinking would resend megabytes for each step.
     let medium = clean(gen, EventKind::Run)?;
-    let bulk = text(&ASCII_TEXT, 64..=64).prop_map(|fragment| fragment.repeat(640));
+    let bulk = Gen::new(text(&ASCII_TEXT, 64..=64)).map(|fragment| fragment.repeat(640));
     out.push(Family {
         name: "large batches",
         endpoint: Endpoint::Batch,
         fixed_cases: Some(1),
         shrinks: false,
-        kinds: vec![(proptest::collection::vec(medium, 300..=300), bulk)
-            .prop_map(|(mut events, bulk)| {
+        kinds: vec![
+            zip(draw::vec(medium, 300..=300), bulk).map(|(mut events, bulk)| {
                 for event in events.iter_mut().step_by(5) {
                     event["job"]["facets"]["conformance_bulk"] = json!({
                         "_producer": "https://example.com/conformance",
@@ -977,8 +958,8 @@ fn batch_families(
                     Req::batch(body_of(&Value::Array(events.clone()))),
                     vec![true; events.len()],
                 )
-            })
-            .boxed()],
+            }),
+        ],
         judge: judge::valid_batch(CheckId::Large),
     });
     out.push(Family {
@@ -986,10 +967,9 @@ fn batch_families(
         endpoint: Endpoint::Batch,
         fixed_cases: Some(1),
         shrinks: false,
-        kinds: vec![Just(
+        kinds: vec![just(
             Input::one("[]", Req::batch(b"[]".to_vec()), vec![]).with_purpose(Purpose::Anything),
-        )
-        .boxed()],
+        )],
         judge: judge::status(CheckId::Empty, Want::Below500, None),
     });
     out.push(Family {
@@ -997,13 +977,10 @@ fn batch_families(
         endpoint: Endpoint::Batch,
         fixed_cases: None,
         shrinks: true,
-        kinds: vec![any_valid
-            .clone()
-            .prop_map(|v| {
-                Input::one("one event object", Req::batch(body_of(&v)), vec![])
-                    .with_purpose(Purpose::Anything)
-            })
-            .boxed()],
+        kinds: vec![any_valid.clone().map(|v| {
+            Input::one("one event object", Req::batch(body_of(&v)), vec![])
+                .with_purpose(Purpose::Anything)
+        })],
         judge: judge::status(CheckId::NotArray, Want::Reject, None),
     });
     let cut = |events: Vec<Value>| {
@@ -1017,29 +994,24 @@ fn batch_families(
         fixed_cases: None,
         shrinks: true,
         kinds: vec![
-            proptest::collection::vec(any_valid.clone(), 1..=4)
-                .prop_map(move |events| {
-                    Input::one("truncated", Req::batch(cut(events)), vec![])
-                        .with_purpose(Purpose::NotJson)
-                })
-                .boxed(),
-            proptest::collection::vec(any_valid, 1..=4)
-                .prop_map(|events| {
-                    let text = serde_json::to_string(&Value::Array(events))
-                        .expect("a JSON value always serializes");
-                    Input::one(
-                        "content after the array",
-                        Req::batch(format!("{text} trailing").into_bytes()),
-                        vec![],
-                    )
+            draw::vec(any_valid.clone(), 1..=4).map(move |events| {
+                Input::one("truncated", Req::batch(cut(events)), vec![])
                     .with_purpose(Purpose::NotJson)
-                })
-                .boxed(),
-            Just(
+            }),
+            draw::vec(any_valid, 1..=4).map(|events| {
+                let text = serde_json::to_string(&Value::Array(events))
+                    .expect("a JSON value always serializes");
+                Input::one(
+                    "content after the array",
+                    Req::batch(format!("{text} trailing").into_bytes()),
+                    vec![],
+                )
+                .with_purpose(Purpose::NotJson)
+            }),
+            just(
                 Input::one("empty body", Req::batch(Vec::new()), vec![])
                     .with_purpose(Purpose::NotJson),
-            )
-            .boxed(),
+            ),
         ],
         judge: judge::status(CheckId::BatchMalformed, Want::Reject, None),
     });

@@ -8,9 +8,9 @@
 
 use std::fmt;
 
+use openlineage_types::arb::draw::{just, zip, Gen};
 use openlineage_types::arb::{local_ref, required_fields, ValueGen};
 use openlineage_types::{EventKind, FacetInfo, FacetKind, Tier, FACETS};
-use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::checks::CheckId;
@@ -289,34 +289,25 @@ impl Mutation {
     }
 
     /// Mutated events, from valid events the generator makes.
-    pub fn strategy(&self, gen: &ValueGen) -> Result<BoxedStrategy<Mutated>, Error> {
+    pub fn strategy(&self, gen: &ValueGen) -> Result<Gen<Mutated>, Error> {
         self.strategy_on(gen.event_value(self.base).map_err(Error::Types)?, gen)
     }
 
     /// Mutated events from `base`, a strategy for valid events of kind [`Mutation::base`]. Building
     /// event strategies is the costly part, so callers with many mutations build one per kind.
-    pub fn strategy_on(
-        &self,
-        base: BoxedStrategy<Value>,
-        gen: &ValueGen,
-    ) -> Result<BoxedStrategy<Mutated>, Error> {
+    pub fn strategy_on(&self, base: Gen<Value>, gen: &ValueGen) -> Result<Gen<Mutated>, Error> {
         let facet = match self.facet_type() {
             Some(ty) => {
                 let info = FACETS
                     .iter()
                     .find(|f| f.rust_type == ty)
                     .ok_or_else(|| Error::Internal(format!("no facet type {ty}")))?;
-                gen.facet(info)
-                    .map_err(Error::Types)?
-                    .prop_map(Some)
-                    .boxed()
+                gen.facet(info).map_err(Error::Types)?.map(Some)
             }
-            None => Just(None).boxed(),
+            None => just(None),
         };
         let me = self.clone();
-        Ok((base, facet)
-            .prop_map(move |(event, facet)| me.apply(event, facet))
-            .boxed())
+        Ok(zip(base, facet).map(move |(event, facet)| me.apply(event, facet)))
     }
 }
 

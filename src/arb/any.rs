@@ -10,9 +10,10 @@ use std::fmt;
 
 use proptest::prelude::RngExt;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Reason, TestRunner};
 use serde_json::{json, Map, Value};
 
+use super::draw::Draw;
 use super::text::{Class, ASCII_TEXT, LOWER, PRINTABLE};
 
 /// Scalars (null, booleans, 32-bit integers, numbers within ±10⁶, text of up to `max_string_len`
@@ -89,6 +90,12 @@ impl Strategy for AnyJson {
             null: false,
             tried: false,
         })
+    }
+}
+
+impl Draw for AnyJson {
+    fn draw(&self, runner: &mut TestRunner) -> Result<Value, Reason> {
+        Ok(self.value(runner.rng(), 2))
     }
 }
 

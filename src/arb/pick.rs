@@ -11,16 +11,18 @@ use std::fmt;
 use std::sync::Arc;
 
 use proptest::prelude::RngExt;
-use proptest::strategy::{BoxedStrategy, NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::strategy::{NewTree, Strategy, ValueTree};
+use proptest::test_runner::{Reason, TestRunner};
+
+use super::draw::{Draw, ListTree};
 
 /// One of several strategies, picked by weight.
-pub struct OneOf<T> {
-    options: Arc<[(u32, BoxedStrategy<T>)]>,
+pub struct OneOf<S> {
+    options: Arc<[(u32, S)]>,
     total: u32,
 }
 
-impl<T> Clone for OneOf<T> {
+impl<S> Clone for OneOf<S> {
     fn clone(&self) -> Self {
         OneOf {
             options: self.options.clone(),
@@ -29,7 +31,7 @@ impl<T> Clone for OneOf<T> {
     }
 }
 
-impl<T> fmt::Debug for OneOf<T> {
+impl<S> fmt::Debug for OneOf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "OneOf({} options)", self.options.len())
     }
@@ -37,7 +39,7 @@ impl<T> fmt::Debug for OneOf<T> {
 
 /// Picks one of `options` with probability proportional to its weight. Alternatives with
 /// weight 0 are never picked; with no positive weight, generation fails with an error.
-pub fn weighted<T: fmt::Debug + 'static>(options: Vec<(u32, BoxedStrategy<T>)>) -> OneOf<T> {
+pub fn weighted<S: Strategy>(options: Vec<(u32, S)>) -> OneOf<S> {
     let total = options.iter().map(|(w, _)| *w).sum();
     OneOf {
         options: options.into(),
@@ -46,26 +48,39 @@ pub fn weighted<T: fmt::Debug + 'static>(options: Vec<(u32, BoxedStrategy<T>)>) 
 }
 
 /// Picks one of `options`, each as likely.
-pub fn one_of<T: fmt::Debug + 'static>(options: Vec<BoxedStrategy<T>>) -> OneOf<T> {
+pub fn one_of<S: Strategy>(options: Vec<S>) -> OneOf<S> {
     weighted(options.into_iter().map(|s| (1, s)).collect())
 }
 
-impl<T: fmt::Debug + 'static> Strategy for OneOf<T> {
-    type Tree = Box<dyn ValueTree<Value = T>>;
-    type Value = T;
-
-    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+impl<S> OneOf<S> {
+    /// The alternative to build: the one random choice both paths make.
+    fn chosen(&self, runner: &mut TestRunner) -> Result<&S, Reason> {
         if self.total == 0 {
             return Err("no alternative to pick from".into());
         }
         let mut at = runner.rng().random_range(0..self.total);
         for (weight, strategy) in self.options.iter() {
             if at < *weight {
-                return strategy.new_tree(runner);
+                return Ok(strategy);
             }
             at -= weight;
         }
         Err("weights changed while picking".into())
+    }
+}
+
+impl<S: Strategy> Strategy for OneOf<S> {
+    type Tree = S::Tree;
+    type Value = S::Value;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        self.chosen(runner)?.new_tree(runner)
+    }
+}
+
+impl<S: Draw> Draw for OneOf<S> {
+    fn draw(&self, runner: &mut TestRunner) -> Result<S::Value, Reason> {
+        self.chosen(runner)?.draw(runner)
     }
 }
 
@@ -108,7 +123,7 @@ impl<S: Strategy> Strategy for Maybe<S> {
     type Value = Option<S::Value>;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
-        let inner = if runner.rng().random_bool(self.p) {
+        let inner = if self.present(runner) {
             Some(self.inner.new_tree(runner)?)
         } else {
             None
@@ -118,6 +133,22 @@ impl<S: Strategy> Strategy for Maybe<S> {
             absent: false,
             tried_absent: false,
         })
+    }
+}
+
+impl<S> Maybe<S> {
+    fn present(&self, runner: &mut TestRunner) -> bool {
+        runner.rng().random_bool(self.p)
+    }
+}
+
+impl<S: Draw> Draw for Maybe<S> {
+    fn draw(&self, runner: &mut TestRunner) -> Result<Option<S::Value>, Reason> {
+        if self.present(runner) {
+            Ok(Some(self.inner.draw(runner)?))
+        } else {
+            Ok(None)
+        }
     }
 }
 
@@ -166,12 +197,12 @@ impl<T: ValueTree> ValueTree for MaybeTree<T> {
 }
 
 /// Up to `max` of `options`, in their order, each drawn from its own strategy.
-pub struct Subset<T> {
-    options: Arc<[BoxedStrategy<T>]>,
+pub struct Subset<S> {
+    options: Arc<[S]>,
     max: usize,
 }
 
-impl<T> Clone for Subset<T> {
+impl<S> Clone for Subset<S> {
     fn clone(&self) -> Self {
         Subset {
             options: self.options.clone(),
@@ -180,7 +211,7 @@ impl<T> Clone for Subset<T> {
     }
 }
 
-impl<T> fmt::Debug for Subset<T> {
+impl<S> fmt::Debug for Subset<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Subset(up to {} of {})", self.max, self.options.len())
     }
@@ -188,19 +219,18 @@ impl<T> fmt::Debug for Subset<T> {
 
 /// Between none and `max` of `options` (each at most once, in the order given), each made by
 /// its own strategy. Unlike a flat-mapped `subsequence`, the picked values are built directly:
-/// no tree of the choice itself and no runner clone per draw.
-pub fn subset<T: fmt::Debug + 'static>(options: Vec<BoxedStrategy<T>>, max: usize) -> Subset<T> {
+/// no tree of the choice itself and no runner clone per draw. Shrinking drops picked values
+/// one at a time, then shrinks those still needed.
+pub fn subset<S: Strategy>(options: Vec<S>, max: usize) -> Subset<S> {
     Subset {
         options: options.into(),
         max,
     }
 }
 
-impl<T: fmt::Debug + 'static> Strategy for Subset<T> {
-    type Tree = SubsetTree<T>;
-    type Value = Vec<T>;
-
-    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+impl<S> Subset<S> {
+    /// The picked options, in order: the random choices both paths make first.
+    fn picked(&self, runner: &mut TestRunner) -> Vec<usize> {
         let count = self.options.len();
         let size = runner.rng().random_range(0..=self.max.min(count));
         // A partial Fisher-Yates shuffle picks `size` distinct indices.
@@ -211,91 +241,30 @@ impl<T: fmt::Debug + 'static> Strategy for Subset<T> {
         }
         indices.truncate(size);
         indices.sort_unstable();
-        let elements = indices
+        indices
+    }
+}
+
+impl<S: Strategy> Strategy for Subset<S> {
+    type Tree = ListTree<S::Tree>;
+    type Value = Vec<S::Value>;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let elements = self
+            .picked(runner)
             .into_iter()
             .map(|i| self.options[i].new_tree(runner))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SubsetTree {
-            included: vec![true; elements.len()],
-            elements,
-            shrink: Shrink::Delete(0),
-            last: None,
-        })
+        Ok(ListTree::new(elements, 0))
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Shrink {
-    Delete(usize),
-    Element(usize),
-}
-
-/// The tree of [`Subset`]: drops picked values one at a time, then shrinks those still needed.
-pub struct SubsetTree<T> {
-    elements: Vec<Box<dyn ValueTree<Value = T>>>,
-    included: Vec<bool>,
-    shrink: Shrink,
-    last: Option<Shrink>,
-}
-
-impl<T> fmt::Debug for SubsetTree<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SubsetTree({:?})", self.included)
-    }
-}
-
-impl<T: fmt::Debug> ValueTree for SubsetTree<T> {
-    type Value = Vec<T>;
-
-    fn current(&self) -> Vec<T> {
-        self.elements
-            .iter()
-            .zip(&self.included)
-            .filter(|(_, kept)| **kept)
-            .map(|(e, _)| e.current())
+impl<S: Draw> Draw for Subset<S> {
+    fn draw(&self, runner: &mut TestRunner) -> Result<Vec<S::Value>, Reason> {
+        self.picked(runner)
+            .into_iter()
+            .map(|i| self.options[i].draw(runner))
             .collect()
-    }
-
-    fn simplify(&mut self) -> bool {
-        loop {
-            match self.shrink {
-                Shrink::Delete(i) if i < self.elements.len() => {
-                    self.shrink = Shrink::Delete(i + 1);
-                    self.included[i] = false;
-                    self.last = Some(Shrink::Delete(i));
-                    return true;
-                }
-                Shrink::Delete(_) => self.shrink = Shrink::Element(0),
-                Shrink::Element(i) if i < self.elements.len() => {
-                    if self.included[i] && self.elements[i].simplify() {
-                        self.last = Some(Shrink::Element(i));
-                        return true;
-                    }
-                    self.shrink = Shrink::Element(i + 1);
-                }
-                Shrink::Element(_) => return false,
-            }
-        }
-    }
-
-    fn complicate(&mut self) -> bool {
-        match self.last {
-            Some(Shrink::Delete(i)) => {
-                // Dropping it lost the failure: it is needed.
-                self.included[i] = true;
-                self.last = None;
-                true
-            }
-            Some(Shrink::Element(i)) => {
-                if self.elements[i].complicate() {
-                    true
-                } else {
-                    self.last = None;
-                    false
-                }
-            }
-            None => false,
-        }
     }
 }
 
@@ -323,7 +292,7 @@ pub(crate) fn shrink_against<T: ValueTree>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::Just;
+    use proptest::strategy::{BoxedStrategy, Just};
 
     #[test]
     fn picks_follow_the_weights_and_zero_is_never_picked() {
@@ -346,7 +315,7 @@ mod tests {
     fn no_positive_weight_is_an_error_not_a_panic() {
         let s = weighted(vec![(0, Just(0u8).boxed())]);
         assert!(s.new_tree(&mut TestRunner::deterministic()).is_err());
-        assert!(one_of::<u8>(vec![])
+        assert!(one_of::<BoxedStrategy<u8>>(vec![])
             .new_tree(&mut TestRunner::deterministic())
             .is_err());
     }
@@ -389,7 +358,9 @@ mod tests {
             sizes.iter().all(|n| *n > 300),
             "sizes are uniform: {sizes:?}"
         );
-        let none = subset::<u8>(vec![], 3).new_tree(&mut runner).expect("tree");
+        let none = subset::<BoxedStrategy<u8>>(vec![], 3)
+            .new_tree(&mut runner)
+            .expect("tree");
         assert!(none.current().is_empty());
     }
 

@@ -11,7 +11,9 @@ use std::sync::LazyLock;
 
 use proptest::prelude::RngExt;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Reason, TestRunner};
+
+use super::draw::Draw;
 
 /// A set of characters to draw from, uniformly.
 pub struct Class {
@@ -19,7 +21,13 @@ pub struct Class {
     /// Characters before each range, for picking the n-th character of the class.
     before: Vec<u32>,
     size: u32,
+    /// Every character in order, for classes small enough that a lookup beats searching the
+    /// ranges (the ASCII ones; most drawn characters come from them).
+    table: Vec<char>,
 }
+
+/// Largest class kept as a table of its characters.
+const TABLE_MAX: u32 = 1024;
 
 impl fmt::Debug for Class {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -40,11 +48,16 @@ impl Class {
             before.push(size);
             size += u32::from(*hi) - u32::from(*lo) + 1;
         }
-        Class {
+        let mut class = Class {
             ranges,
             before,
             size,
+            table: Vec::new(),
+        };
+        if size <= TABLE_MAX {
+            class.table = (0..size).map(|n| class.search(n)).collect();
         }
+        class
     }
 
     /// The class a regex character class such as `[a-z0-9_]` or `\PC` denotes.
@@ -68,6 +81,14 @@ impl Class {
 
     /// The n-th character of the class (`n < size`).
     fn nth(&self, n: u32) -> char {
+        match self.table.get(n as usize) {
+            Some(c) => *c,
+            None => self.search(n),
+        }
+    }
+
+    /// The n-th character, found among the ranges.
+    fn search(&self, n: u32) -> char {
         let i = self.before.partition_point(|&b| b <= n) - 1;
         let (lo, _) = self.ranges[i];
         // Every code point in a range is a char: regex classes never straddle the surrogates.
@@ -156,6 +177,26 @@ impl Strategy for Text {
     type Value = String;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let chars: Vec<char> = self.chars(runner)?;
+        let len = chars.len();
+        Ok(TextTree {
+            chars,
+            lo: self.min,
+            curr: len,
+            hi: len,
+        })
+    }
+}
+
+impl Draw for Text {
+    fn draw(&self, runner: &mut TestRunner) -> Result<String, Reason> {
+        self.chars(runner)
+    }
+}
+
+impl Text {
+    /// The drawn characters, collected as the tree (a `Vec`) or the value (a `String`) needs.
+    fn chars<C: FromIterator<char>>(&self, runner: &mut TestRunner) -> Result<C, Reason> {
         let class: &Class = self.class;
         let head: Option<&Class> = self.head.map(|h| &**h);
         if class.is_empty() || head.is_some_and(Class::is_empty) {
@@ -163,7 +204,7 @@ impl Strategy for Text {
         }
         let rng = runner.rng();
         let len = rng.random_range(self.min..=self.max);
-        let chars: Vec<char> = (0..len)
+        Ok((0..len)
             .map(|i| {
                 let from = match head {
                     Some(h) if i == 0 => h,
@@ -171,13 +212,7 @@ impl Strategy for Text {
                 };
                 from.pick(rng)
             })
-            .collect();
-        Ok(TextTree {
-            chars,
-            lo: self.min,
-            curr: len,
-            hi: len,
-        })
+            .collect())
     }
 }
 
@@ -248,6 +283,20 @@ mod tests {
             assert!(v.starts_with(&shortest));
         }
         assert_eq!(lengths, (1..=6).collect());
+    }
+
+    #[test]
+    fn a_class_table_holds_the_characters_the_ranges_do() {
+        for class in [&LOWER, &WORD, &HOST, &SEGMENT, &ASCII_TEXT] {
+            assert_eq!(class.table.len() as u32, class.len());
+            for n in 0..class.len() {
+                assert_eq!(class.nth(n), class.search(n));
+            }
+        }
+        assert!(
+            PRINTABLE.table.is_empty(),
+            "large classes search their ranges"
+        );
     }
 
     #[test]

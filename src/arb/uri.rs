@@ -9,7 +9,9 @@ use std::fmt;
 
 use proptest::prelude::RngExt;
 use proptest::strategy::{NewTree, Strategy, ValueTree};
-use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Reason, TestRunner};
+
+use super::draw::Draw;
 
 use super::text::{Class, HOST, LOWER, SEGMENT};
 
@@ -35,31 +37,58 @@ impl Strategy for Uri {
     type Value = String;
 
     fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        Ok(Self::generate(runner))
+    }
+}
+
+impl Draw for Uri {
+    fn draw(&self, runner: &mut TestRunner) -> Result<String, Reason> {
+        // An unshrunk tree shows its whole text.
+        Ok(Self::generate(runner).text)
+    }
+}
+
+impl Uri {
+    /// A drawn URI, written out whole, with where its parts are for shrinking.
+    fn generate(runner: &mut TestRunner) -> UriTree {
         let rng = runner.rng();
         let scheme = SCHEMES[rng.random_range(0..SCHEMES.len())];
-        let mut host = String::with_capacity(1 + HOST_TAIL);
-        draw(rng, &LOWER, 1, &mut host);
+        let (prefix, suffix) = if scheme == "file" {
+            ("file:///", "")
+        } else {
+            ("://", ".example.com")
+        };
+        let mut text = String::with_capacity(64);
+        if scheme != "file" {
+            text.push_str(scheme);
+        }
+        text.push_str(prefix);
+        let host_at = text.len();
+        draw(rng, &LOWER, 1, &mut text);
         let tail = rng.random_range(0..=HOST_TAIL);
-        draw(rng, &HOST, tail, &mut host);
+        draw(rng, &HOST, tail, &mut text);
+        let host_full = text.len() - host_at;
+        text.push_str(suffix);
         let count = rng.random_range(0..=SEGMENTS);
-        let segments: Vec<String> = (0..count)
-            .map(|_| {
-                let len = rng.random_range(1..=SEGMENT_LEN);
-                let mut s = String::with_capacity(len);
-                draw(rng, &SEGMENT, len, &mut s);
-                s
-            })
-            .collect();
-        Ok(UriTree {
-            scheme,
-            host_len: host.len(),
-            host,
-            kept: segments.len(),
-            segments,
+        let mut ends = [0; SEGMENTS];
+        for end in ends.iter_mut().take(count) {
+            let len = rng.random_range(1..=SEGMENT_LEN);
+            text.push('/');
+            draw(rng, &SEGMENT, len, &mut text);
+            *end = text.len();
+        }
+        UriTree {
+            text,
+            suffix,
+            host_at,
+            host_full,
+            host_len: host_full,
+            ends,
+            kept: count,
             last: None,
             segments_needed: false,
             host_needed: false,
-        })
+        }
     }
 }
 
@@ -73,11 +102,15 @@ enum Step {
 /// letter, and keeps whatever the failure turns out to need.
 #[derive(Clone)]
 pub struct UriTree {
-    scheme: &'static str,
-    /// ASCII, so lengths are in bytes.
-    host: String,
+    /// The URI as drawn; ASCII, so lengths are in bytes.
+    text: String,
+    /// What follows the host (`.example.com`, or nothing for `file`).
+    suffix: &'static str,
+    host_at: usize,
+    host_full: usize,
     host_len: usize,
-    segments: Vec<String>,
+    /// Where each drawn path segment ends in `text`.
+    ends: [usize; SEGMENTS],
     kept: usize,
     last: Option<Step>,
     segments_needed: bool,
@@ -94,22 +127,17 @@ impl ValueTree for UriTree {
     type Value = String;
 
     fn current(&self) -> String {
-        let host = &self.host[..self.host_len];
-        let path_len: usize = self.segments[..self.kept].iter().map(|s| s.len() + 1).sum();
-        let mut uri = String::with_capacity(self.scheme.len() + host.len() + path_len + 16);
-        if self.scheme == "file" {
-            uri.push_str("file:///");
-            uri.push_str(host);
+        // Unshrunk, these pieces are the whole text.
+        let path_at = self.host_at + self.host_full + self.suffix.len();
+        let path_end = if self.kept == 0 {
+            path_at
         } else {
-            uri.push_str(self.scheme);
-            uri.push_str("://");
-            uri.push_str(host);
-            uri.push_str(".example.com");
-        }
-        for segment in &self.segments[..self.kept] {
-            uri.push('/');
-            uri.push_str(segment);
-        }
+            self.ends[self.kept - 1]
+        };
+        let mut uri = String::with_capacity(self.text.len());
+        uri.push_str(&self.text[..self.host_at + self.host_len]);
+        uri.push_str(self.suffix);
+        uri.push_str(&self.text[path_at..path_end]);
         uri
     }
 
@@ -193,6 +221,15 @@ mod tests {
         }
         assert_eq!(schemes.len(), SCHEMES.len());
         assert_eq!(most_segments, SEGMENTS);
+    }
+
+    #[test]
+    fn a_draw_is_the_unshrunk_trees_value() {
+        let mut runner = TestRunner::deterministic();
+        for _ in 0..500 {
+            crate::arb::draw::check_draw(&Uri, runner.clone()).expect("draw equals tree");
+            let _ = Uri.new_tree(&mut runner);
+        }
     }
 
     #[test]
