@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use openlineage_types::arb::{GenConfig, ValueGen};
+use openlineage_types::arb::{seeded_runner, GenConfig, ValueGen};
 use openlineage_types::{
     DatasetFacets, Event, EventKind, FacetKind, JobFacets, RunFacets, SchemaDatasetFacet, Tier,
     Validator, FACETS,
@@ -205,21 +205,6 @@ fn shrinking_makes_smaller_valid_events() {
     assert!(minimal["inputs"][0].get("facets").is_none(), "{minimal}");
 }
 
-/// A runner whose choices follow `seed`, as the conformance runner seeds its cases.
-fn seeded(seed: u64) -> TestRunner {
-    use proptest::test_runner::{RngAlgorithm, TestRng};
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    bytes[8..].copy_from_slice(&(!seed).to_le_bytes());
-    TestRunner::new_with_rng(
-        Config {
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
-    )
-}
-
 #[test]
 fn direct_draws_equal_the_trees_values_for_every_event_kind_and_facet() {
     use openlineage_types::arb::draw::check_draw;
@@ -238,14 +223,14 @@ fn direct_draws_equal_the_trees_values_for_every_event_kind_and_facet() {
         }
         for (name, strategy) in &strategies {
             for seed in 0..seeds {
-                check_draw(strategy, seeded(seed))
+                check_draw(strategy, seeded_runner(seed))
                     .unwrap_or_else(|e| panic!("{name}, {cfg:?}, seed {seed}: {e}"));
             }
         }
         for info in FACETS {
             let strategy = gen.facet(info).expect("facet strategy");
             for seed in 0..seeds / 4 {
-                check_draw(&strategy, seeded(seed))
+                check_draw(&strategy, seeded_runner(seed))
                     .unwrap_or_else(|e| panic!("{}, {cfg:?}, seed {seed}: {e}", info.key));
             }
         }

@@ -1,25 +1,8 @@
 //! Seeds: one proptest runner per seed, and the per-case seeds the runner derives from the run
 //! seed, so every case can be made again on its own, on any thread.
 
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-
 /// A proptest runner whose random choices follow `seed` only.
-pub fn seeded_runner(seed: u64) -> TestRunner {
-    // XorShift: cases need to be reproducible, not unpredictable, and ChaCha cost a tenth of
-    // generation time.
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    bytes[8..].copy_from_slice(&(!seed).to_le_bytes());
-    // No failure persistence: the runner is not a test, and cloning it (which proptest does
-    // for every lazily built alternative) would copy a boxed persistence object each time.
-    TestRunner::new_with_rng(
-        Config {
-            failure_persistence: None,
-            ..Config::default()
-        },
-        TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
-    )
-}
+pub use openlineage_types::arb::seeded_runner;
 
 /// Mixes the run seed with a family name and a case number. Each case can then be made again on
 /// its own (to shrink it) and on any thread, and selecting checks does not change other cases.

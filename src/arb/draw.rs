@@ -641,17 +641,30 @@ where
 mod tests {
     use super::*;
     use crate::arb::pick::shrink_against;
+    use crate::arb::seeded_runner as runner;
     use proptest::prelude::any;
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng};
 
-    fn runner(seed: u64) -> TestRunner {
-        let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&seed.to_le_bytes());
-        bytes[8..].copy_from_slice(&(!seed).to_le_bytes());
-        TestRunner::new_with_rng(
-            Config::default(),
-            TestRng::from_seed(RngAlgorithm::XorShift, &bytes),
-        )
+    /// From the same 50 seeds, `ours` and `theirs` (a proptest strategy) make the same values,
+    /// and shrink every value that `fails` to the same minimal one.
+    fn shrinks_as<S, T>(ours: &S, theirs: &T, fails: impl Fn(&S::Value) -> bool)
+    where
+        S: Strategy,
+        T: Strategy<Value = S::Value>,
+        S::Value: PartialEq,
+    {
+        for seed in 0..50u64 {
+            let mut a = runner(seed);
+            let mut b = a.clone();
+            let mut ours = ours.new_tree(&mut a).expect("tree");
+            let mut theirs = theirs.new_tree(&mut b).expect("tree");
+            assert_eq!(ours.current(), theirs.current());
+            if fails(&ours.current()) {
+                assert_eq!(
+                    shrink_against(&mut ours, &fails),
+                    shrink_against(&mut theirs, &fails)
+                );
+            }
+        }
     }
 
     #[test]
@@ -696,42 +709,20 @@ mod tests {
     fn lists_shrink_as_proptest_vectors_do() {
         // Against "fails when some value is at least 500": proptest's vec and this one reach
         // the same minimal list from the same seed.
-        let ours = vec(leaf(0u32..1000), 2..=8);
-        let theirs = proptest::collection::vec(0u32..1000, 2..=8);
-        let fails = |v: &Vec<u32>| v.iter().any(|x| *x >= 500);
-        for seed in 0..50u64 {
-            let mut a = runner(seed);
-            let mut b = a.clone();
-            let mut ours = ours.new_tree(&mut a).expect("tree");
-            let mut theirs = theirs.new_tree(&mut b).expect("tree");
-            assert_eq!(ours.current(), theirs.current());
-            if fails(&ours.current()) {
-                assert_eq!(
-                    shrink_against(&mut ours, fails),
-                    shrink_against(&mut theirs, fails)
-                );
-            }
-        }
+        shrinks_as(
+            &vec(leaf(0u32..1000), 2..=8),
+            &proptest::collection::vec(0u32..1000, 2..=8),
+            |v| v.iter().any(|x| *x >= 500),
+        );
     }
 
     #[test]
     fn pairs_shrink_as_proptest_tuples_do() {
-        let ours = zip(leaf(0u32..1000), leaf(0u32..1000));
-        let theirs = (0u32..1000, 0u32..1000);
-        let fails = |v: &(u32, u32)| v.0 + v.1 >= 700;
-        for seed in 0..50u64 {
-            let mut a = runner(seed);
-            let mut b = a.clone();
-            let mut ours = ours.new_tree(&mut a).expect("tree");
-            let mut theirs = theirs.new_tree(&mut b).expect("tree");
-            assert_eq!(ours.current(), theirs.current());
-            if fails(&ours.current()) {
-                assert_eq!(
-                    shrink_against(&mut ours, fails),
-                    shrink_against(&mut theirs, fails)
-                );
-            }
-        }
+        shrinks_as(
+            &zip(leaf(0u32..1000), leaf(0u32..1000)),
+            &(0u32..1000, 0u32..1000),
+            |v| v.0 + v.1 >= 700,
+        );
     }
 
     #[test]

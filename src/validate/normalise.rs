@@ -36,6 +36,28 @@ const ANNOTATIONS: [&str; 12] = [
     "definitions",
 ];
 
+/// Keywords whose value maps names to schemas.
+const SCHEMA_MAPS: [&str; 3] = ["properties", "patternProperties", "dependentSchemas"];
+
+/// Keywords whose value is a list of schemas (`items` only in its older, tuple form).
+const SCHEMA_LISTS: [&str; 5] = ["allOf", "anyOf", "oneOf", "prefixItems", "items"];
+
+/// Keywords whose value is one schema.
+const ONE_SCHEMA: [&str; 12] = [
+    "additionalProperties",
+    "items",
+    "additionalItems",
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+];
+
 /// Keywords whose meaning depends on other schemas' annotations or on dynamic scope: a schema
 /// holding one is never merged with another.
 const UNMERGEABLE: [&str; 2] = ["unevaluatedProperties", "unevaluatedItems"];
@@ -162,7 +184,7 @@ impl<'a> Normaliser<'a> {
                         stack.pop();
                     }
                 }
-                ("properties" | "patternProperties" | "dependentSchemas", Value::Object(m)) => {
+                (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) => {
                     let mut each = Map::new();
                     for (name, s) in m {
                         each.insert(name.clone(), self.schema(s, base, stack)?);
@@ -177,28 +199,14 @@ impl<'a> Normaliser<'a> {
                 ("anyOf" | "oneOf", Value::Array(items)) if items.len() == 1 => {
                     members.push(self.schema(&items[0], base, stack)?);
                 }
-                ("anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(items)) => {
+                (k, Value::Array(items)) if SCHEMA_LISTS.contains(&k) => {
                     let each = items
                         .iter()
                         .map(|s| self.schema(s, base, stack))
                         .collect::<Result<_, _>>()?;
                     out.insert(k.into(), Value::Array(each));
                 }
-                (
-                    "additionalProperties"
-                    | "items"
-                    | "additionalItems"
-                    | "contains"
-                    | "not"
-                    | "if"
-                    | "then"
-                    | "else"
-                    | "propertyNames"
-                    | "unevaluatedItems"
-                    | "unevaluatedProperties"
-                    | "contentSchema",
-                    _,
-                ) => {
+                (k, _) if ONE_SCHEMA.contains(&k) => {
                     out.insert(k.into(), self.schema(v, base, stack)?);
                 }
                 _ => {
@@ -240,27 +248,13 @@ fn split_required(schema: &mut Value) {
     }
     for (k, v) in map.iter_mut() {
         match (k.as_str(), v) {
-            ("properties" | "patternProperties" | "dependentSchemas", Value::Object(m)) => {
+            (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) => {
                 m.values_mut().for_each(split_required);
             }
-            ("allOf" | "anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(a)) => {
+            (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
                 a.iter_mut().for_each(split_required);
             }
-            (
-                "additionalProperties"
-                | "items"
-                | "additionalItems"
-                | "contains"
-                | "not"
-                | "if"
-                | "then"
-                | "else"
-                | "propertyNames"
-                | "unevaluatedItems"
-                | "unevaluatedProperties"
-                | "contentSchema",
-                v,
-            ) => split_required(v),
+            (k, v) if ONE_SCHEMA.contains(&k) => split_required(v),
             _ => {}
         }
     }
