@@ -482,10 +482,10 @@ fn normalised(by_file: &BTreeMap<&str, Value>, tier: &Value) -> Result<Value, Er
     let mut docs = BTreeMap::new();
     for schema in by_file.values() {
         if let Some(id) = schema.get("$id").and_then(Value::as_str) {
-            docs.insert(id.trim_end_matches('#').to_string(), schema.clone());
+            docs.insert(id.trim_end_matches('#').to_string(), schema);
         }
     }
-    docs.insert(TIER_BASE.to_string(), tier.clone());
+    docs.insert(TIER_BASE.to_string(), tier);
     normalise::normalise(tier, TIER_BASE, &docs)
 }
 

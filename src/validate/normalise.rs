@@ -85,7 +85,7 @@ const SCOPE: [&str; 5] = [
 pub(super) fn normalise(
     root: &Value,
     base: &str,
-    docs: &BTreeMap<String, Value>,
+    docs: &BTreeMap<String, &Value>,
 ) -> Result<Value, Error> {
     let mut n = Normaliser {
         docs,
@@ -115,7 +115,7 @@ pub(super) fn normalise(
 }
 
 struct Normaliser<'a> {
-    docs: &'a BTreeMap<String, Value>,
+    docs: &'a BTreeMap<String, &'a Value>,
     /// Each reference kept as a reference, with its `$defs` name in the result.
     names: BTreeMap<String, String>,
     /// References named but not yet normalised into `$defs`.
@@ -495,7 +495,7 @@ mod tests {
     const BASE: &str = "urn:test";
 
     fn normalised(schema: &Value) -> Value {
-        let docs = BTreeMap::from([(BASE.to_string(), schema.clone())]);
+        let docs = BTreeMap::from([(BASE.to_string(), schema)]);
         normalise(schema, BASE, &docs).expect("normalises")
     }
 
@@ -715,7 +715,7 @@ mod tests {
     #[test]
     fn a_reference_to_nothing_is_an_error() {
         let schema = json!({"properties": {"a": {"$ref": "#/$defs/missing"}}});
-        let docs = BTreeMap::from([(BASE.to_string(), schema.clone())]);
+        let docs = BTreeMap::from([(BASE.to_string(), &schema)]);
         let error = normalise(&schema, BASE, &docs).expect_err("nothing to inline");
         assert!(
             error.to_string().contains("urn:test#/$defs/missing"),
