@@ -159,13 +159,7 @@ impl UnknownFields {
                     Ok(())
                 }
             },
-            Repr::Large(m) => match m.entry(key) {
-                serde_json::map::Entry::Vacant(slot) => {
-                    slot.insert(value);
-                    Ok(())
-                }
-                serde_json::map::Entry::Occupied(slot) => Err(slot.key().clone()),
-            },
+            Repr::Large(m) => crate::de::ExtraMap::insert_new(m, key, value),
         }
     }
 }
