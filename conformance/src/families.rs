@@ -984,9 +984,9 @@ fn batch_families(
         judge: judge::status(CheckId::NotArray, Want::Reject, None),
     });
     let cut = |events: Vec<Value>| {
-        let text =
-            serde_json::to_string(&Value::Array(events)).expect("a JSON value always serializes");
-        text.as_bytes()[..text.len() / 2].to_vec()
+        let mut body = body_of(&Value::Array(events));
+        body.truncate(body.len() / 2);
+        body
     };
     out.push(Family {
         name: "malformed batch",
@@ -999,14 +999,10 @@ fn batch_families(
                     .with_purpose(Purpose::NotJson)
             }),
             draw::vec(any_valid, 1..=4).map(|events| {
-                let text = serde_json::to_string(&Value::Array(events))
-                    .expect("a JSON value always serializes");
-                Input::one(
-                    "content after the array",
-                    Req::batch(format!("{text} trailing").into_bytes()),
-                    vec![],
-                )
-                .with_purpose(Purpose::NotJson)
+                let mut body = body_of(&Value::Array(events));
+                body.extend_from_slice(b" trailing");
+                Input::one("content after the array", Req::batch(body), vec![])
+                    .with_purpose(Purpose::NotJson)
             }),
             just(
                 Input::one("empty body", Req::batch(Vec::new()), vec![])

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::{add_extras, copies, first_difference, is_extra, matching, not_kept, Lookup};
 use crate::checks::CheckId;
-use crate::families::{normalise, Family};
+use crate::families::{body_of, normalise, Family};
 use crate::judge::{Judge, Verdicts};
 use crate::wire::{Endpoint, Input, Observed, Purpose, Req};
 use crate::Error;
@@ -87,10 +87,6 @@ fn rare(kinds: Vec<BoxedStrategy<Input>>) -> Vec<Gen<Input>> {
     kinds.into_iter().map(leaf).collect()
 }
 
-fn body(v: &Value) -> Vec<u8> {
-    v.to_string().into_bytes()
-}
-
 fn reading(label: String, requests: Vec<Req>, valid: Vec<bool>) -> Input {
     Input {
         label,
@@ -116,7 +112,7 @@ pub(crate) fn families() -> Result<Vec<Family>, Error> {
                 .prop_map(move |(mut v, seconds, nanos)| {
                     v["eventTime"] = json!(time_in(seconds, nanos, offset, format));
                     add_extras(&mut v, label);
-                    reading(label.into(), vec![Req::single(body(&v))], vec![true])
+                    reading(label.into(), vec![Req::single(body_of(&v))], vec![true])
                 })
                 .boxed()
         })
@@ -153,7 +149,7 @@ pub(crate) fn families() -> Result<Vec<Family>, Error> {
             run.clone()
                 .prop_map(move |mut v| {
                     broken(&mut v);
-                    reading(label.into(), vec![Req::single(body(&v))], vec![false])
+                    reading(label.into(), vec![Req::single(body_of(&v))], vec![false])
                 })
                 .boxed()
         })
@@ -174,7 +170,7 @@ pub(crate) fn families() -> Result<Vec<Family>, Error> {
             }
             reading(
                 "a batch of a valid and an invalid event".into(),
-                vec![Req::batch(body(&json!([good, bad])))],
+                vec![Req::batch(body_of(&json!([good, bad])))],
                 vec![true, false],
             )
         })
@@ -194,7 +190,7 @@ pub(crate) fn families() -> Result<Vec<Family>, Error> {
         .prop_map(|(mut v, seconds)| {
             v["eventTime"] = json!(time_in(seconds, 0, 0, "%Y-%m-%dT%H:%M:%S%.3fZ"));
             add_extras(&mut v, "the same event sent twice");
-            let req = Req::single(body(&v));
+            let req = Req::single(body_of(&v));
             reading(
                 "the same event sent twice".into(),
                 vec![req.clone(), req],
