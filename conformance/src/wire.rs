@@ -173,12 +173,13 @@ impl Input {
     /// Whether the case still has what it exists for.
     pub fn keeps_purpose(&self) -> bool {
         use openlineage_types::{Tier, Validator};
-        let validator = Validator::global();
+        // Compiling the validator takes tens of milliseconds, which a run whose only failures
+        // keep a purpose without it (the size or shape of a body) need not pay.
         let invalid_at = |v: &Value, tier: Tier| {
-            let found = validator.validate_value(v, tier);
+            let found = Validator::global().validate_value(v, tier);
             !found.is_empty() && found.iter().all(|x| x.tier == tier)
         };
-        let valid = |v: &Value| validator.validate_value(v, Tier::Formats).is_empty();
+        let valid = |v: &Value| Validator::global().validate_value(v, Tier::Formats).is_empty();
         let body = |i: usize| self.requests.get(i).map(|r| r.body.as_slice());
         match self.purpose {
             Purpose::Anything => true,
