@@ -436,7 +436,9 @@ pub fn main() -> ExitCode {
             .map(|()| 0)
             .map_err(|e| Error::io("cannot write to stdout", e)),
         Command::Spec(command) => crate::spec::run(&command, &mut out),
-        Command::Run(args) => runtime().and_then(|rt| rt.block_on(run(&args, &mut out))),
+        Command::Run(args) => {
+            run_runtime(args.target.is_some()).and_then(|rt| rt.block_on(run(&args, &mut out)))
+        }
         Command::Collect(args) => runtime().and_then(|rt| rt.block_on(collect(&args, &mut out))),
         Command::Lint(args) => lint(&args, &mut out),
         Command::Serve(args) => runtime().and_then(|rt| {
@@ -465,6 +467,20 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The runtime `run` works on. Against a target of its own the runner is only a client, and
+/// one thread drives every connection (cases are generated on threads of their own): on a
+/// small machine that leaves the other cores to the target, and no answer is handed from one
+/// worker to another. With no `--target`, the embedded server needs workers of its own.
+fn run_runtime(target: bool) -> Result<tokio::runtime::Runtime, Error> {
+    if !target {
+        return runtime();
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the async runtime", e))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

@@ -179,7 +179,11 @@ impl Input {
             let found = Validator::global().validate_value(v, tier);
             !found.is_empty() && found.iter().all(|x| x.tier == tier)
         };
-        let valid = |v: &Value| Validator::global().validate_value(v, Tier::Formats).is_empty();
+        let valid = |v: &Value| {
+            Validator::global()
+                .validate_value(v, Tier::Formats)
+                .is_empty()
+        };
         let body = |i: usize| self.requests.get(i).map(|r| r.body.as_slice());
         match self.purpose {
             Purpose::Anything => true,
