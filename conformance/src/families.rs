@@ -261,15 +261,16 @@ fn lifecycle_family(
         .iter()
         .map(|&steps| {
             let label = steps.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" ");
-            base.clone().map(move |v| Input {
+            base.clone().map(move |mut v| Input {
                 label: label.clone(),
+                // Every step sets both fields, so one event serves them all, each written
+                // before the next step changes it.
                 requests: steps
                     .iter()
                     .map(|(event_type, at)| {
-                        let mut e = v.clone();
-                        e["eventType"] = json!(event_type);
-                        e["eventTime"] = json!(format!("2024-06-01T12:00:{at:02}.000Z"));
-                        Req::single(body_of(&e))
+                        v["eventType"] = json!(event_type);
+                        v["eventTime"] = json!(format!("2024-06-01T12:00:{at:02}.000Z"));
+                        Req::single(body_of(&v))
                     })
                     .collect(),
                 valid: vec![true; steps.len()],
@@ -808,10 +809,11 @@ fn batch_families(
     let valid_batch = |label: &'static str, events: Gen<Value>, min: usize| {
         draw::vec(events, min..=10).map(move |events| {
             let events = typed(events);
+            let n = events.len();
             Input::one(
                 label,
-                Req::batch(body_of(&Value::Array(events.clone()))),
-                vec![true; events.len()],
+                Req::batch(body_of(&Value::Array(events))),
+                vec![true; n],
             )
         })
     };
@@ -909,10 +911,11 @@ fn batch_families(
                 }),
         );
         failed_kinds.push(draw::vec(bad, 1..=6).map(move |items| {
+            let n = items.len();
             Input::one(
                 format!("invalid: {label}"),
-                Req::batch(body_of(&Value::Array(items.clone()))),
-                vec![false; items.len()],
+                Req::batch(body_of(&Value::Array(items))),
+                vec![false; n],
             )
         }));
     }
@@ -953,10 +956,11 @@ fn batch_families(
                     });
                 }
                 let events = typed(events);
+                let n = events.len();
                 Input::one(
                     "300 RunEvents",
-                    Req::batch(body_of(&Value::Array(events.clone()))),
-                    vec![true; events.len()],
+                    Req::batch(body_of(&Value::Array(events))),
+                    vec![true; n],
                 )
             }),
         ],
