@@ -228,13 +228,13 @@ impl RunEventBuilder {
 
     /// Sets the run facets.
     pub fn run_facets(mut self, facets: RunFacets) -> Self {
-        self.event.run.facets = Some(facets);
+        self.event.run.facets = Some(Box::new(facets));
         self
     }
 
     /// Sets the job facets.
     pub fn job_facets(mut self, facets: JobFacets) -> Self {
-        self.event.job.facets = Some(facets);
+        self.event.job.facets = Some(Box::new(facets));
         self
     }
 

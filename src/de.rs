@@ -84,6 +84,45 @@ where
     Ok(())
 }
 
+/// [`next_optional`] for a boxed field whose type builds itself in its box ([`InPlace`]): the
+/// facet containers, each up to about 470 bytes, which serde's `Box<T>` would build on the stack
+/// and then copy into the box.
+pub fn next_optional_boxed<'de, A, T>(
+    slot: &mut Option<Option<Box<T>>>,
+    map: &mut A,
+    key: &'static str,
+) -> Result<(), A::Error>
+where
+    A: MapAccess<'de>,
+    T: InPlace,
+{
+    if slot.is_some() {
+        return Err(A::Error::duplicate_field(key));
+    }
+    let value = map.next_value_seed(NotNull {
+        key,
+        marker: PhantomData::<InBox<T>>,
+    })?;
+    *slot = Some(Some(value.0));
+    Ok(())
+}
+
+/// A type that can be read straight into a box it allocates first.
+pub trait InPlace: Sized {
+    /// Reads the value into a new box, with no copy of the value itself.
+    fn deserialize_boxed<'de, D: Deserializer<'de>>(deserializer: D)
+        -> Result<Box<Self>, D::Error>;
+}
+
+/// A box read by [`InPlace`].
+struct InBox<T>(Box<T>);
+
+impl<'de, T: InPlace> Deserialize<'de> for InBox<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_boxed(deserializer).map(InBox)
+    }
+}
+
 struct NotNull<T> {
     key: &'static str,
     marker: PhantomData<T>,
@@ -326,6 +365,24 @@ mod tests {
         let err = serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":null}"#)
             .unwrap_err();
         assert!(err.to_string().contains("`facets` is null"), "{err}");
+        // Facet containers are read into their box (`next_optional_boxed`), with the same rules.
+        let text = r#"{"namespace":"n","name":"j","facets":{"sql":{"_producer":"p","_schemaURL":"s","query":"q"},"x":{}}}"#;
+        let job: Job = serde_json::from_str(text).unwrap();
+        assert_eq!(job.facets.as_ref().map(|f| f.len()), Some(2));
+        assert_eq!(
+            serde_json::to_value(&job).unwrap(),
+            serde_json::from_str::<serde_json::Value>(text).unwrap()
+        );
+        let err =
+            serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":{},"facets":{}}"#)
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate field `facets`"),
+            "{err}"
+        );
+        assert!(
+            serde_json::from_str::<Job>(r#"{"namespace":"n","name":"j","facets":[]}"#).is_err()
+        );
     }
 
     #[test]

@@ -309,33 +309,50 @@ macro_rules! facet_container {
             }
         }
 
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(concat!("a map of ", stringify!($base), "s"))
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                        let mut out = $name::default();
-                        // A repeated key keeps the last value, as `serde_json::Value` does. Keys
-                        // are borrowed; only those of `other` facets are copied.
-                        while let Some(key) = map.next_key::<$crate::de::Key<'de>>()? {
-                            match key.as_str() {
-                                $( $key => out.$field = Some(map.next_value_seed($crate::facet::FacetSeed::<$ty>::new())?), )*
-                                _ => {
-                                    let facet = map.next_value_seed($crate::facet::FacetSeed::<$base>::new())?;
-                                    out.other.insert(key.into_string(), facet);
-                                }
+        // The visitor fills a container in place, so a boxed one is built in its box (see
+        // `crate::de::InPlace`) rather than on the stack and then copied.
+        const _: () = {
+            struct Visitor<'a>(&'a mut $name);
+            impl<'de> ::serde::de::Visitor<'de> for Visitor<'_> {
+                type Value = ();
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(concat!("a map of ", stringify!($base), "s"))
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                    let out = self.0;
+                    // A repeated key keeps the last value, as `serde_json::Value` does. Keys
+                    // are borrowed; only those of `other` facets are copied.
+                    while let Some(key) = map.next_key::<$crate::de::Key<'de>>()? {
+                        match key.as_str() {
+                            $( $key => out.$field = Some(map.next_value_seed($crate::facet::FacetSeed::<$ty>::new())?), )*
+                            _ => {
+                                let facet = map.next_value_seed($crate::facet::FacetSeed::<$base>::new())?;
+                                out.other.insert(key.into_string(), facet);
                             }
                         }
-                        Ok(out)
                     }
+                    Ok(())
                 }
-                deserializer.deserialize_map(Visitor)
             }
-        }
+
+            impl<'de> ::serde::Deserialize<'de> for $name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let mut out = $name::default();
+                    deserializer.deserialize_map(Visitor(&mut out))?;
+                    Ok(out)
+                }
+            }
+
+            impl $crate::de::InPlace for $name {
+                fn deserialize_boxed<'de, D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<::std::boxed::Box<Self>, D::Error> {
+                    let mut out = ::std::boxed::Box::<$name>::default();
+                    deserializer.deserialize_map(Visitor(&mut out))?;
+                    Ok(out)
+                }
+            }
+        };
     };
 }
 pub(crate) use facet_container;

@@ -26,17 +26,17 @@ fn untyped(event: &Event) -> Vec<&'static str> {
     let mut run =
         |f: Option<&RunFacets>| out.extend(f.map(RunFacets::untyped_keys).unwrap_or_default());
     match event {
-        Event::Run(e) => run(e.run.facets.as_ref()),
+        Event::Run(e) => run(e.run.facets.as_deref()),
         Event::Dataset(_) | Event::Job(_) => run(None),
     }
     let job = match event {
-        Event::Run(e) => e.job.facets.as_ref(),
-        Event::Job(e) => e.job.facets.as_ref(),
+        Event::Run(e) => e.job.facets.as_deref(),
+        Event::Job(e) => e.job.facets.as_deref(),
         Event::Dataset(_) => None,
     };
     out.extend(job.map(JobFacets::untyped_keys).unwrap_or_default());
     let dataset = match event {
-        Event::Dataset(e) => e.dataset.facets.as_ref(),
+        Event::Dataset(e) => e.dataset.facets.as_deref(),
         _ => None,
     };
     out.extend(dataset.map(DatasetFacets::untyped_keys).unwrap_or_default());
@@ -48,7 +48,7 @@ fn untyped(event: &Event) -> Vec<&'static str> {
     for i in inputs.unwrap_or_default() {
         out.extend(
             i.facets
-                .as_ref()
+                .as_deref()
                 .map(DatasetFacets::untyped_keys)
                 .unwrap_or_default(),
         );
@@ -62,7 +62,7 @@ fn untyped(event: &Event) -> Vec<&'static str> {
     for o in outputs.unwrap_or_default() {
         out.extend(
             o.facets
-                .as_ref()
+                .as_deref()
                 .map(DatasetFacets::untyped_keys)
                 .unwrap_or_default(),
         );

@@ -16,6 +16,7 @@ use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Fields, Item, ItemStruct, Meta, Path, Token, Type};
 
+use crate::catalogue::FacetKind;
 use crate::{Error, Result};
 
 /// One struct field as the visitor needs it.
@@ -28,6 +29,9 @@ struct FieldPlan {
     /// An `Option` field: present means a value, and `null` is refused rather than read as
     /// absent, since writing the struct back would drop it.
     optional: bool,
+    /// An optional boxed facet container, read straight into its box (the types crate's
+    /// `de::InPlace`) instead of being built on the stack and copied there.
+    in_place: bool,
 }
 
 /// Where keys the struct does not name go.
@@ -152,6 +156,7 @@ fn plan(s: &ItemStruct) -> Result<Option<(Vec<FieldPlan>, Unknown)>> {
             ty: field.ty.clone(),
             defaulted: has_default || optional,
             optional,
+            in_place: is_boxed_container(&field.ty),
         });
     }
     Ok(match extra {
@@ -199,6 +204,28 @@ pub(crate) fn serde_field(field: &syn::Field, ident: &syn::Ident) -> syn::Result
         })?;
     }
     Ok(out)
+}
+
+/// Whether `ty` is `Option<Box<C>>` for a facet container `C`.
+fn is_boxed_container(ty: &Type) -> bool {
+    fn only_arg(ty: &Type, wrapper: &str) -> Option<Type> {
+        let Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident != wrapper {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first() {
+            Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner.clone()),
+            _ => None,
+        }
+    }
+    let inner = only_arg(ty, "Option").and_then(|boxed| only_arg(&boxed, "Box"));
+    matches!(inner, Some(Type::Path(p)) if p.path.segments.last().is_some_and(|s| {
+        FacetKind::ALL.iter().any(|k| s.ident == k.container())
+    }))
 }
 
 pub(crate) fn is_option(ty: &Type) -> bool {
@@ -255,7 +282,9 @@ fn visitor_impl(
     let arms = fields.iter().map(|f| {
         let slot = format_ident!("__{}", f.ident);
         let key = &f.key;
-        if f.optional {
+        if f.in_place {
+            quote! { #key => crate::de::next_optional_boxed(&mut #slot, &mut map, #key)?, }
+        } else if f.optional {
             quote! { #key => crate::de::next_optional(&mut #slot, &mut map, #key)?, }
         } else {
             quote! { #key => crate::de::next_field(&mut #slot, &mut map, #key)?, }
