@@ -113,10 +113,62 @@ thread_local! {
 }
 
 fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
+    is_usual_uri(text.as_bytes()) || check_fully(text, fallback)
+}
+
+/// The whole grammar, for a string [`is_usual_uri`] does not accept; apart, so the usual path
+/// stays a small function.
+#[cold]
+#[inline(never)]
+fn check_fully(text: &str, fallback: &jsonschema::Validator) -> bool {
     match check(text.as_bytes()) {
         Some(answer) => answer,
         None => fallback.is_valid(&Value::String(text.to_string())),
     }
+}
+
+/// What [`is_usual_uri`] adds up for each byte after the scheme: nothing for the bytes a URI
+/// may hold anywhere there without a second look (`unreserved`, `sub-delims`, `/`, `?`), one
+/// for `#`, and [`UNUSUAL`] for the rest (`:`, `@`, `%`, brackets, bytes no URI holds).
+const USUAL: [u32; 256] = {
+    let mut table = [UNUSUAL; 256];
+    let mut i = 0;
+    while i < 256 {
+        if CLASSES[i] & (REG_NAME | SLASH_QUESTION) != 0 {
+            table[i] = 0;
+        }
+        i += 1;
+    }
+    table[b'#' as usize] = 1;
+    table
+};
+const UNUSUAL: u32 = 1 << 16;
+
+/// Whether `bytes` is a scheme, `:`, then only bytes [`USUAL`] counts as nothing and at most
+/// one `#`: a URI, whether or not an authority follows (it is then a `reg-name` alone, ended by
+/// the first `/`, `?` or `#`). Nearly every URI an event carries has this shape, and it is
+/// decided by adding one table entry per byte, without a branch; `false` says only that the
+/// full grammar ([`check`]) must decide.
+fn is_usual_uri(bytes: &[u8]) -> bool {
+    let Some(colon) = scheme_length(bytes) else {
+        return false;
+    };
+    let rest = &bytes[colon + 1..];
+    // Sums of fewer than 2^16 entries keep the count of `#` below `UNUSUAL`.
+    if rest.len() >= 1 << 16 {
+        return false;
+    }
+    let mut chunks = rest.chunks_exact(8);
+    let mut sum = 0;
+    for chunk in &mut chunks {
+        sum += chunk.iter().map(|&b| USUAL[b as usize]).sum::<u32>();
+    }
+    sum += chunks
+        .remainder()
+        .iter()
+        .map(|&b| USUAL[b as usize])
+        .sum::<u32>();
+    sum <= 1
 }
 
 /// The answer for `bytes`, or `None` for an authority that stops at `[` or `]` (an IP literal).
@@ -367,6 +419,74 @@ mod tests {
         );
         assert!(literals > 1_000 && literals < 100_000, "{literals}");
         assert!(cached > 20_000, "{cached}");
+    }
+
+    /// What the usual path accepts, the whole grammar and jsonschema accept, on the tricky
+    /// strings and on hand-written edges; it leaves strings with `:`, `@`, `%` or brackets after
+    /// the scheme, or a second `#`, to the whole grammar.
+    #[test]
+    fn the_usual_path_accepts_only_uris() {
+        let builtin = builtin();
+        let agrees = |text: &str| {
+            let usual = is_usual_uri(text.as_bytes());
+            if usual {
+                assert_eq!(check(text.as_bytes()), Some(true), "{text:?}");
+                assert!(builtin.is_valid(&json!(text)), "jsonschema on {text:?}");
+            }
+            usual
+        };
+        let tricky = tricky_strings(100_000);
+        let usual = tricky.iter().filter(|t| agrees(t)).count();
+        let valid = tricky
+            .iter()
+            .filter(|t| check(t.as_bytes()) == Some(true))
+            .count();
+        assert!(
+            usual > 10_000 && usual < valid,
+            "{usual} usual of {valid} valid"
+        );
+
+        for (text, usual) in [
+            (
+                "https://openlineage.io/spec/facets/1-0-0/TagsRunFacet.json#/$defs/TagsRunFacet",
+                true,
+            ),
+            ("s3://bucket/key?x=1&y=2;z", true),
+            ("file:///tmp/a", true),
+            ("urn", false),
+            ("x:", true),
+            ("http://a#b", true),
+            // Second looks: the whole grammar decides these.
+            ("http://a#b#c", false),
+            ("http://h:8080/", false),
+            ("http://u@h/", false),
+            ("urn:a:b", false),
+            ("s3://b/a%20b", false),
+            ("http://[::1]/", false),
+            ("http://a b", false),
+            ("http://\u{e9}", false),
+            ("1http://a", false),
+            ("a_b://c", false),
+        ] {
+            assert_eq!(agrees(text), usual, "{text}");
+        }
+    }
+
+    /// The URIs the event generator draws all take the usual path, and it says what the whole
+    /// grammar says of them.
+    #[cfg(feature = "proptest")]
+    #[test]
+    fn the_usual_path_accepts_generated_uris() {
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        for _ in 0..20_000 {
+            let text = crate::arb::uri::Uri
+                .new_tree(&mut runner)
+                .expect("a URI")
+                .current();
+            assert!(is_usual_uri(text.as_bytes()), "{text:?}");
+            assert_eq!(check(text.as_bytes()), Some(true), "{text:?}");
+        }
     }
 
     #[test]
