@@ -223,7 +223,16 @@ impl<'a> Normaliser<'a> {
 /// longer list is a pass of its own. Merging unites the lists (a facet's base fields and its
 /// own), so each schema with `properties` and more than two required names keeps the first two
 /// and asks for the others in an `allOf` member, which looks each up instead.
+///
+/// A branch of a `oneOf` or `anyOf` keeps its list whole: a whole list is checked before the
+/// members are walked, and branches mostly differ in what they require (the subset facet's
+/// input and output conditions), so a branch that does not apply fails at once instead of after
+/// a walk that checks every format in it.
 fn split_required(schema: &mut Value) {
+    split_required_at(schema, true);
+}
+
+fn split_required_at(schema: &mut Value, here: bool) {
     let Value::Object(map) = schema else {
         return;
     };
@@ -232,7 +241,7 @@ fn split_required(schema: &mut Value) {
         && map
             .get("additionalProperties")
             .is_none_or(|v| *v == Value::Bool(true));
-    if fusable {
+    if here && fusable {
         if let Some(Value::Array(required)) = map.get_mut("required") {
             if required.len() > 2 {
                 let rest: Vec<Value> = required.drain(2..).collect();
@@ -252,7 +261,8 @@ fn split_required(schema: &mut Value) {
                 m.values_mut().for_each(split_required);
             }
             (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
-                a.iter_mut().for_each(split_required);
+                let branches = matches!(k, "oneOf" | "anyOf");
+                a.iter_mut().for_each(|v| split_required_at(v, !branches));
             }
             (k, v) if ONE_SCHEMA.contains(&k) => split_required(v),
             _ => {}
@@ -710,6 +720,30 @@ mod tests {
         let out = normalised(&json!({"properties": {"a": {}}, "additionalProperties": {},
             "required": ["a", "b", "c"]}));
         assert_eq!(out["required"], json!(["a", "b", "c"]));
+        // A branch of a `oneOf` keeps its list, so a branch that does not apply fails before
+        // its members are walked; what the branch holds is split as anywhere else.
+        let branch = |own: &str| {
+            json!({"type": "object", "required": ["a", "b", own],
+                "properties": {"a": {}, "b": {}, own: {"type": "object",
+                    "required": ["x", "y", "z"],
+                    "properties": {"x": {}, "y": {}, "z": {}}}}})
+        };
+        let all = json!({"x": 1, "y": 1, "z": 1});
+        let out = same_answers(
+            json!({"oneOf": [branch("in"), branch("out")]}),
+            &[
+                json!({"a": 1, "b": 1, "in": all}),
+                json!({"a": 1, "b": 1, "out": all}),
+                json!({"a": 1, "b": 1, "in": all, "out": all}),
+                json!({"a": 1, "b": 1, "in": {"x": 1, "y": 1}}),
+                json!({"a": 1, "in": all}),
+            ],
+        );
+        assert_eq!(out["oneOf"][1]["required"], json!(["a", "b", "out"]));
+        assert_eq!(
+            out["oneOf"][1]["properties"]["out"]["required"],
+            json!(["x", "y"])
+        );
     }
 
     #[test]
