@@ -221,8 +221,9 @@ impl<'a> Normaliser<'a> {
 /// jsonschema checks `required` in the same pass over an object's members as its `properties`
 /// only when `required` names exactly two keys (and `additionalProperties` is no schema); a
 /// longer list is a pass of its own. Merging unites the lists (a facet's base fields and its
-/// own), so each schema with `properties` and more than two required names keeps the first two
-/// and asks for the others in an `allOf` member, which looks each up instead.
+/// own), so each schema with `properties` and more than two required names keeps two and asks
+/// for the others in an `allOf` member, which looks each up instead: the two that sort last,
+/// as looking up a name costs a comparison with each member that sorts before it.
 ///
 /// A branch of a `oneOf` or `anyOf` keeps its list whole: a whole list is checked before the
 /// members are walked, and branches mostly differ in what they require (the subset facet's
@@ -244,7 +245,11 @@ fn split_required_at(schema: &mut Value, here: bool) {
     if here && fusable {
         if let Some(Value::Array(required)) = map.get_mut("required") {
             if required.len() > 2 {
-                let rest: Vec<Value> = required.drain(2..).collect();
+                // serde_json's maps keep members in byte order and a lookup compares the name
+                // with each member before it, so the names that sort first are the cheapest to
+                // look up; the two that sort last go in the pass.
+                required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                let rest: Vec<Value> = required.drain(..required.len() - 2).collect();
                 let member = serde_json::json!({ "required": rest });
                 match map.get_mut("allOf") {
                     Some(Value::Array(all)) => all.push(member),
@@ -705,7 +710,7 @@ mod tests {
     #[test]
     fn required_names_past_two_are_asked_apart() {
         let out = same_answers(
-            json!({"type": "object", "required": ["a", "b", "c", "d"],
+            json!({"type": "object", "required": ["d", "a", "c", "b"],
                 "properties": {"a": {"type": "string"}, "b": {}, "c": {}, "d": {}}}),
             &[
                 json!({"a": "x", "b": 1, "c": 1, "d": 1}),
@@ -714,8 +719,9 @@ mod tests {
                 json!({"a": 1, "b": 1, "c": 1, "d": 1}),
             ],
         );
-        assert_eq!(out["required"], json!(["a", "b"]));
-        assert_eq!(out["allOf"], json!([{"required": ["c", "d"]}]));
+        // The names that sort last are checked in the pass, the others looked up.
+        assert_eq!(out["required"], json!(["c", "d"]));
+        assert_eq!(out["allOf"], json!([{"required": ["a", "b"]}]));
         // Beside an `additionalProperties` schema jsonschema fuses no `required`: left whole.
         let out = normalised(&json!({"properties": {"a": {}}, "additionalProperties": {},
             "required": ["a", "b", "c"]}));
@@ -742,7 +748,7 @@ mod tests {
         assert_eq!(out["oneOf"][1]["required"], json!(["a", "b", "out"]));
         assert_eq!(
             out["oneOf"][1]["properties"]["out"]["required"],
-            json!(["x", "y"])
+            json!(["y", "z"])
         );
     }
 
