@@ -100,6 +100,35 @@ pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     .unwrap_or_else(|_| check_uncached(text, fallback))
 }
 
+/// The keyword the whole-tier schema writes `{"type": "string", "format": "uri"}` as
+/// ([`super::normalise::fuse_uri_strings`]): one call where jsonschema makes two (a type check,
+/// then the format through its format dispatch), for the two URIs of every facet.
+pub(crate) const URI_STRING: &str = "x-openlineage-uri-string";
+
+/// The [`URI_STRING`] keyword: a string that [`is_uri`] accepts.
+pub(crate) struct UriString {
+    /// jsonschema's own `uri` check, for what [`is_uri`] leaves to it.
+    pub(crate) fallback: std::sync::Arc<jsonschema::Validator>,
+}
+
+impl<'i> jsonschema::Keyword<'i> for UriString {
+    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
+        if jsonschema::Keyword::is_valid(self, instance) {
+            Ok(())
+        } else {
+            Err(jsonschema::ValidationError::custom(
+                "not a string in the `uri` format",
+            ))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        instance
+            .as_str()
+            .is_some_and(|text| is_uri(text, &self.fallback))
+    }
+}
+
 /// Answers cached per thread: a producer sends its own URI in every facet and the same schema
 /// URLs in every event. Only for lengths where the scan costs more than comparing and copying
 /// the text: shorter URIs are checked at about the cost of the lookup.
@@ -487,6 +516,49 @@ mod tests {
             assert!(is_usual_uri(text.as_bytes()), "{text:?}");
             assert_eq!(check(text.as_bytes()), Some(true), "{text:?}");
         }
+    }
+
+    /// The fused keyword says what `type: string` and this `uri` format say together.
+    #[test]
+    fn the_uri_string_keyword_is_a_type_and_a_format() {
+        let fallback = std::sync::Arc::new(builtin());
+        let compile = |schema: &Value| {
+            let (a, b) = (fallback.clone(), fallback.clone());
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .with_format("uri", move |text: &str| is_uri(text, &a))
+                .with_keyword(
+                    URI_STRING,
+                    move |_: &serde_json::Map<String, Value>, _: &Value, _| {
+                        Ok(Box::new(UriString {
+                            fallback: b.clone(),
+                        }))
+                    },
+                )
+                .build(schema)
+                .expect("compiles")
+        };
+        let fused = compile(&json!({ URI_STRING: true }));
+        let plain = compile(&json!({"type": "string", "format": "uri"}));
+        let mut instances: Vec<Value> = tricky_strings(2_000)
+            .into_iter()
+            .map(Value::String)
+            .collect();
+        instances.extend([
+            json!(null),
+            json!(1),
+            json!(true),
+            json!(["https://a"]),
+            json!({"a": 1}),
+        ]);
+        let mut verdicts = [0, 0];
+        for instance in &instances {
+            let answer = plain.is_valid(instance);
+            assert_eq!(fused.is_valid(instance), answer, "{instance}");
+            verdicts[usize::from(answer)] += 1;
+        }
+        assert!(verdicts[0] > 100 && verdicts[1] > 100, "{verdicts:?}");
     }
 
     #[test]

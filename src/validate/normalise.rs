@@ -275,6 +275,34 @@ fn split_required_at(schema: &mut Value, here: bool) {
     }
 }
 
+/// Writes every schema that is exactly `{"type": "string", "format": "uri"}` as `{keyword:
+/// true}`, a keyword the validator registers to check both at once
+/// ([`super::formats::URI_STRING`]). Only schemas are rewritten, not values (`const`, `enum`).
+pub(super) fn fuse_uri_strings(schema: &mut Value, keyword: &str) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    let is_uri_string = map.len() == 2
+        && map.get("type").is_some_and(|t| t == "string")
+        && map.get("format").is_some_and(|f| f == "uri");
+    if is_uri_string {
+        *map = Map::from_iter([(keyword.to_string(), Value::Bool(true))]);
+        return;
+    }
+    for (k, v) in map.iter_mut() {
+        match (k.as_str(), v) {
+            (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) || k == "$defs" => {
+                m.values_mut().for_each(|v| fuse_uri_strings(v, keyword));
+            }
+            (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
+                a.iter_mut().for_each(|v| fuse_uri_strings(v, keyword));
+            }
+            (k, v) if ONE_SCHEMA.contains(&k) => fuse_uri_strings(v, keyword),
+            _ => {}
+        }
+    }
+}
+
 /// `reference` made absolute against `base` (an absolute URI without fragment).
 fn absolute(base: &str, reference: &str) -> String {
     if reference.starts_with('#') {
@@ -750,6 +778,28 @@ mod tests {
             out["oneOf"][1]["properties"]["out"]["required"],
             json!(["y", "z"])
         );
+    }
+
+    /// Only schemas that are exactly a `uri` string become the fused keyword, wherever a schema
+    /// sits, and values that look like one are left alone.
+    #[test]
+    fn uri_strings_are_fused_where_schemas_sit() {
+        let uri = json!({"type": "string", "format": "uri"});
+        let mut schema = json!({
+            "properties": {"a": uri, "b": {"type": "string", "format": "uri", "minLength": 1}},
+            "items": uri,
+            "anyOf": [uri, {"const": uri}],
+            "$defs": {"d": uri},
+            "enum": [uri],
+        });
+        fuse_uri_strings(&mut schema, "k");
+        let fused = json!({"k": true});
+        assert_eq!(schema["properties"]["a"], fused);
+        assert_eq!(schema["properties"]["b"]["minLength"], 1);
+        assert_eq!(schema["items"], fused);
+        assert_eq!(schema["anyOf"], json!([fused, {"const": uri}]));
+        assert_eq!(schema["$defs"]["d"], fused);
+        assert_eq!(schema["enum"], json!([uri]));
     }
 
     #[test]
