@@ -69,9 +69,11 @@ fn ratios(name: &str, events: &[Value]) {
 
 criterion_group!(benches, bench);
 
-/// `--profile TIER [streams]`: validates the generated corpus (or the recorded streams) at one
-/// tier for about ten seconds, for a profiler to attach to (`perf record`).
-fn profile(tier: &str, corpus: Option<&str>) {
+/// `--profile TIER [generated|streams] [PASSES]`: validates the generated corpus (or the
+/// recorded streams) at one tier for about ten seconds, for a profiler to attach to (`perf
+/// record`), or PASSES times: under `valgrind --tool=callgrind` a fixed count gives instruction
+/// counts per pass that compare builds whatever else the machine runs.
+fn profile(tier: &str, corpus: Option<&str>, passes: Option<u64>) {
     let tier = match tier {
         "core" => Tier::Core,
         "formats" => Tier::Formats,
@@ -83,13 +85,13 @@ fn profile(tier: &str, corpus: Option<&str>) {
     };
     let v = Validator::global();
     let started = std::time::Instant::now();
-    let mut passes = 0u64;
-    while started.elapsed() < Duration::from_secs(10) {
+    let mut done = 0u64;
+    while passes.map_or(started.elapsed() < Duration::from_secs(10), |n| done < n) {
         validate_all(v, &events, tier);
-        passes += 1;
+        done += 1;
     }
     // With `perf stat`, counts per pass compare builds whatever else the machine runs.
-    println!("{passes} passes over {} events", events.len());
+    println!("{done} passes over {} events", events.len());
 }
 
 fn main() {
@@ -98,6 +100,7 @@ fn main() {
         profile(
             args.get(at + 1).map_or("facets", String::as_str),
             args.get(at + 2).map(String::as_str),
+            args.get(at + 3).and_then(|n| n.parse().ok()),
         );
         return;
     }

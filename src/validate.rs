@@ -113,6 +113,14 @@ impl Validator {
                 .with_registry(&registry)
                 .should_validate_formats(formats)
                 .with_format("uri", move |text: &str| formats::is_uri(text, &fallback))
+                .with_keyword(formats::URI_STRING, {
+                    let fallback = Arc::clone(&uri_fallback);
+                    move |_: &serde_json::Map<String, Value>, _: &Value, _| {
+                        Ok(Box::new(formats::UriString {
+                            fallback: Arc::clone(&fallback),
+                        }))
+                    }
+                })
                 .build(schema)
                 .map_err(|e| schema_err(&e))
         };
@@ -486,7 +494,9 @@ fn normalised(by_file: &BTreeMap<&str, Value>, tier: &Value) -> Result<Value, Er
         }
     }
     docs.insert(TIER_BASE.to_string(), tier);
-    normalise::normalise(tier, TIER_BASE, &docs)
+    let mut out = normalise::normalise(tier, TIER_BASE, &docs)?;
+    normalise::fuse_uri_strings(&mut out, formats::URI_STRING);
+    Ok(out)
 }
 
 /// The facet's schema without its kind's base facet, as references to the other branches of
@@ -867,6 +877,13 @@ mod tests {
             let tier = facets_tier_schema(&by_file, def).expect("tier schema");
             let out = normalised(&by_file, &tier).expect("the pinned spec normalises");
             assert_eq!(all_ofs(&out), 0, "{def}");
+            // Every facet's `_producer` and `_schemaURL` is one fused keyword.
+            let text = out.to_string();
+            assert!(text.matches(formats::URI_STRING).count() > 100, "{def}");
+            assert!(
+                !text.contains(r#""format":"uri","type":"string"}"#),
+                "{def}"
+            );
             assert!(all_ofs(&tier) > 0);
         }
     }

@@ -1,11 +1,15 @@
 //! The `uri` format check the validator registers with jsonschema in place of its own.
 //!
 //! Every facet carries two URIs (`_producer`, `_schemaURL`), so checking them was the largest
-//! single cost of the formats and facets tiers. This is RFC 3986's `URI` rule as jsonschema's
-//! own fast path reads it, with the path, query and fragment checked eight bytes at a time.
-//! A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
+//! single cost of the formats and facets tiers. Nearly every URI has a usual shape (a scheme,
+//! then only bytes that need no second look), which one table pass accepts
+//! ([`is_usual_uri`]); anything else gets RFC 3986's `URI` rule as jsonschema's own fast path
+//! reads it, with the path, query and fragment checked eight bytes at a time. A bracketed IP
+//! literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
 //! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
-//! URIs are cached per thread. A unit test compares both checks on many generated strings.
+//! URIs are cached per thread. Unit tests compare the paths with each other and with
+//! jsonschema on many generated strings. The whole-tier schema asks all this through one
+//! keyword ([`URI_STRING`]) rather than `type` and `format`.
 
 use serde_json::Value;
 
@@ -100,6 +104,35 @@ pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     .unwrap_or_else(|_| check_uncached(text, fallback))
 }
 
+/// The keyword the whole-tier schema writes `{"type": "string", "format": "uri"}` as
+/// ([`super::normalise::fuse_uri_strings`]): one call where jsonschema makes two (a type check,
+/// then the format through its format dispatch), for the two URIs of every facet.
+pub(crate) const URI_STRING: &str = "x-openlineage-uri-string";
+
+/// The [`URI_STRING`] keyword: a string that [`is_uri`] accepts.
+pub(crate) struct UriString {
+    /// jsonschema's own `uri` check, for what [`is_uri`] leaves to it.
+    pub(crate) fallback: std::sync::Arc<jsonschema::Validator>,
+}
+
+impl<'i> jsonschema::Keyword<'i> for UriString {
+    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
+        if jsonschema::Keyword::is_valid(self, instance) {
+            Ok(())
+        } else {
+            Err(jsonschema::ValidationError::custom(
+                "not a string in the `uri` format",
+            ))
+        }
+    }
+
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        instance
+            .as_str()
+            .is_some_and(|text| is_uri(text, &self.fallback))
+    }
+}
+
 /// Answers cached per thread: a producer sends its own URI in every facet and the same schema
 /// URLs in every event. Only for lengths where the scan costs more than comparing and copying
 /// the text: shorter URIs are checked at about the cost of the lookup.
@@ -113,10 +146,62 @@ thread_local! {
 }
 
 fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
+    is_usual_uri(text.as_bytes()) || check_fully(text, fallback)
+}
+
+/// The whole grammar, for a string [`is_usual_uri`] does not accept; apart, so the usual path
+/// stays a small function.
+#[cold]
+#[inline(never)]
+fn check_fully(text: &str, fallback: &jsonschema::Validator) -> bool {
     match check(text.as_bytes()) {
         Some(answer) => answer,
         None => fallback.is_valid(&Value::String(text.to_string())),
     }
+}
+
+/// What [`is_usual_uri`] adds up for each byte after the scheme: nothing for the bytes a URI
+/// may hold anywhere there without a second look (`unreserved`, `sub-delims`, `/`, `?`), one
+/// for `#`, and [`UNUSUAL`] for the rest (`:`, `@`, `%`, brackets, bytes no URI holds).
+const USUAL: [u32; 256] = {
+    let mut table = [UNUSUAL; 256];
+    let mut i = 0;
+    while i < 256 {
+        if CLASSES[i] & (REG_NAME | SLASH_QUESTION) != 0 {
+            table[i] = 0;
+        }
+        i += 1;
+    }
+    table[b'#' as usize] = 1;
+    table
+};
+const UNUSUAL: u32 = 1 << 16;
+
+/// Whether `bytes` is a scheme, `:`, then only bytes [`USUAL`] counts as nothing and at most
+/// one `#`: a URI, whether or not an authority follows (it is then a `reg-name` alone, ended by
+/// the first `/`, `?` or `#`). Nearly every URI an event carries has this shape, and it is
+/// decided by adding one table entry per byte, without a branch; `false` says only that the
+/// full grammar ([`check`]) must decide.
+fn is_usual_uri(bytes: &[u8]) -> bool {
+    let Some(colon) = scheme_length(bytes) else {
+        return false;
+    };
+    let rest = &bytes[colon + 1..];
+    // Sums of fewer than 2^16 entries keep the count of `#` below `UNUSUAL`.
+    if rest.len() >= 1 << 16 {
+        return false;
+    }
+    let mut chunks = rest.chunks_exact(8);
+    let mut sum = 0;
+    for chunk in &mut chunks {
+        sum += chunk.iter().map(|&b| USUAL[b as usize]).sum::<u32>();
+    }
+    sum += chunks
+        .remainder()
+        .iter()
+        .map(|&b| USUAL[b as usize])
+        .sum::<u32>();
+    sum <= 1
 }
 
 /// The answer for `bytes`, or `None` for an authority that stops at `[` or `]` (an IP literal).
@@ -367,6 +452,117 @@ mod tests {
         );
         assert!(literals > 1_000 && literals < 100_000, "{literals}");
         assert!(cached > 20_000, "{cached}");
+    }
+
+    /// What the usual path accepts, the whole grammar and jsonschema accept, on the tricky
+    /// strings and on hand-written edges; it leaves strings with `:`, `@`, `%` or brackets after
+    /// the scheme, or a second `#`, to the whole grammar.
+    #[test]
+    fn the_usual_path_accepts_only_uris() {
+        let builtin = builtin();
+        let agrees = |text: &str| {
+            let usual = is_usual_uri(text.as_bytes());
+            if usual {
+                assert_eq!(check(text.as_bytes()), Some(true), "{text:?}");
+                assert!(builtin.is_valid(&json!(text)), "jsonschema on {text:?}");
+            }
+            usual
+        };
+        let tricky = tricky_strings(100_000);
+        let usual = tricky.iter().filter(|t| agrees(t)).count();
+        let valid = tricky
+            .iter()
+            .filter(|t| check(t.as_bytes()) == Some(true))
+            .count();
+        assert!(
+            usual > 10_000 && usual < valid,
+            "{usual} usual of {valid} valid"
+        );
+
+        for (text, usual) in [
+            (
+                "https://openlineage.io/spec/facets/1-0-0/TagsRunFacet.json#/$defs/TagsRunFacet",
+                true,
+            ),
+            ("s3://bucket/key?x=1&y=2;z", true),
+            ("file:///tmp/a", true),
+            ("urn", false),
+            ("x:", true),
+            ("http://a#b", true),
+            // Second looks: the whole grammar decides these.
+            ("http://a#b#c", false),
+            ("http://h:8080/", false),
+            ("http://u@h/", false),
+            ("urn:a:b", false),
+            ("s3://b/a%20b", false),
+            ("http://[::1]/", false),
+            ("http://a b", false),
+            ("http://\u{e9}", false),
+            ("1http://a", false),
+            ("a_b://c", false),
+        ] {
+            assert_eq!(agrees(text), usual, "{text}");
+        }
+    }
+
+    /// The URIs the event generator draws all take the usual path, and it says what the whole
+    /// grammar says of them.
+    #[cfg(feature = "proptest")]
+    #[test]
+    fn the_usual_path_accepts_generated_uris() {
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        for _ in 0..20_000 {
+            let text = crate::arb::uri::Uri
+                .new_tree(&mut runner)
+                .expect("a URI")
+                .current();
+            assert!(is_usual_uri(text.as_bytes()), "{text:?}");
+            assert_eq!(check(text.as_bytes()), Some(true), "{text:?}");
+        }
+    }
+
+    /// The fused keyword says what `type: string` and this `uri` format say together.
+    #[test]
+    fn the_uri_string_keyword_is_a_type_and_a_format() {
+        let fallback = std::sync::Arc::new(builtin());
+        let compile = |schema: &Value| {
+            let (a, b) = (fallback.clone(), fallback.clone());
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .with_format("uri", move |text: &str| is_uri(text, &a))
+                .with_keyword(
+                    URI_STRING,
+                    move |_: &serde_json::Map<String, Value>, _: &Value, _| {
+                        Ok(Box::new(UriString {
+                            fallback: b.clone(),
+                        }))
+                    },
+                )
+                .build(schema)
+                .expect("compiles")
+        };
+        let fused = compile(&json!({ URI_STRING: true }));
+        let plain = compile(&json!({"type": "string", "format": "uri"}));
+        let mut instances: Vec<Value> = tricky_strings(2_000)
+            .into_iter()
+            .map(Value::String)
+            .collect();
+        instances.extend([
+            json!(null),
+            json!(1),
+            json!(true),
+            json!(["https://a"]),
+            json!({"a": 1}),
+        ]);
+        let mut verdicts = [0, 0];
+        for instance in &instances {
+            let answer = plain.is_valid(instance);
+            assert_eq!(fused.is_valid(instance), answer, "{instance}");
+            verdicts[usize::from(answer)] += 1;
+        }
+        assert!(verdicts[0] > 100 && verdicts[1] > 100, "{verdicts:?}");
     }
 
     #[test]

@@ -221,9 +221,19 @@ impl<'a> Normaliser<'a> {
 /// jsonschema checks `required` in the same pass over an object's members as its `properties`
 /// only when `required` names exactly two keys (and `additionalProperties` is no schema); a
 /// longer list is a pass of its own. Merging unites the lists (a facet's base fields and its
-/// own), so each schema with `properties` and more than two required names keeps the first two
-/// and asks for the others in an `allOf` member, which looks each up instead.
+/// own), so each schema with `properties` and more than two required names keeps two and asks
+/// for the others in an `allOf` member, which looks each up instead: the two that sort last,
+/// as looking up a name costs a comparison with each member that sorts before it.
+///
+/// A branch of a `oneOf` or `anyOf` keeps its list whole: a whole list is checked before the
+/// members are walked, and branches mostly differ in what they require (the subset facet's
+/// input and output conditions), so a branch that does not apply fails at once instead of after
+/// a walk that checks every format in it.
 fn split_required(schema: &mut Value) {
+    split_required_at(schema, true);
+}
+
+fn split_required_at(schema: &mut Value, here: bool) {
     let Value::Object(map) = schema else {
         return;
     };
@@ -232,10 +242,14 @@ fn split_required(schema: &mut Value) {
         && map
             .get("additionalProperties")
             .is_none_or(|v| *v == Value::Bool(true));
-    if fusable {
+    if here && fusable {
         if let Some(Value::Array(required)) = map.get_mut("required") {
             if required.len() > 2 {
-                let rest: Vec<Value> = required.drain(2..).collect();
+                // serde_json's maps keep members in byte order and a lookup compares the name
+                // with each member before it, so the names that sort first are the cheapest to
+                // look up; the two that sort last go in the pass.
+                required.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                let rest: Vec<Value> = required.drain(..required.len() - 2).collect();
                 let member = serde_json::json!({ "required": rest });
                 match map.get_mut("allOf") {
                     Some(Value::Array(all)) => all.push(member),
@@ -252,9 +266,38 @@ fn split_required(schema: &mut Value) {
                 m.values_mut().for_each(split_required);
             }
             (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
-                a.iter_mut().for_each(split_required);
+                let branches = matches!(k, "oneOf" | "anyOf");
+                a.iter_mut().for_each(|v| split_required_at(v, !branches));
             }
             (k, v) if ONE_SCHEMA.contains(&k) => split_required(v),
+            _ => {}
+        }
+    }
+}
+
+/// Writes every schema that is exactly `{"type": "string", "format": "uri"}` as `{keyword:
+/// true}`, a keyword the validator registers to check both at once
+/// ([`super::formats::URI_STRING`]). Only schemas are rewritten, not values (`const`, `enum`).
+pub(super) fn fuse_uri_strings(schema: &mut Value, keyword: &str) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    let is_uri_string = map.len() == 2
+        && map.get("type").is_some_and(|t| t == "string")
+        && map.get("format").is_some_and(|f| f == "uri");
+    if is_uri_string {
+        *map = Map::from_iter([(keyword.to_string(), Value::Bool(true))]);
+        return;
+    }
+    for (k, v) in map.iter_mut() {
+        match (k.as_str(), v) {
+            (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) || k == "$defs" => {
+                m.values_mut().for_each(|v| fuse_uri_strings(v, keyword));
+            }
+            (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
+                a.iter_mut().for_each(|v| fuse_uri_strings(v, keyword));
+            }
+            (k, v) if ONE_SCHEMA.contains(&k) => fuse_uri_strings(v, keyword),
             _ => {}
         }
     }
@@ -695,7 +738,7 @@ mod tests {
     #[test]
     fn required_names_past_two_are_asked_apart() {
         let out = same_answers(
-            json!({"type": "object", "required": ["a", "b", "c", "d"],
+            json!({"type": "object", "required": ["d", "a", "c", "b"],
                 "properties": {"a": {"type": "string"}, "b": {}, "c": {}, "d": {}}}),
             &[
                 json!({"a": "x", "b": 1, "c": 1, "d": 1}),
@@ -704,12 +747,59 @@ mod tests {
                 json!({"a": 1, "b": 1, "c": 1, "d": 1}),
             ],
         );
-        assert_eq!(out["required"], json!(["a", "b"]));
-        assert_eq!(out["allOf"], json!([{"required": ["c", "d"]}]));
+        // The names that sort last are checked in the pass, the others looked up.
+        assert_eq!(out["required"], json!(["c", "d"]));
+        assert_eq!(out["allOf"], json!([{"required": ["a", "b"]}]));
         // Beside an `additionalProperties` schema jsonschema fuses no `required`: left whole.
         let out = normalised(&json!({"properties": {"a": {}}, "additionalProperties": {},
             "required": ["a", "b", "c"]}));
         assert_eq!(out["required"], json!(["a", "b", "c"]));
+        // A branch of a `oneOf` keeps its list, so a branch that does not apply fails before
+        // its members are walked; what the branch holds is split as anywhere else.
+        let branch = |own: &str| {
+            json!({"type": "object", "required": ["a", "b", own],
+                "properties": {"a": {}, "b": {}, own: {"type": "object",
+                    "required": ["x", "y", "z"],
+                    "properties": {"x": {}, "y": {}, "z": {}}}}})
+        };
+        let all = json!({"x": 1, "y": 1, "z": 1});
+        let out = same_answers(
+            json!({"oneOf": [branch("in"), branch("out")]}),
+            &[
+                json!({"a": 1, "b": 1, "in": all}),
+                json!({"a": 1, "b": 1, "out": all}),
+                json!({"a": 1, "b": 1, "in": all, "out": all}),
+                json!({"a": 1, "b": 1, "in": {"x": 1, "y": 1}}),
+                json!({"a": 1, "in": all}),
+            ],
+        );
+        assert_eq!(out["oneOf"][1]["required"], json!(["a", "b", "out"]));
+        assert_eq!(
+            out["oneOf"][1]["properties"]["out"]["required"],
+            json!(["y", "z"])
+        );
+    }
+
+    /// Only schemas that are exactly a `uri` string become the fused keyword, wherever a schema
+    /// sits, and values that look like one are left alone.
+    #[test]
+    fn uri_strings_are_fused_where_schemas_sit() {
+        let uri = json!({"type": "string", "format": "uri"});
+        let mut schema = json!({
+            "properties": {"a": uri, "b": {"type": "string", "format": "uri", "minLength": 1}},
+            "items": uri,
+            "anyOf": [uri, {"const": uri}],
+            "$defs": {"d": uri},
+            "enum": [uri],
+        });
+        fuse_uri_strings(&mut schema, "k");
+        let fused = json!({"k": true});
+        assert_eq!(schema["properties"]["a"], fused);
+        assert_eq!(schema["properties"]["b"]["minLength"], 1);
+        assert_eq!(schema["items"], fused);
+        assert_eq!(schema["anyOf"], json!([fused, {"const": uri}]));
+        assert_eq!(schema["$defs"]["d"], fused);
+        assert_eq!(schema["enum"], json!([uri]));
     }
 
     #[test]
