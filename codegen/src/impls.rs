@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{Fields, Item, ItemStruct, Type};
 
-use crate::streaming::{is_option, serde_field, SerdeField};
+use crate::streaming::{generic_arg, is_option, serde_field, SerdeField};
 use crate::{Error, Result};
 
 /// What the constructors are generated from.
@@ -191,22 +191,6 @@ fn constructor(
 
 fn is_string(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "String"))
-}
-
-/// The type inside `Option<..>` or `Box<..>`.
-fn generic_arg(ty: &Type, wrapper: &str) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != wrapper {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    }
 }
 
 fn option_inner(ty: &Type) -> Type {

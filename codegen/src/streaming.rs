@@ -208,24 +208,26 @@ pub(crate) fn serde_field(field: &syn::Field, ident: &syn::Ident) -> syn::Result
 
 /// Whether `ty` is `Option<Box<C>>` for a facet container `C`.
 fn is_boxed_container(ty: &Type) -> bool {
-    fn only_arg(ty: &Type, wrapper: &str) -> Option<Type> {
-        let Type::Path(p) = ty else { return None };
-        let last = p.path.segments.last()?;
-        if last.ident != wrapper {
-            return None;
-        }
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            return None;
-        };
-        match args.args.first() {
-            Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner.clone()),
-            _ => None,
-        }
-    }
-    let inner = only_arg(ty, "Option").and_then(|boxed| only_arg(&boxed, "Box"));
+    let inner = generic_arg(ty, "Option").and_then(|boxed| generic_arg(&boxed, "Box"));
     matches!(inner, Some(Type::Path(p)) if p.path.segments.last().is_some_and(|s| {
         FacetKind::ALL.iter().any(|k| s.ident == k.container())
     }))
+}
+
+/// The type inside `Option<..>` or `Box<..>`.
+pub(crate) fn generic_arg(ty: &Type, wrapper: &str) -> Option<Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
 }
 
 pub(crate) fn is_option(ty: &Type) -> bool {

@@ -260,19 +260,9 @@ fn split_required_at(schema: &mut Value, here: bool) {
             }
         }
     }
-    for (k, v) in map.iter_mut() {
-        match (k.as_str(), v) {
-            (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) => {
-                m.values_mut().for_each(split_required);
-            }
-            (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
-                let branches = matches!(k, "oneOf" | "anyOf");
-                a.iter_mut().for_each(|v| split_required_at(v, !branches));
-            }
-            (k, v) if ONE_SCHEMA.contains(&k) => split_required(v),
-            _ => {}
-        }
-    }
+    for_each_subschema(map, |k, v| {
+        split_required_at(v, !matches!(k, "oneOf" | "anyOf"));
+    });
 }
 
 /// Writes every schema that is exactly `{"type": "string", "format": "uri"}` as `{keyword:
@@ -289,15 +279,21 @@ pub(super) fn fuse_uri_strings(schema: &mut Value, keyword: &str) {
         *map = Map::from_iter([(keyword.to_string(), Value::Bool(true))]);
         return;
     }
+    for_each_subschema(map, |_, v| fuse_uri_strings(v, keyword));
+}
+
+/// Calls `f` with each schema `map` holds directly, and the keyword it sits under: the values
+/// of the name-to-schema maps (and of `$defs`, where the normalised schema keeps references'
+/// targets), each member of the schema lists, and each single schema.
+fn for_each_subschema(map: &mut Map<String, Value>, mut f: impl FnMut(&str, &mut Value)) {
     for (k, v) in map.iter_mut() {
-        match (k.as_str(), v) {
-            (k, Value::Object(m)) if SCHEMA_MAPS.contains(&k) || k == "$defs" => {
-                m.values_mut().for_each(|v| fuse_uri_strings(v, keyword));
+        let k = k.as_str();
+        match v {
+            Value::Object(m) if SCHEMA_MAPS.contains(&k) || k == "$defs" => {
+                m.values_mut().for_each(|v| f(k, v));
             }
-            (k, Value::Array(a)) if SCHEMA_LISTS.contains(&k) => {
-                a.iter_mut().for_each(|v| fuse_uri_strings(v, keyword));
-            }
-            (k, v) if ONE_SCHEMA.contains(&k) => fuse_uri_strings(v, keyword),
+            Value::Array(a) if SCHEMA_LISTS.contains(&k) => a.iter_mut().for_each(|v| f(k, v)),
+            v if ONE_SCHEMA.contains(&k) => f(k, v),
             _ => {}
         }
     }
