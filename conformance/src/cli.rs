@@ -472,12 +472,17 @@ pub fn main() -> ExitCode {
 /// The runtime `run` works on. Against a target of its own the runner is only a client, and
 /// one thread drives every connection (cases are generated on threads of their own): on a
 /// small machine that leaves the other cores to the target, and no answer is handed from one
-/// worker to another. With no `--target`, the embedded server needs workers of its own.
+/// worker to another. It is the one-worker form of the multi-thread scheduler rather than the
+/// current-thread one for its LIFO slot: a connection task woken by a case that has just
+/// handed it a request runs next and writes it, instead of after every other case with an
+/// answer waiting, so the target gets its next request while those are judged.
+/// With no `--target`, the embedded server needs workers of its own.
 fn run_runtime(target: bool) -> Result<tokio::runtime::Runtime, Error> {
     if !target {
         return runtime();
     }
-    tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Error::io("cannot start the async runtime", e))
