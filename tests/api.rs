@@ -282,7 +282,7 @@ fn parse_errors_are_located_where_path_tracking_put_them() {
                 let compact = event.to_string();
                 let key = key.replace("~1", "/").replace("~0", "~");
                 let member = format!("{}:{}", json!(key), map[&key]);
-                for extra in [format!(",{member}"), format!(",\"x\":1,\"x\":2")] {
+                for extra in [format!(",{member}"), ",\"x\":1,\"x\":2".to_string()] {
                     if let Some(at) = compact.find(&member) {
                         let at = at + member.len();
                         texts.push(format!("{}{extra}{}", &compact[..at], &compact[at..]));
