@@ -209,7 +209,7 @@ mod tests {
         // At the start of a value not yet read (a peeked type error).
         assert_eq!(at(text, pos(r#""x\"#)), "/a/e");
         // An escaped quote inside a string does not end it.
-        assert_eq!(at(text, pos(r#"}", "f""#) + 2), "/a/e");
+        assert_eq!(at(text, pos(r#"\"}"}"#) + 3), "/a/e");
         assert_eq!(at(text, pos("2}") + 1), "/f");
         assert_eq!(at(text, text.len()), "");
         assert_eq!(at(text, text.len() + 5), "");
@@ -223,12 +223,13 @@ mod tests {
 
     #[test]
     fn offsets_count_lines_and_columns_as_serde_json_does() {
-        // A data error: at the first byte not read, the value's start.
+        // A data error: at the first byte not read, here just past the number read to name it.
         let text = "{\n  \"a\": 5\n}";
         let err = serde_json::from_str::<std::collections::BTreeMap<String, String>>(text)
             .expect_err("a number is not a string");
         let offset = error_offset(text, &err).expect("a position");
-        assert_eq!(&text[offset..=offset], "5");
+        assert_eq!(&text[offset - 1..=offset], "5\n");
+        assert_eq!(at(text, offset), "/a");
         // A syntax error: one past the byte peeked at, stepped back onto it.
         let text = "{\n  \"a\": x\n}";
         let err = serde_json::from_str::<serde_json::Value>(text).expect_err("not JSON");
