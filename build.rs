@@ -87,7 +87,6 @@ fn write_code(root: &Path, pin_dir: &Path, out: &Path) -> Result<bool, Box<dyn s
 /// copied into `out`; returns whether the batch types were generated.
 #[cfg(not(feature = "codegen"))]
 fn write_code(root: &Path, pin_dir: &Path, out: &Path) -> Result<bool, Box<dyn std::error::Error>> {
-    use sha2::{Digest, Sha256};
     for var in [SPEC_DIR_ENV, PIN_DIR_ENV] {
         if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
             return Err(format!(
@@ -101,7 +100,7 @@ fn write_code(root: &Path, pin_dir: &Path, out: &Path) -> Result<bool, Box<dyn s
         std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
     };
     let hex = |bytes: &[u8]| -> String {
-        Sha256::digest(bytes)
+        hmac_sha256::Hash::hash(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()

@@ -19,6 +19,7 @@ use crate::{
 };
 
 mod fast;
+mod locate;
 
 /// One OpenLineage event of any kind.
 // Boxing the variants would cost an allocation per parsed event on the hot path; events are
@@ -311,24 +312,12 @@ impl Event {
     }
 }
 
-/// Parses `text` as one event type; on failure, parses it again tracking the path, so the error
-/// names where the input broke without the successful parse paying for the tracking.
+/// Parses `text` as one event type; on failure, the error's position in the text gives the
+/// pointer (`locate`), so neither a successful parse nor the code size pays for path tracking.
 fn parse_as<T: DeserializeOwned>(kind: EventKind, text: &str) -> Result<T, Error> {
     serde_json::from_str(text).map_err(|e| {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let (pointer, inner) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-            Err(tracked) => (pointer_of(tracked.path()), tracked.into_inner()),
-            Ok(_) => (String::new(), e),
-        };
-        let mut message = inner.to_string();
-        let mut pointer = pointer;
-        // serde reports a missing field at the object that lacks it; the pointer names the field.
-        if let Some(field) = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            pointer = format!("{pointer}/{}", escape(field));
-        }
+        let mut message = e.to_string();
+        let pointer = locate::error_pointer(text, &e, escape);
         // serde_json says only "expected value" for a value of the wrong JSON type for an enum.
         if message.starts_with("expected value") {
             if let Some(found) = serde_json::from_str::<Value>(text)
@@ -344,18 +333,6 @@ fn parse_as<T: DeserializeOwned>(kind: EventKind, text: &str) -> Result<T, Error
             message,
         }
     })
-}
-
-/// A JSON pointer for a path serde_path_to_error recorded.
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    path.iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(format!("/{index}")),
-            Segment::Map { key } => Some(format!("/{}", escape(key))),
-            Segment::Enum { .. } | Segment::Unknown => None,
-        })
-        .collect()
 }
 
 /// A word for a JSON value's type, for error messages.

@@ -177,6 +177,153 @@ fn parse_errors_carry_a_json_pointer() {
     );
 }
 
+/// The pointer and message a parse error had when the path was tracked while deserializing
+/// (`serde_path_to_error`), before the crate located errors from their position instead.
+fn tracked_error<T: serde::de::DeserializeOwned>(text: &str) -> (String, String) {
+    use serde_path_to_error::Segment;
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    let mut de = serde_json::Deserializer::from_str(text);
+    let Err(tracked) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
+        let e = serde_json::from_str::<T>(text)
+            .err()
+            .expect("the parse fails");
+        return (String::new(), e.to_string());
+    };
+    let mut pointer: String = tracked
+        .path()
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(format!("/{index}")),
+            Segment::Map { key } => Some(format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    let message = tracked.into_inner().to_string();
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        pointer = format!("{pointer}/{}", escape(field));
+    }
+    (pointer, message)
+}
+
+/// Every place of `value` (as JSON pointers), the root left out.
+fn places(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                places(v, p, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                places(v, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn parse_errors_are_located_where_path_tracking_put_them() {
+    let events =
+        crate::common::corpus::events(&crate::common::spec_dir(), 10).expect("spec examples");
+    let replacements = [
+        json!(null),
+        json!(1),
+        json!("x"),
+        json!([]),
+        json!({}),
+        json!(true),
+    ];
+    let mut compared = 0;
+    // Missing, null and repeated fields: serde raises those with no position of their own.
+    let mut by_kind = [0; 3];
+    for (n, text) in events.iter().enumerate() {
+        let event: Value = serde_json::from_str(text).expect("json");
+        let mut at = Vec::new();
+        places(&event, String::new(), &mut at);
+        for place in &at {
+            let (parent, key) = place.rsplit_once('/').expect("a pointer");
+            let mut mutants = Vec::new();
+            for r in &replacements {
+                let mut m = event.clone();
+                *m.pointer_mut(place).expect("a place") = r.clone();
+                mutants.push(m);
+            }
+            if let Some(Value::Object(map)) = event.pointer(parent) {
+                let mut m = event.clone();
+                let key = key.replace("~1", "/").replace("~0", "~");
+                if let Some(Value::Object(map_m)) = m.pointer_mut(parent) {
+                    map_m.remove(&key);
+                }
+                assert!(map.contains_key(&key));
+                mutants.push(m);
+            }
+            let mut texts: Vec<String> = mutants
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    // Lines and columns as well as single-line text.
+                    if (n + i) % 2 == 0 {
+                        m.to_string()
+                    } else {
+                        serde_json::to_string_pretty(m).expect("json")
+                    }
+                })
+                .collect();
+            // A repeated key, known or not, in the middle of its object and at its end.
+            if let Some(Value::Object(map)) = event.pointer(parent) {
+                let compact = event.to_string();
+                let key = key.replace("~1", "/").replace("~0", "~");
+                let member = format!("{}:{}", json!(key), map[&key]);
+                for extra in [format!(",{member}"), ",\"x\":1,\"x\":2".to_string()] {
+                    if let Some(at) = compact.find(&member) {
+                        let at = at + member.len();
+                        texts.push(format!("{}{extra}{}", &compact[..at], &compact[at..]));
+                    }
+                }
+            }
+            for text in texts {
+                let Err(Error::Event {
+                    kind,
+                    pointer,
+                    message,
+                }) = Event::from_json(&text)
+                else {
+                    continue;
+                };
+                let (want_pointer, want_message) = match kind {
+                    "RunEvent" => tracked_error::<RunEvent>(&text),
+                    "JobEvent" => tracked_error::<openlineage_types::JobEvent>(&text),
+                    _ => tracked_error::<openlineage_types::DatasetEvent>(&text),
+                };
+                assert_eq!(pointer, want_pointer, "{place} in {text}: {message}");
+                if !message.contains("is not allowed here") {
+                    assert_eq!(message, want_message, "{place} in {text}");
+                }
+                compared += 1;
+                for (i, what) in ["missing field", "is null", "duplicate field"]
+                    .iter()
+                    .enumerate()
+                {
+                    by_kind[i] += usize::from(message.contains(what));
+                }
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} errors compared");
+    assert!(
+        by_kind.iter().all(|&n| n > 20),
+        "errors of each kind: {by_kind:?}"
+    );
+}
+
 #[test]
 fn one_call_parses_and_validates_and_the_rejection_lists_every_violation() {
     let mut value: Value = serde_json::from_str(&run_event(json!([]))).expect("json");
