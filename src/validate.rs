@@ -99,28 +99,13 @@ impl Validator {
             .and_then(|b| b.prepare())
             .map_err(|e| schema_err(&e))?;
         // jsonschema's own `uri` check, for the URIs `formats::is_uri` leaves to it.
-        let uri_fallback = Arc::new(
-            jsonschema::options()
-                .with_draft(Draft::Draft202012)
-                .should_validate_formats(true)
-                .build(&json!({ "format": "uri" }))
-                .map_err(|e| schema_err(&e))?,
-        );
+        let uri_fallback = Arc::new(formats::jsonschema_uri_check().map_err(|e| schema_err(&e))?);
         let build = |schema: &Value, formats: bool| {
-            let fallback = Arc::clone(&uri_fallback);
-            jsonschema::options()
+            let options = jsonschema::options()
                 .with_draft(Draft::Draft202012)
                 .with_registry(&registry)
-                .should_validate_formats(formats)
-                .with_format("uri", move |text: &str| formats::is_uri(text, &fallback))
-                .with_keyword(formats::URI_STRING, {
-                    let fallback = Arc::clone(&uri_fallback);
-                    move |_: &serde_json::Map<String, Value>, _: &Value, _| {
-                        Ok(Box::new(formats::UriString {
-                            fallback: Arc::clone(&fallback),
-                        }))
-                    }
-                })
+                .should_validate_formats(formats);
+            formats::with_uri_checks(options, &uri_fallback)
                 .build(schema)
                 .map_err(|e| schema_err(&e))
         };

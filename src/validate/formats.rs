@@ -3,9 +3,9 @@
 //! Every facet carries two URIs (`_producer`, `_schemaURL`), so checking them was the largest
 //! single cost of the formats and facets tiers. Nearly every URI has a usual shape (a scheme,
 //! then only bytes that need no second look), which one pass accepts ([`is_usual_uri`]: sixteen
-//! letters, digits, `-`, `.`, `/` or `_` at a time, a table for the rest); anything else gets RFC 3986's `URI` rule as jsonschema's own fast path
-//! reads it, with the path, query and fragment checked eight bytes at a time. A bracketed IP
-//! literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
+//! letters, digits, `-`, `.`, `/` or `_` at a time, a table for the rest); anything else gets
+//! RFC 3986's `URI` rule as jsonschema's own fast path reads it, with the path, query and
+//! fragment checked eight bytes at a time. A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
 //! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
 //! URIs are cached per thread. Unit tests compare the paths with each other and with
 //! jsonschema on many generated strings. The whole-tier schema asks all this through one
@@ -79,7 +79,7 @@ const PLAIN: [bool; 256] = {
 /// Whether `text` is a URI (RFC 3986 `URI`: a scheme, then an optional authority, a path, an
 /// optional query and fragment), as jsonschema's `uri` format decides. `fallback` is
 /// jsonschema's own check, asked only about an authority with a bracketed IP literal.
-pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
+fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     let bytes = text.as_bytes();
     let len = bytes.len();
     if !CACHED_LENGTHS.contains(&len) {
@@ -110,9 +110,9 @@ pub(crate) fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
 pub(crate) const URI_STRING: &str = "x-openlineage-uri-string";
 
 /// The [`URI_STRING`] keyword: a string that [`is_uri`] accepts.
-pub(crate) struct UriString {
+struct UriString {
     /// jsonschema's own `uri` check, for what [`is_uri`] leaves to it.
-    pub(crate) fallback: std::sync::Arc<jsonschema::Validator>,
+    fallback: std::sync::Arc<jsonschema::Validator>,
 }
 
 impl<'i> jsonschema::Keyword<'i> for UriString {
@@ -131,6 +131,34 @@ impl<'i> jsonschema::Keyword<'i> for UriString {
             .as_str()
             .is_some_and(|text| is_uri(text, &self.fallback))
     }
+}
+
+/// jsonschema's own `uri` check, which [`is_uri`] asks about what it leaves to it.
+pub(crate) fn jsonschema_uri_check(
+) -> Result<jsonschema::Validator, jsonschema::ValidationError<'static>> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&serde_json::json!({ "format": "uri" }))
+}
+
+/// `options` with this module's `uri` check as the `uri` format and as the [`URI_STRING`]
+/// keyword, both asking `fallback` ([`jsonschema_uri_check`]) what they leave to it.
+pub(crate) fn with_uri_checks<'i>(
+    options: jsonschema::ValidationOptions<'i>,
+    fallback: &std::sync::Arc<jsonschema::Validator>,
+) -> jsonschema::ValidationOptions<'i> {
+    let (format, keyword) = (fallback.clone(), fallback.clone());
+    options
+        .with_format("uri", move |text: &str| is_uri(text, &format))
+        .with_keyword(
+            URI_STRING,
+            move |_: &serde_json::Map<String, Value>, _: &Value, _| {
+                Ok(Box::new(UriString {
+                    fallback: keyword.clone(),
+                }))
+            },
+        )
 }
 
 /// Answers cached per thread: a producer sends its own URI in every facet and the same schema
@@ -335,11 +363,7 @@ mod tests {
     use serde_json::json;
 
     fn builtin() -> jsonschema::Validator {
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&json!({ "format": "uri" }))
-            .expect("the format schema compiles")
+        jsonschema_uri_check().expect("the format schema compiles")
     }
 
     /// Strings made of pieces that sit at the edges of RFC 3986: schemes good and bad, every
@@ -615,19 +639,10 @@ mod tests {
     fn the_uri_string_keyword_is_a_type_and_a_format() {
         let fallback = std::sync::Arc::new(builtin());
         let compile = |schema: &Value| {
-            let (a, b) = (fallback.clone(), fallback.clone());
-            jsonschema::options()
+            let options = jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft202012)
-                .should_validate_formats(true)
-                .with_format("uri", move |text: &str| is_uri(text, &a))
-                .with_keyword(
-                    URI_STRING,
-                    move |_: &serde_json::Map<String, Value>, _: &Value, _| {
-                        Ok(Box::new(UriString {
-                            fallback: b.clone(),
-                        }))
-                    },
-                )
+                .should_validate_formats(true);
+            with_uri_checks(options, &fallback)
                 .build(schema)
                 .expect("compiles")
         };
