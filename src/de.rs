@@ -96,14 +96,10 @@ where
     A: MapAccess<'de>,
     T: InPlace,
 {
-    if slot.is_some() {
-        return Err(A::Error::duplicate_field(key));
-    }
-    let value = map.next_value_seed(NotNull {
-        key,
-        marker: PhantomData::<InBox<T>>,
-    })?;
-    *slot = Some(Some(value.0));
+    // The same rules as any optional field (a repeat or a `null` refused), read as an `InBox`.
+    let mut read: Option<Option<InBox<T>>> = slot.as_ref().map(|_| None);
+    next_optional(&mut read, map, key)?;
+    *slot = read.map(|value| value.map(|boxed| boxed.0));
     Ok(())
 }
 
