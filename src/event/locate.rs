@@ -21,7 +21,8 @@ pub(super) fn error_pointer(
         return String::new();
     };
     let offset = offset.min(text.len());
-    let mut pointer = pointer_at(text, offset, escape);
+    let stack = scan(text, offset);
+    let mut pointer = pointer_of(&stack, escape);
     let closed = text.as_bytes()[..offset]
         .iter()
         .rev()
@@ -45,28 +46,21 @@ pub(super) fn error_pointer(
             pointer.push_str(&field);
         }
     } else if let Some(field) = field("duplicate field `") {
-        if !closed && pointer.ends_with(&field) && in_member(text, offset) {
+        // Inside or just after a member's value (rather than after a key or between members).
+        let in_member = matches!(stack.last(), Some(Frame::Object { in_value: true, .. }));
+        if !closed && pointer.ends_with(&field) && in_member {
             pointer.truncate(pointer.len() - field.len());
         }
     }
     pointer
 }
 
-/// Whether byte `offset` of `text` is inside or just after an object member's value (rather
-/// than after a key or between members).
-fn in_member(text: &str, offset: usize) -> bool {
-    matches!(
-        scan(text, offset).last(),
-        Some(Frame::Object { in_value: true, .. })
-    )
-}
-
-/// The pointer of the innermost value that holds byte `offset` of `text` or ends there, with
-/// each key escaped by `escape`; empty at the top level or past the end of the top value.
-pub(super) fn pointer_at(text: &str, offset: usize, escape: fn(&str) -> String) -> String {
-    let stack = scan(text, offset);
+/// The pointer of the innermost value a [`scan`] ended in (the one that holds its offset or
+/// ends there), with each key escaped by `escape`; empty at the top level or past the end of the
+/// top value.
+fn pointer_of(stack: &[Frame], escape: fn(&str) -> String) -> String {
     let mut pointer = String::new();
-    for frame in &stack {
+    for frame in stack {
         match frame {
             Frame::Object {
                 key: Some(key),
@@ -191,7 +185,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str, offset: usize) -> String {
-        pointer_at(text, offset, |k| k.replace('~', "~0").replace('/', "~1"))
+        pointer_of(&scan(text, offset), |k| {
+            k.replace('~', "~0").replace('/', "~1")
+        })
     }
 
     #[test]
