@@ -2,8 +2,10 @@
 //!
 //! Every facet carries two URIs (`_producer`, `_schemaURL`), so checking them was the largest
 //! single cost of the formats and facets tiers. Nearly every URI has a usual shape (a scheme,
-//! then only bytes that need no second look), which one pass accepts ([`is_usual_uri`]: sixteen
-//! letters, digits, `-`, `.`, `/` or `_` at a time, a table for the rest); anything else gets
+//! then only bytes that need no second look). Up to 48 bytes of a scheme and plain bytes are
+//! accepted without a branch on the bytes ([`is_plain_short_uri`]); otherwise one pass accepts
+//! the usual shape ([`is_usual_uri`]: sixteen letters, digits, `-`, `.`, `/` or `_` at a time, a
+//! table for the rest); anything else gets
 //! RFC 3986's `URI` rule as jsonschema's own fast path reads it, with the path, query and
 //! fragment checked eight bytes at a time. A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
 //! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
@@ -174,7 +176,8 @@ thread_local! {
 }
 
 fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
-    is_usual_uri(text.as_bytes()) || check_fully(text, fallback)
+    let bytes = text.as_bytes();
+    is_plain_short_uri(bytes) || is_usual_uri(bytes) || check_fully(text, fallback)
 }
 
 /// The whole grammar, for a string [`is_usual_uri`] does not accept; apart, so the usual path
@@ -244,6 +247,67 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
     sum <= 1
 }
 
+/// Whether `bytes`, 16 to 48 of them, are a scheme ending within the first sixteen, `:`, then
+/// only [`is_plain`] bytes: the shape of nearly every URI an event carries, decided without a
+/// branch on the bytes. [`is_usual_uri`] finds the scheme's end a byte at a time; with schemes
+/// of different lengths (`s3`, `http`, `https`, `postgres`) that loop's exit was mispredicted on
+/// nearly every URI, which cost more than the rest of the check. Here the first `:` comes from
+/// one sum over the first sixteen bytes and every byte is tested, before or after it, with no
+/// early exit. `false` says only that [`is_usual_uri`] must decide.
+fn is_plain_short_uri(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    let Some(first) = bytes.first_chunk::<16>().filter(|_| len <= 48) else {
+        return false;
+    };
+    let colon = first_colon(first);
+    let mut odd = u8::from(!first[0].is_ascii_alphabetic() | (colon == 0) | (colon >= 16));
+    for (i, &b) in (0u8..).zip(first) {
+        odd |= u8::from(((i < colon) & !is_scheme(b)) | ((i > colon) & !is_plain(b)));
+    }
+    // Two more blocks of sixteen cover the rest of up to 48 bytes: the one after the first (or
+    // the last sixteen when there are fewer than 32) and the last sixteen. A byte they share
+    // with the first block is tested there already, the scheme and `:` among them.
+    let tested = usize::from(colon) + 1;
+    for at in [16.min(len - 16), len - 16] {
+        let block: &[u8; 16] = bytes[at..at + 16].try_into().expect("sixteen bytes");
+        let skip = tested.saturating_sub(at);
+        for (i, &b) in (0usize..).zip(block) {
+            odd |= u8::from((i >= skip) & !is_plain(b));
+        }
+    }
+    odd == 0
+}
+
+/// Where the first `:` of `block` is, or 16 when there is none. A byte of the block XOR `:` is
+/// zero exactly at a `:`; subtracting one from every byte sets the high bit of each zero byte,
+/// and of no byte below the first zero (a borrow only moves up), so the lowest such bit is the
+/// first `:`.
+fn first_colon(block: &[u8; 16]) -> u8 {
+    const ONES: u128 = u128::from_le_bytes([1; 16]);
+    let x = u128::from_le_bytes(*block) ^ (ONES * u128::from(b':'));
+    let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+    // At most 128 trailing zeros, so the division fits a byte.
+    (zero.trailing_zeros() / 8) as u8
+}
+
+/// `ALPHA / DIGIT / "+" / "-" / "."`, without a table lookup.
+#[inline(always)]
+fn is_scheme(b: u8) -> bool {
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    letter | digit | (b == b'+') | (b == b'-') | (b == b'.')
+}
+
+/// A letter, digit, `-`, `.`, `/` or `_`, without a table lookup: [`all_plain`]'s test.
+#[inline(always)]
+fn is_plain(b: u8) -> bool {
+    // Setting bit 5 turns upper-case letters into lower-case ones and nothing else into one.
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    // `-`, `.`, `/` and the digits are one run of thirteen bytes.
+    let digit_dash_dot_slash = b.wrapping_sub(b'-') < 13;
+    letter | digit_dash_dot_slash | (b == b'_')
+}
+
 /// Whether all sixteen bytes are letters, digits, `-`, `.`, `/` or `_`: what most of a URI is
 /// made of, and all bytes [`USUAL`] counts as nothing. A fixed length, no early exit and
 /// comparisons only let the compiler test the sixteen at once (SSE2 on x86-64).
@@ -251,11 +315,7 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 fn all_plain(block: &[u8; 16]) -> bool {
     let mut odd = 0u8;
     for &b in block {
-        // Setting bit 5 turns upper-case letters into lower-case ones and nothing else into one.
-        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
-        // `-`, `.`, `/` and the digits are one run of thirteen bytes.
-        let digit_dash_dot_slash = b.wrapping_sub(b'-') < 13;
-        odd |= u8::from(!(letter | digit_dash_dot_slash | (b == b'_')));
+        odd |= u8::from(!is_plain(b));
     }
     odd == 0
 }
@@ -563,6 +623,78 @@ mod tests {
                 by_table(text.as_bytes()),
                 "{text:?}"
             );
+        }
+    }
+
+    /// The branch-free path accepts exactly a string of 16 to 48 bytes whose scheme ends within
+    /// the first sixteen and whose bytes after the `:` are all plain, whatever the scheme's
+    /// length and wherever an odd byte sits (before, at or after the `:`, in any of the three
+    /// blocks, on or off their overlaps); all it accepts the usual path and the whole grammar do.
+    #[test]
+    fn the_short_path_accepts_a_scheme_then_plain_bytes() {
+        let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_');
+        let expected = |bytes: &[u8]| {
+            (16..=48).contains(&bytes.len())
+                && scheme_length(bytes)
+                    .is_some_and(|colon| colon < 16 && bytes[colon + 1..].iter().all(|&b| plain(b)))
+        };
+        let mut texts: Vec<Vec<u8>> = tricky_strings(20_000)
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
+        for scheme in [
+            "s",
+            "s3",
+            "http",
+            "https",
+            "postgres",
+            "a+b-c.d",
+            "abcdefghijklmno",
+        ] {
+            for len in 10..56 {
+                let rest: Vec<u8> = b"//aZ0-./_".iter().copied().cycle().take(len).collect();
+                let base = [scheme.as_bytes(), b":", &rest].concat();
+                texts.push(base.clone());
+                for at in 0..base.len() {
+                    for odd in [
+                        b':', b'#', b'%', b'?', b'~', b'+', b'@', b' ', b'9', b';', 0xba, 0x80,
+                    ] {
+                        let mut text = base.clone();
+                        text[at] = odd;
+                        texts.push(text);
+                    }
+                }
+            }
+        }
+        // A scheme that ends at the sixteenth byte or later is the usual path's to take.
+        texts.push(b"abcdefghijklmnop://a.example.com/x".to_vec());
+        for text in &texts {
+            let shown = String::from_utf8_lossy(text);
+            assert_eq!(is_plain_short_uri(text), expected(text), "{shown:?}");
+            if is_plain_short_uri(text) {
+                assert!(is_usual_uri(text), "{shown:?}");
+                assert_eq!(check(text), Some(true), "{shown:?}");
+            }
+        }
+    }
+
+    /// The first `:` of a block found by one sum is where a search finds it, with other bytes
+    /// next to `:` in value (`9`, `;`, `:` with its high bit) around it and more `:` after it.
+    #[test]
+    fn the_first_colon_is_found_as_a_search_finds_it() {
+        for fill in [b'a', b'9', b';', 0xba, 0x00, 0xff] {
+            for first in 0..=16 {
+                for second in first..=16 {
+                    let mut block = [fill; 16];
+                    for at in [first, second] {
+                        if at < 16 {
+                            block[at] = b':';
+                        }
+                    }
+                    let found = block.iter().position(|&b| b == b':').unwrap_or(16);
+                    assert_eq!(usize::from(first_colon(&block)), found, "{block:?}");
+                }
+            }
         }
     }
 
