@@ -12,7 +12,7 @@ use openlineage_types::{Tier, Validator};
 use serde_json::Value;
 
 use openlineage_testkit::corpus::{generated, recorded_streams};
-use openlineage_testkit::timing::best;
+use openlineage_testkit::timing::{best, validated_after_parsing};
 
 /// The recorded producer streams as values.
 fn streams() -> Vec<Value> {
@@ -67,31 +67,12 @@ fn ratios(name: &str, events: &[Value]) {
     );
 }
 
-/// Like [`ratios`], but each event is validated right after it is parsed from its text, as
-/// `lint` and the reference server do, so it is in the cache: timed around `validate_value`
-/// alone, the tiers taking turns at going first. The cold loop over values built long before
-/// swings with where the allocator put them (see the README); this does not.
+/// Like [`ratios`], but each event is validated right after it is parsed from its text
+/// ([`validated_after_parsing`]). The cold loop over values built long before swings with
+/// where the allocator put them (see the README); this does not.
 fn hot_ratios(name: &str, events: &[Value]) {
-    let v = Validator::global();
     let texts: Vec<String> = events.iter().map(Value::to_string).collect();
-    let mut best_pass = [Duration::MAX; 2];
-    for round in 0..7 {
-        let mut pass = [Duration::ZERO; 2];
-        for (i, text) in texts.iter().enumerate() {
-            let event: Value = serde_json::from_str(text).expect("an event the corpus wrote");
-            let order = if (round + i) % 2 == 0 { [0, 1] } else { [1, 0] };
-            for which in order {
-                let tier = [Tier::Core, Tier::Facets][which];
-                let t = std::time::Instant::now();
-                std::hint::black_box(v.validate_value(&event, tier));
-                pass[which] += t.elapsed();
-            }
-        }
-        for (b, p) in best_pass.iter_mut().zip(pass) {
-            *b = (*b).min(p);
-        }
-    }
-    let [core, facets] = best_pass;
+    let [core, facets] = validated_after_parsing(&texts, [Tier::Core, Tier::Facets], 7);
     let per = |d: Duration| d.as_secs_f64() * 1e6 / events.len() as f64;
     println!(
         "validate hot ratio ({name}): core {:.2} µs/event, facets {:.2} µs/event, facets/core speed = {:.2}x ({} events)",

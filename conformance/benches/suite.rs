@@ -12,7 +12,7 @@ use openlineage_types::{Event, Tier, Validator};
 use serde_json::{json, Value};
 
 use openlineage_testkit::corpus;
-use openlineage_testkit::timing::best;
+use openlineage_testkit::timing::{best, validated_after_parsing};
 
 /// Times `a` and `b` in alternation so machine noise hits both alike.
 fn pair(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
@@ -207,6 +207,9 @@ fn main() {
         },
     );
     out["validate"] = json!({"core_events_s": per_s(n, core), "facets_events_s": per_s(n, facets)});
+    let [core, facets] = validated_after_parsing(&texts, [Tier::Core, Tier::Facets], rounds);
+    out["validate_after_parse"] =
+        json!({"core_events_s": per_s(n, core), "facets_events_s": per_s(n, facets)});
 
     let gen = ValueGen::new(GenConfig::MEDIUM).expect("generator");
     let strategy = gen.any_event_value().expect("strategy");

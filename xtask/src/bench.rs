@@ -152,6 +152,12 @@ pub fn run(quick: bool) -> Result<i32> {
         "ev/s",
     ));
     rows.push(row(
+        "the same, each event validated right after it is parsed, as lint and the server do (events/s)",
+        num(&r, "/validate_after_parse/facets_events_s")?,
+        num(&r, "/validate_after_parse/core_events_s")?,
+        "ev/s",
+    ));
+    rows.push(row(
         "generate medium valid events (events/s) vs serializing them",
         num(&r, "/generate/events_s")?,
         num(&r, "/generate/serialize_events_s")?,
