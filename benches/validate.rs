@@ -85,10 +85,11 @@ fn hot_ratios(name: &str, events: &[Value]) {
 
 criterion_group!(benches, bench);
 
-/// `--profile TIER [generated|streams] [PASSES] [--hot]`: validates the generated corpus (or
-/// the recorded streams) at one tier for about ten seconds, for a profiler to attach to (`perf
-/// record`), or PASSES times: under `valgrind --tool=callgrind` a fixed count gives instruction
-/// counts per pass that compare builds whatever else the machine runs.
+/// `--profile TIER [generated|streams|FILE] [PASSES] [--hot]`: validates the generated corpus
+/// (the recorded streams, or the events of a file of JSON lines) at one tier for about ten
+/// seconds, for a profiler to attach to (`perf record`), or PASSES times: under `valgrind
+/// --tool=callgrind` a fixed count gives instruction counts per pass that compare builds (or
+/// corpora: the same events with one facet left out, say) whatever else the machine runs.
 fn profile(tier: &str, corpus: Option<&str>, passes: Option<u64>, hot: bool) {
     let tier = match tier {
         "core" => Tier::Core,
@@ -97,6 +98,13 @@ fn profile(tier: &str, corpus: Option<&str>, passes: Option<u64>, hot: bool) {
     };
     let events = match corpus {
         Some("streams") => streams(),
+        Some(path) if std::path::Path::new(path).is_file() => {
+            let text = std::fs::read_to_string(path).expect("a readable file of JSON lines");
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).expect("one JSON event a line"))
+                .collect()
+        }
         _ => generated(2000, 11),
     };
     let v = Validator::global();
