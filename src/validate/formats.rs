@@ -252,8 +252,8 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 /// branch on the bytes. [`is_usual_uri`] finds the scheme's end a byte at a time; with schemes
 /// of different lengths (`s3`, `http`, `https`, `postgres`) that loop's exit was mispredicted on
 /// nearly every URI, which cost more than the rest of the check. Here the first `:` comes from
-/// one sum over the first sixteen bytes and every byte is tested, before or after it, with no
-/// early exit. `false` says only that [`is_usual_uri`] must decide.
+/// one subtraction over the first sixteen bytes read as one number ([`first_colon`]), and every
+/// byte is tested, as a scheme byte before it and a plain one after it, with no early exit. `false` says only that [`is_usual_uri`] must decide.
 fn is_plain_short_uri(bytes: &[u8]) -> bool {
     let len = bytes.len();
     let Some(first) = bytes.first_chunk::<16>().filter(|_| len <= 48) else {
