@@ -139,11 +139,18 @@ fn ratios(name: &str, events: &[String]) {
 criterion_group!(benches, bench);
 
 fn main() {
-    benches();
+    // `--ratios` prints the ratio lines alone (for profiling and quick comparisons); criterion
+    // would refuse the flag, so it does not see the arguments then.
+    let only_ratios = std::env::args().any(|a| a == "--ratios");
+    if !only_ratios {
+        benches();
+    }
     ratios("examples", &corpus());
     ratios("streams", &streams());
     #[cfg(feature = "proptest")]
     ratios("generated", &generated());
     ratios("exponents", &exponents());
-    Criterion::default().configure_from_args().final_summary();
+    if !only_ratios {
+        Criterion::default().configure_from_args().final_summary();
+    }
 }
