@@ -144,7 +144,7 @@ fn scan(text: &str, offset: usize) -> Vec<Frame> {
 /// (a wrong type, a missing field) sit at the first byte not yet read; syntax errors (here only
 /// `expected value`, for an enum given an array or object, as the text already parsed) sit one
 /// past a byte only peeked at, so they step back onto it.
-pub(super) fn error_offset(text: &str, error: &serde_json::Error) -> Option<usize> {
+fn error_offset(text: &str, error: &serde_json::Error) -> Option<usize> {
     let (line, column) = (error.line(), error.column());
     if line == 0 {
         return None;
