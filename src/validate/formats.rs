@@ -5,12 +5,12 @@
 //! then only bytes that need no second look). Up to 48 bytes of a scheme and plain bytes are
 //! accepted without a branch on the bytes ([`is_plain_short_uri`]); otherwise one pass accepts
 //! the usual shape ([`is_usual_uri`]: sixteen letters, digits, `-`, `.`, `/` or `_` at a time, a
-//! table for the rest); anything else gets
-//! RFC 3986's `URI` rule as jsonschema's own fast path reads it, with the path, query and
-//! fragment checked eight bytes at a time. A bracketed IP literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to
-//! jsonschema's own check: the answer is then jsonschema's by construction. Answers for long
-//! URIs are cached per thread. Unit tests compare the paths with each other and with
-//! jsonschema on many generated strings. The whole-tier schema asks all this through one
+//! table for the rest); anything else gets RFC 3986's `URI` rule as jsonschema's own fast path
+//! reads it, with the path, query and fragment checked eight bytes at a time. A bracketed IP
+//! literal in the authority (`http://[::1]/`) is rare and subtle, so it goes to jsonschema's own
+//! check: the answer is then jsonschema's by construction. Answers for long URIs are cached per
+//! thread. Unit tests compare the paths with each other and with jsonschema on many generated
+//! strings. The whole-tier schema asks all this through one
 //! keyword ([`URI_STRING`]) rather than `type` and `format`.
 
 use serde_json::Value;
@@ -253,7 +253,8 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 /// of different lengths (`s3`, `http`, `https`, `postgres`) that loop's exit was mispredicted on
 /// nearly every URI, which cost more than the rest of the check. Here the first `:` comes from
 /// one subtraction over the first sixteen bytes read as one number ([`first_colon`]), and every
-/// byte is tested, as a scheme byte before it and a plain one after it, with no early exit. `false` says only that [`is_usual_uri`] must decide.
+/// byte is tested, as a scheme byte before it and a plain one after it, with no early exit.
+/// `false` says only that [`is_usual_uri`] must decide.
 fn is_plain_short_uri(bytes: &[u8]) -> bool {
     let len = bytes.len();
     let Some(first) = bytes.first_chunk::<16>().filter(|_| len <= 48) else {
@@ -564,6 +565,15 @@ mod tests {
         );
         assert!(literals > 1_000 && literals < 100_000, "{literals}");
         assert!(cached > 20_000, "{cached}");
+    }
+
+    /// The branch-free scheme test is the table's `SCHEME` class that [`scheme_length`] reads,
+    /// for every byte value.
+    #[test]
+    fn the_scheme_test_is_the_tables() {
+        for b in 0..=255u8 {
+            assert_eq!(is_scheme(b), CLASSES[b as usize] & SCHEME != 0, "{b}");
+        }
     }
 
     /// The block test says what a byte-by-byte look says, for every byte value in every place of
