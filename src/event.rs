@@ -317,7 +317,7 @@ impl Event {
 fn parse_as<T: DeserializeOwned>(kind: EventKind, text: &str) -> Result<T, Error> {
     serde_json::from_str(text).map_err(|e| {
         let mut message = e.to_string();
-        let pointer = locate::error_pointer(text, &e, escape);
+        let pointer = locate::error_pointer(text, &e);
         // serde_json says only "expected value" for a value of the wrong JSON type for an enum.
         if message.starts_with("expected value") {
             if let Some(found) = serde_json::from_str::<Value>(text)
@@ -479,7 +479,8 @@ fn first_difference(a: &Value, b: &Value, at: String) -> Option<String> {
     }
 }
 
-fn escape(key: &str) -> String {
+/// A JSON pointer segment for `key` (RFC 6901): `~` and `/` escaped.
+pub(crate) fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

@@ -209,7 +209,7 @@ pub(crate) fn resolve<'a>(
         }
         (name, Value::Object(map)) => {
             if let Some(child) = map.get(name) {
-                let segment = name.replace('~', "~0").replace('/', "~1");
+                let segment = crate::event::escape(name);
                 resolve(child, rest, format!("{pointer}/{segment}"), out);
             }
         }

@@ -23,6 +23,7 @@ use std::sync::{Arc, OnceLock};
 
 use jsonschema::{Draft, Registry};
 
+use crate::event::escape;
 use crate::facet_kind::{local_ref, ref_target};
 use serde_json::{json, Value};
 
@@ -593,11 +594,6 @@ fn tier_of(keyword: &str) -> Tier {
     } else {
         Tier::Core
     }
-}
-
-/// A JSON pointer segment for `key` (RFC 6901).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn violation(

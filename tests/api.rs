@@ -181,7 +181,6 @@ fn parse_errors_carry_a_json_pointer() {
 /// (`serde_path_to_error`), before the crate located errors from their position instead.
 fn tracked_error<T: serde::de::DeserializeOwned>(text: &str) -> (String, String) {
     use serde_path_to_error::Segment;
-    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
     let mut de = serde_json::Deserializer::from_str(text);
     let Err(tracked) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
         let e = serde_json::from_str::<T>(text)
@@ -208,12 +207,17 @@ fn tracked_error<T: serde::de::DeserializeOwned>(text: &str) -> (String, String)
     (pointer, message)
 }
 
+/// A JSON pointer segment for `key` (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Every place of `value` (as JSON pointers), the root left out.
 fn places(value: &Value, at: String, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let p = format!("{at}/{}", escape(k));
                 out.push(p.clone());
                 places(v, p, out);
             }

@@ -5,6 +5,8 @@
 //! (`serde_path_to_error`) instantiated every generated visitor a second time for the tracking
 //! deserializer, about a quarter of this crate's machine code, for the error path alone.
 
+use super::escape;
+
 /// The pointer of the value a failed parse of `text` broke at.
 ///
 /// Errors serde raises with no position of their own (a missing, null or repeated field) are
@@ -12,17 +14,13 @@
 /// just after the field's value when it stopped in the middle. The message names the field, so
 /// the pointer ends at the field for a missing or null one and at the object for a repeated one,
 /// wherever the object stopped.
-pub(super) fn error_pointer(
-    text: &str,
-    error: &serde_json::Error,
-    escape: fn(&str) -> String,
-) -> String {
+pub(super) fn error_pointer(text: &str, error: &serde_json::Error) -> String {
     let Some(offset) = error_offset(text, error) else {
         return String::new();
     };
     let offset = offset.min(text.len());
     let stack = scan(text, offset);
-    let mut pointer = pointer_of(&stack, escape);
+    let mut pointer = pointer_of(&stack);
     let closed = text.as_bytes()[..offset]
         .iter()
         .rev()
@@ -56,9 +54,8 @@ pub(super) fn error_pointer(
 }
 
 /// The pointer of the innermost value a [`scan`] ended in (the one that holds its offset or
-/// ends there), with each key escaped by `escape`; empty at the top level or past the end of the
-/// top value.
-fn pointer_of(stack: &[Frame], escape: fn(&str) -> String) -> String {
+/// ends there); empty at the top level or past the end of the top value.
+fn pointer_of(stack: &[Frame]) -> String {
     let mut pointer = String::new();
     for frame in stack {
         match frame {
@@ -185,9 +182,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str, offset: usize) -> String {
-        pointer_of(&scan(text, offset), |k| {
-            k.replace('~', "~0").replace('/', "~1")
-        })
+        pointer_of(&scan(text, offset))
     }
 
     #[test]
