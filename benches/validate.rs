@@ -3,7 +3,7 @@
 //! Corpora: generated medium events (seed 11, as the suite bench draws them) and the real
 //! producer streams recorded in `tests/streams/`. Besides criterion's own report, the bench
 //! prints one ratio line per corpus measured in this run (interleaved rounds, best of each), the
-//! same ratio `cargo xtask bench` reports as "facets-tier validation vs core tier".
+//! same ratios `cargo xtask bench` reports for the facets tier against the core tier.
 
 use std::time::Duration;
 
@@ -68,8 +68,7 @@ fn ratios(name: &str, events: &[Value]) {
 }
 
 /// Like [`ratios`], but each event is validated right after it is parsed from its text
-/// ([`validated_after_parsing`]). The cold loop over values built long before swings with
-/// where the allocator put them (see the README); this does not.
+/// ([`validated_after_parsing`]), so it is in the cache, as in the tools that validate.
 fn hot_ratios(name: &str, events: &[Value]) {
     let texts: Vec<String> = events.iter().map(Value::to_string).collect();
     let [core, facets] = validated_after_parsing(&texts, [Tier::Core, Tier::Facets], 7);

@@ -146,7 +146,7 @@ pub fn run(quick: bool) -> Result<i32> {
         }
     }
     rows.push(row(
-        "facets-tier validation (events/s) vs core tier",
+        "facets-tier validation, a loop over parsed events (events/s) vs core tier",
         num(&r, "/validate/facets_events_s")?,
         core,
         "ev/s",
