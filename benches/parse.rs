@@ -138,7 +138,52 @@ fn ratios(name: &str, events: &[String]) {
 
 criterion_group!(benches, bench);
 
+/// `--profile typed|value [examples|streams|generated] [PASSES]`: parses one corpus (the
+/// generated one by default) into the typed model or into `serde_json::Value`, for about ten
+/// seconds for a profiler to attach to, or PASSES times for instruction counts under callgrind
+/// that compare builds whatever else the machine runs.
+fn profile(into: &str, corpus_name: Option<&str>, passes: Option<u64>) {
+    let events = match corpus_name {
+        Some("examples") => corpus(),
+        Some("streams") => streams(),
+        #[cfg(feature = "proptest")]
+        _ => generated(),
+        #[cfg(not(feature = "proptest"))]
+        _ => corpus(),
+    };
+    let typed = into != "value";
+    let started = std::time::Instant::now();
+    let mut done = 0u64;
+    while passes.map_or(started.elapsed() < Duration::from_secs(10), |n| done < n) {
+        parse_pass(&events, typed);
+        done += 1;
+    }
+    println!("{done} passes over {} events", events.len());
+}
+
+/// One pass of [`profile`], apart so that callgrind can count it alone
+/// (`--toggle-collect='parse::parse_pass'`), without building the corpus.
+#[inline(never)]
+fn parse_pass(events: &[String], typed: bool) {
+    for e in events {
+        if typed {
+            std::hint::black_box(Event::from_json(e).ok());
+        } else {
+            std::hint::black_box(serde_json::from_str::<serde_json::Value>(e).ok());
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--profile") {
+        profile(
+            args.get(at + 1).map_or("typed", String::as_str),
+            args.get(at + 2).map(String::as_str),
+            args.get(at + 3).and_then(|n| n.parse().ok()),
+        );
+        return;
+    }
     // `--ratios` prints the ratio lines alone (for profiling and quick comparisons); criterion
     // would refuse the flag, so it does not see the arguments then.
     let only_ratios = std::env::args().any(|a| a == "--ratios");
