@@ -238,6 +238,14 @@ where
     deserializer.deserialize_newtype_struct(RAW_VALUE_TOKEN, TextVisitor(PhantomData))
 }
 
+/// Which of `tags` the string under `key` of the object `value` is, if it is one: how the
+/// generated readers of untagged enums whose variants each fix `key` to a constant pick the one
+/// variant that can fit (the code generator's `tagged` pass).
+pub fn tag_index(value: &serde_json::Value, key: &str, tags: &[&str]) -> Option<usize> {
+    let tag = value.get(key)?.as_str()?;
+    tags.iter().position(|t| *t == tag)
+}
+
 /// A value read with [`via_text`].
 pub struct AsWritten<T>(pub T);
 

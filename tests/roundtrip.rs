@@ -333,11 +333,12 @@ fn events_as_common_writers_spell_numbers_come_back_as_sent() {
     );
 }
 
-/// Subset conditions are untagged enums, which serde buffers before choosing a variant, so the
-/// raw text of an unknown field inside one is out of reach: the facet stays typed without an
-/// exponent and is kept raw, exactly as sent, with one.
+/// Subset conditions are `oneOf`s, read by the variant their `type` names (the code generator's
+/// `tagged` pass) from the condition's own text: an unknown field inside one keeps its exponent
+/// as sent, and the facet stays typed. (serde's untagged enums buffer the object first, where the
+/// raw text is out of reach, so the facet used to be kept raw.)
 #[test]
-fn exponents_inside_untagged_conditions_keep_the_facet_raw_and_exact() {
+fn exponents_inside_subset_conditions_stay_typed_and_exact() {
     let mut event = common::base_event();
     event["inputs"][0]["inputFacets"] = json!({"subset": {
         "_producer": "https://x",
@@ -348,7 +349,7 @@ fn exponents_inside_untagged_conditions_keep_the_facet_raw_and_exact() {
     }});
     let plain = event.to_string();
     let with_exponent = plain.replace("1000", "1E3");
-    for (text, typed) in [(&plain, true), (&with_exponent, false)] {
+    for text in [&plain, &with_exponent] {
         let Ok(Event::Run(run)) = Event::from_json(text) else {
             panic!("{text}: not a run event")
         };
@@ -356,9 +357,14 @@ fn exponents_inside_untagged_conditions_keep_the_facet_raw_and_exact() {
             .input_facets
             .clone();
         let untyped = facets.expect("facets").untyped_keys();
-        assert_eq!(untyped.is_empty(), typed, "{text}");
+        assert!(untyped.is_empty(), "{text}: {untyped:?}");
         let back = serde_json::to_string(&run).expect("serialises");
         assert_eq!(number_tokens(&back), number_tokens(text), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&back).expect("JSON"),
+            serde_json::from_str::<serde_json::Value>(text).expect("JSON"),
+            "{text}"
+        );
     }
 }
 
@@ -532,5 +538,98 @@ fn recorded_producer_streams_round_trip_and_validate() {
                 event.validate(openlineage_types::Tier::Facets)
             );
         }
+    }
+}
+
+/// A subset condition is read as the variant its `type` names, at every depth of a binary
+/// condition; a condition that names no variant, or names one it does not fit, keeps its facet
+/// raw and exact, as serde's tries of every variant did.
+#[test]
+fn subset_conditions_are_read_by_their_type() {
+    use openlineage_types::{
+        BaseSubsetCondition, CompareSubsetConditionLeft, CompareSubsetConditionRight,
+    };
+    let with_condition = |condition: Value| {
+        let mut event = common::base_event();
+        event["inputs"][0]["inputFacets"] = json!({"subset": {
+            "_producer": "https://x",
+            "_schemaURL": "https://openlineage.io/spec/facets/1-1-0/BaseSubsetDatasetFacet.json#/$defs/InputSubsetDatasetFacet",
+            "inputCondition": condition
+        }});
+        event.to_string()
+    };
+    let compare = json!({"type": "compare", "comparison": "EQUAL",
+        "left": {"field": "age", "type": "field"},
+        "right": {"type": "literal", "value": "42", "x": [1, {"y": null}]}});
+    let nested = json!({"operator": "AND", "type": "binary",
+        "left": {"type": "location", "locations": ["s3://b/k"]},
+        "right": {"type": "binary", "operator": "OR",
+            "left": compare,
+            "right": {"type": "partition", "partitions": [{"dimensions": {"d": "2024"}}]}}});
+    let text = with_condition(nested);
+    let Ok(Event::Run(run)) = Event::from_json(&text) else {
+        panic!("{text}: not a run event")
+    };
+    let facets = run.inputs.as_deref().expect("inputs")[0]
+        .input_facets
+        .clone()
+        .expect("facets");
+    let subset = facets
+        .subset
+        .as_ref()
+        .and_then(|f| f.typed())
+        .expect("typed");
+    let BaseSubsetCondition::BinarySubsetCondition(top) = &subset.input_condition else {
+        panic!("{:?}", subset.input_condition)
+    };
+    assert!(matches!(
+        &*top.left,
+        BaseSubsetCondition::LocationSubsetCondition(_)
+    ));
+    let BaseSubsetCondition::BinarySubsetCondition(inner) = &*top.right else {
+        panic!("{:?}", top.right)
+    };
+    assert!(matches!(
+        &*inner.right,
+        BaseSubsetCondition::PartitionSubsetCondition(_)
+    ));
+    let BaseSubsetCondition::CompareSubsetCondition(cmp) = &*inner.left else {
+        panic!("{:?}", inner.left)
+    };
+    assert!(matches!(
+        cmp.left,
+        CompareSubsetConditionLeft::FieldBaseCompareExpression(_)
+    ));
+    assert!(matches!(
+        cmp.right,
+        CompareSubsetConditionRight::LiteralCompareExpression(_)
+    ));
+    let back: Value =
+        serde_json::from_str(&serde_json::to_string(&run).expect("serialises")).expect("JSON");
+    assert_eq!(back, serde_json::from_str::<Value>(&text).expect("JSON"));
+
+    for odd in [
+        json!({"type": "range", "locations": []}),
+        json!({"locations": ["s3://b/k"]}),
+        json!({"type": 7, "locations": []}),
+        json!({"type": "binary", "operator": "AND", "left": {"type": "location", "locations": []}}),
+        json!({"type": "location", "locations": "s3://b/k"}),
+        json!(["location"]),
+    ] {
+        let text = with_condition(odd.clone());
+        let Ok(Event::Run(run)) = Event::from_json(&text) else {
+            panic!("{text}: not a run event")
+        };
+        let facets = run.inputs.as_deref().expect("inputs")[0]
+            .input_facets
+            .clone()
+            .expect("facets");
+        assert_eq!(facets.untyped_keys(), ["subset"], "{odd}");
+        let back = serde_json::to_string(&run).expect("serialises");
+        assert_eq!(
+            serde_json::from_str::<Value>(&back).expect("JSON"),
+            serde_json::from_str::<Value>(&text).expect("JSON"),
+            "{odd}"
+        );
     }
 }

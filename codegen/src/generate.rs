@@ -124,6 +124,7 @@ pub fn generate_with(spec_dir: &Path, tag: &str, paths: SchemaPaths<'_>) -> Resu
     let mut lenient: BTreeSet<String> = catalogue.iter().map(|e| rust_type_name(&e.def)).collect();
     lenient.extend(FacetKind::ALL.iter().map(|k| k.base_def().to_string()));
     crate::streaming::streaming_deserialize(&mut syntax, &lenient)?;
+    crate::tagged::dispatch_by_tag(&mut syntax)?;
     Ok(Generated {
         code: prettyplease::unparse(&syntax),
         catalogue,

@@ -20,6 +20,7 @@ pub mod shipped;
 pub mod spec;
 pub mod streaming;
 pub mod surface;
+pub mod tagged;
 
 use std::path::PathBuf;
 

@@ -242,7 +242,7 @@ fn derive_paths(attr: &Attribute) -> Option<Punctuated<Path, Token![,]>> {
         .ok()
 }
 
-fn derives(attrs: &[Attribute], name: &str) -> bool {
+pub(crate) fn derives(attrs: &[Attribute], name: &str) -> bool {
     attrs
         .iter()
         .filter_map(derive_paths)
@@ -251,7 +251,7 @@ fn derives(attrs: &[Attribute], name: &str) -> bool {
 }
 
 /// Drops `name` from the derive lists, and a derive attribute left with nothing to derive.
-fn remove_derive(attrs: &mut Vec<Attribute>, name: &str) {
+pub(crate) fn remove_derive(attrs: &mut Vec<Attribute>, name: &str) {
     attrs.retain_mut(|attr| {
         let Some(paths) = derive_paths(attr) else {
             return true;

@@ -1,7 +1,9 @@
-//! Fixture test of the streaming-deserialize pass: a few structs in, the rewritten code out,
-//! pretty-printed and snapshotted, so any change to what the pass writes is a reviewed diff.
+//! Fixture tests of the streaming-deserialize and tag-dispatch passes: a few items in, the
+//! rewritten code out, pretty-printed and snapshotted, so any change to what a pass writes is a
+//! reviewed diff.
 
 use openlineage_codegen::streaming::streaming_deserialize;
+use openlineage_codegen::tagged::dispatch_by_tag;
 
 #[test]
 fn streaming_pass_output_matches_fixture() {
@@ -40,4 +42,48 @@ fn streaming_pass_output_matches_fixture() {
     let lenient = ["Facet".to_string(), "Open".to_string()].into();
     streaming_deserialize(&mut file, &lenient).expect("the pass accepts these structs");
     insta::assert_snapshot!("streaming_pass", prettyplease::unparse(&file));
+}
+
+#[test]
+fn tag_dispatch_output_matches_fixture() {
+    // Subset conditions in small: an untagged enum whose variants fix `type` to different
+    // constants is read by it; one whose variants share no such key keeps serde's derive.
+    let mut file: syn::File = syn::parse_quote! {
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+        #[serde(untagged)]
+        pub enum Condition {
+            Location(Location),
+            Binary(Binary),
+        }
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+        #[serde(untagged)]
+        pub enum Loose {
+            Location(Location),
+            Text(String),
+        }
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+        pub struct Location {
+            pub locations: Vec<String>,
+            #[serde(rename = "type")]
+            pub type_: LocationType,
+        }
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+        pub struct Binary {
+            pub left: Box<Condition>,
+            #[serde(rename = "type")]
+            pub type_: BinaryType,
+        }
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy)]
+        pub enum LocationType {
+            #[serde(rename = "location")]
+            Location,
+        }
+        #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Copy)]
+        pub enum BinaryType {
+            #[serde(rename = "binary")]
+            Binary,
+        }
+    };
+    dispatch_by_tag(&mut file).expect("the pass accepts these items");
+    insta::assert_snapshot!("tag_dispatch_pass", prettyplease::unparse(&file));
 }
