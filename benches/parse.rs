@@ -138,14 +138,22 @@ fn ratios(name: &str, events: &[String]) {
 
 criterion_group!(benches, bench);
 
-/// `--profile typed|value [examples|streams|generated] [PASSES]`: parses one corpus (the
-/// generated one by default) into the typed model or into `serde_json::Value`, for about ten
+/// `--profile typed|value [examples|streams|generated|FILE] [PASSES]`: parses one corpus (the
+/// generated one by default, or the events of a file of JSON lines, such as the suite bench's
+/// `target/bench-events.jsonl`) into the typed model or into `serde_json::Value`, for about ten
 /// seconds for a profiler to attach to, or PASSES times for instruction counts under callgrind
 /// that compare builds whatever else the machine runs.
 fn profile(into: &str, corpus_name: Option<&str>, passes: Option<u64>) {
     let events = match corpus_name {
         Some("examples") => corpus(),
         Some("streams") => streams(),
+        Some(path) if std::path::Path::new(path).is_file() => {
+            let text = std::fs::read_to_string(path).expect("a readable file of JSON lines");
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(String::from)
+                .collect()
+        }
         #[cfg(feature = "proptest")]
         _ => generated(),
         #[cfg(not(feature = "proptest"))]
