@@ -333,6 +333,19 @@ fn events_as_common_writers_spell_numbers_come_back_as_sent() {
     );
 }
 
+/// The run event `text` holds, and its first input's input facets.
+fn first_input_facets(text: &str) -> (RunEvent, InputDatasetFacets) {
+    let Ok(Event::Run(run)) = Event::from_json(text) else {
+        panic!("{text}: not a run event")
+    };
+    let facets = run.inputs.as_deref().expect("inputs")[0]
+        .input_facets
+        .as_deref()
+        .cloned()
+        .expect("input facets");
+    (run, facets)
+}
+
 /// Subset conditions are `oneOf`s, read by the variant their `type` names (the code generator's
 /// `tagged` pass) from the condition's own text: an unknown field inside one keeps its exponent
 /// as sent, and the facet stays typed. (serde's untagged enums buffer the object first, where the
@@ -350,13 +363,8 @@ fn exponents_inside_subset_conditions_stay_typed_and_exact() {
     let plain = event.to_string();
     let with_exponent = plain.replace("1000", "1E3");
     for text in [&plain, &with_exponent] {
-        let Ok(Event::Run(run)) = Event::from_json(text) else {
-            panic!("{text}: not a run event")
-        };
-        let facets = run.inputs.as_deref().expect("inputs")[0]
-            .input_facets
-            .clone();
-        let untyped = facets.expect("facets").untyped_keys();
+        let (run, facets) = first_input_facets(text);
+        let untyped = facets.untyped_keys();
         assert!(untyped.is_empty(), "{text}: {untyped:?}");
         let back = serde_json::to_string(&run).expect("serialises");
         assert_eq!(number_tokens(&back), number_tokens(text), "{text}");
@@ -567,13 +575,7 @@ fn subset_conditions_are_read_by_their_type() {
             "left": compare,
             "right": {"type": "partition", "partitions": [{"dimensions": {"d": "2024"}}]}}});
     let text = with_condition(nested);
-    let Ok(Event::Run(run)) = Event::from_json(&text) else {
-        panic!("{text}: not a run event")
-    };
-    let facets = run.inputs.as_deref().expect("inputs")[0]
-        .input_facets
-        .clone()
-        .expect("facets");
+    let (run, facets) = first_input_facets(&text);
     let subset = facets
         .subset
         .as_ref()
@@ -617,13 +619,7 @@ fn subset_conditions_are_read_by_their_type() {
         json!(["location"]),
     ] {
         let text = with_condition(odd.clone());
-        let Ok(Event::Run(run)) = Event::from_json(&text) else {
-            panic!("{text}: not a run event")
-        };
-        let facets = run.inputs.as_deref().expect("inputs")[0]
-            .input_facets
-            .clone()
-            .expect("facets");
+        let (run, facets) = first_input_facets(&text);
         assert_eq!(facets.untyped_keys(), ["subset"], "{odd}");
         let back = serde_json::to_string(&run).expect("serialises");
         assert_eq!(
