@@ -148,11 +148,7 @@ fn profile(into: &str, corpus_name: Option<&str>, passes: Option<u64>) {
         Some("examples") => corpus(),
         Some("streams") => streams(),
         Some(path) if std::path::Path::new(path).is_file() => {
-            let text = std::fs::read_to_string(path).expect("a readable file of JSON lines");
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(String::from)
-                .collect()
+            corpus::json_lines(std::path::Path::new(path)).expect("a readable file of JSON lines")
         }
         #[cfg(feature = "proptest")]
         _ => generated(),

@@ -98,9 +98,9 @@ fn profile(tier: &str, corpus: Option<&str>, passes: Option<u64>, hot: bool) {
     let events = match corpus {
         Some("streams") => streams(),
         Some(path) if std::path::Path::new(path).is_file() => {
-            let text = std::fs::read_to_string(path).expect("a readable file of JSON lines");
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
+            openlineage_testkit::corpus::json_lines(std::path::Path::new(path))
+                .expect("a readable file of JSON lines")
+                .iter()
                 .map(|l| serde_json::from_str(l).expect("one JSON event a line"))
                 .collect()
         }

@@ -206,6 +206,17 @@ pub fn recorded_streams(repeat: usize) -> Vec<String> {
     (0..repeat).flat_map(|_| events.iter().cloned()).collect()
 }
 
+/// The lines of a file of JSON lines (one event a line, blank lines skipped), such as the suite
+/// bench's `target/bench-events.jsonl`, for the benches' `--profile` modes.
+pub fn json_lines(path: &Path) -> std::io::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(String::from)
+        .collect())
+}
+
 /// `values` as a program holds them: each written out and parsed back from its text, so its
 /// nodes sit together in memory as a parse leaves them.
 ///
