@@ -33,11 +33,12 @@ struct Dispatch {
 
 /// Rewrites every untagged enum in `file` whose variants a constant field tells apart.
 pub fn dispatch_by_tag(file: &mut syn::File) -> Result<()> {
-    let structs: BTreeMap<String, ItemStruct> = file
+    // Planned over the file as it is, then applied, so nothing is copied to be looked at.
+    let structs: BTreeMap<String, &ItemStruct> = file
         .items
         .iter()
         .filter_map(|item| match item {
-            Item::Struct(s) => Some((s.ident.to_string(), s.clone())),
+            Item::Struct(s) => Some((s.ident.to_string(), s)),
             _ => None,
         })
         .collect();
@@ -49,15 +50,17 @@ pub fn dispatch_by_tag(file: &mut syn::File) -> Result<()> {
             _ => None,
         })
         .collect();
-    let mut impls = Vec::new();
-    for item in &mut file.items {
+    let mut planned = Vec::new();
+    for (at, item) in file.items.iter().enumerate() {
         let Item::Enum(e) = item else { continue };
         if let Some(dispatch) = plan(e, &structs, &constants)? {
-            remove_derive(&mut e.attrs, "Deserialize");
-            impls.push(deserialize_impl(&e.ident, &dispatch));
+            planned.push((at, deserialize_impl(&e.ident, &dispatch)));
         }
     }
-    for tokens in impls {
+    for (at, tokens) in planned {
+        if let Item::Enum(e) = &mut file.items[at] {
+            remove_derive(&mut e.attrs, "Deserialize");
+        }
         let item: Item = syn::parse2(tokens).map_err(|e| Error::Syntax(e.to_string()))?;
         file.items.push(item);
     }
@@ -103,7 +106,7 @@ fn only_value(e: &ItemEnum) -> Option<String> {
 /// The struct a variant holds, when the variant is one unnamed field of a plain type name.
 fn held_struct<'a>(
     variant: &syn::Variant,
-    structs: &'a BTreeMap<String, ItemStruct>,
+    structs: &BTreeMap<String, &'a ItemStruct>,
 ) -> Option<(Type, &'a ItemStruct)> {
     let Fields::Unnamed(fields) = &variant.fields else {
         return None;
@@ -115,7 +118,7 @@ fn held_struct<'a>(
         return None;
     };
     let ident = path.path.get_ident()?;
-    Some((field.ty.clone(), structs.get(&ident.to_string())?))
+    Some((field.ty.clone(), *structs.get(&ident.to_string())?))
 }
 
 /// The required fields of `s` whose type admits one JSON string: key and value.
@@ -152,7 +155,7 @@ fn constant_fields(
 /// key tells apart.
 fn plan(
     e: &ItemEnum,
-    structs: &BTreeMap<String, ItemStruct>,
+    structs: &BTreeMap<String, &ItemStruct>,
     constants: &BTreeMap<String, String>,
 ) -> Result<Option<Dispatch>> {
     if !is_untagged(e) || !derives(&e.attrs, "Deserialize") || !e.generics.params.is_empty() {
