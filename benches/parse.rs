@@ -114,16 +114,8 @@ fn ratios(name: &str, events: &[String]) {
     let mut typed = Duration::MAX;
     let mut value = Duration::MAX;
     for _ in 0..10 {
-        typed = typed.min(best(3, || {
-            for e in events {
-                std::hint::black_box(Event::from_json(e).ok());
-            }
-        }));
-        value = value.min(best(3, || {
-            for e in events {
-                std::hint::black_box(serde_json::from_str::<serde_json::Value>(e).ok());
-            }
-        }));
+        typed = typed.min(best(3, || parse_pass(events, true)));
+        value = value.min(best(3, || parse_pass(events, false)));
     }
     let mbs = |d: Duration| bytes as f64 / d.as_secs_f64() / 1e6;
     println!(
@@ -165,7 +157,8 @@ fn profile(into: &str, corpus_name: Option<&str>, passes: Option<u64>) {
     println!("{done} passes over {} events", events.len());
 }
 
-/// One pass of [`profile`], apart so that callgrind can count it alone
+/// One pass over `events` into the typed model or into `Value`, as [`ratios`] times it and
+/// [`profile`] repeats it; apart so that callgrind can count it alone
 /// (`--toggle-collect='parse::parse_pass'`), without building the corpus.
 #[inline(never)]
 fn parse_pass(events: &[String], typed: bool) {
