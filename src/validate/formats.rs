@@ -82,6 +82,13 @@ const PLAIN: [bool; 256] = {
 /// optional query and fragment), as jsonschema's `uri` format decides. `fallback` is
 /// jsonschema's own check, asked only about an authority with a bracketed IP literal.
 fn is_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
+    // Most URIs are decided here, inlined, so the call that decides them stays small.
+    is_plain_short_uri(text.as_bytes()) || is_unusual_uri(text, fallback)
+}
+
+/// [`is_uri`] for a string the branch-free path leaves: cached when long.
+#[inline(never)]
+fn is_unusual_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     let bytes = text.as_bytes();
     let len = bytes.len();
     if !CACHED_LENGTHS.contains(&len) {
@@ -175,9 +182,10 @@ thread_local! {
         std::cell::RefCell::new(std::array::from_fn(|_| (String::new(), false)));
 }
 
+/// The answer for a string [`is_plain_short_uri`] does not accept (it is asked again only
+/// about long strings, where it answers at once).
 fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
-    let bytes = text.as_bytes();
-    is_plain_short_uri(bytes) || is_usual_uri(bytes) || check_fully(text, fallback)
+    is_usual_uri(text.as_bytes()) || check_fully(text, fallback)
 }
 
 /// The whole grammar, for a string [`is_usual_uri`] does not accept; apart, so the usual path
@@ -260,6 +268,7 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 /// mask is built from it: testing the blocks' bytes against masks made from the `:`'s place
 /// (the earlier way) cost about a third more instructions per URI. A `+` in the scheme is not
 /// plain, so such a URI is [`is_usual_uri`]'s to decide. `false` says only that it must decide.
+#[inline(always)]
 fn is_plain_short_uri(bytes: &[u8]) -> bool {
     const BLOCK: usize = 48;
     let len = bytes.len();
@@ -268,7 +277,16 @@ fn is_plain_short_uri(bytes: &[u8]) -> bool {
     }
     // Letters after the end are plain bytes, and come after any `:` the text holds.
     let mut padded = [b'a'; BLOCK];
-    padded[..len].copy_from_slice(bytes);
+    if len >= 16 {
+        // Three copies of sixteen (the first, the next or the last, the last) cover the text
+        // with no call to `memcpy`, whose sizes would vary.
+        for at in [0, 16.min(len - 16), len - 16] {
+            let to: &mut [u8; 16] = (&mut padded[at..at + 16]).try_into().expect("sixteen");
+            *to = bytes[at..at + 16].try_into().expect("sixteen bytes");
+        }
+    } else {
+        padded[..len].copy_from_slice(bytes);
+    }
     let first: &[u8; 16] = padded.first_chunk().expect("sixteen of 48 bytes");
     // Byte `i` is bits `8 * i..8 * i + 8`, so the trailing zeros say which byte is first: 16
     // when all sixteen are scheme bytes, a place the padded block still holds.
