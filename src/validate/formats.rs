@@ -182,8 +182,7 @@ thread_local! {
         std::cell::RefCell::new(std::array::from_fn(|_| (String::new(), false)));
 }
 
-/// The answer for a string [`is_plain_short_uri`] does not accept (it is asked again only
-/// about long strings, where it answers at once).
+/// The answer for a string [`is_plain_short_uri`] does not accept, which [`is_uri`] asked first.
 fn check_uncached(text: &str, fallback: &jsonschema::Validator) -> bool {
     is_usual_uri(text.as_bytes()) || check_fully(text, fallback)
 }
