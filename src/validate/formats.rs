@@ -94,23 +94,40 @@ fn is_unusual_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     if !CACHED_LENGTHS.contains(&len) {
         return check_uncached(text, fallback);
     }
-    // A few bytes that tell facet schema URLs apart, which share long prefixes.
-    let slot =
-        (len ^ (usize::from(bytes[len - 1]) << 2) ^ (usize::from(bytes[len / 2]) << 4)) % SLOTS;
     // `try_with`: a thread's storage is gone while it exits, and validating then must not panic.
     SEEN.try_with(|seen| {
         let mut seen = seen.borrow_mut();
-        let (known, answer) = &mut seen[slot];
-        if known.as_str() == text {
-            return *answer;
+        // The set's two texts, the one asked about last first.
+        let set = &mut seen[set_of(bytes)];
+        if set[0].0 == text {
+            return set[0].1;
+        }
+        if set[1].0 == text {
+            set.swap(0, 1);
+            return set[0].1;
         }
         let now = check_uncached(text, fallback);
+        // The text asked about longer ago gives its place (and its buffer) to this one.
+        set.swap(0, 1);
+        let (known, answer) = &mut set[0];
         known.clear();
         known.push_str(text);
         *answer = now;
         now
     })
     .unwrap_or_else(|_| check_uncached(text, fallback))
+}
+
+/// The cache set of a text of 48 to 256 bytes: its last eight bytes and the eight about its
+/// middle, which tell facet schema URLs apart (they share long prefixes), mixed by one
+/// multiplication so that texts differing in a single byte land in unrelated sets.
+fn set_of(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let mixed = (word(len - 8) ^ word(len / 2 - 4).rotate_left(29) ^ len as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // The top bits of the product depend on every bit of the words.
+    (mixed >> (64 - SETS.trailing_zeros())) as usize
 }
 
 /// The keyword the whole-tier schema writes `{"type": "string", "format": "uri"}` as
@@ -174,12 +191,16 @@ pub(crate) fn with_uri_checks<'i>(
 /// URLs in every event. Only for lengths where the scan costs more than comparing and copying
 /// the text: shorter URIs are checked at about the cost of the lookup.
 const CACHED_LENGTHS: std::ops::RangeInclusive<usize> = 48..=256;
-const SLOTS: usize = 64;
+/// Sets of two texts each: two texts that fall into one set (the schema URLs of two facets an
+/// event carries, say) are both kept, where one place a set made them evict each other on
+/// every event. A power of two, as [`set_of`] takes the top bits of a product.
+const SETS: usize = 64;
 
 thread_local! {
-    /// The last text checked in each slot and its answer.
-    static SEEN: std::cell::RefCell<[(String, bool); SLOTS]> =
-        std::cell::RefCell::new(std::array::from_fn(|_| (String::new(), false)));
+    /// The two texts last checked in each set, the later one first, with their answers.
+    static SEEN: std::cell::RefCell<[[(String, bool); 2]; SETS]> = std::cell::RefCell::new(
+        std::array::from_fn(|_| std::array::from_fn(|_| (String::new(), false))),
+    );
 }
 
 /// The answer for a string [`is_plain_short_uri`] does not accept, which [`is_uri`] asked first.
@@ -608,6 +629,74 @@ mod tests {
         );
         assert!(literals > 1_000 && literals < 100_000, "{literals}");
         assert!(cached > 20_000, "{cached}");
+    }
+
+    /// Two long texts of one cache set are both kept, and a third takes the place of the one
+    /// asked about longer ago; every answer is jsonschema's, from the cache or not.
+    #[test]
+    fn the_cache_keeps_the_two_latest_texts_of_a_set() {
+        let builtin = builtin();
+        let ask = |text: &str| {
+            let ours = is_uri(text, &builtin);
+            assert_eq!(ours, builtin.is_valid(&json!(text)), "{text:?}");
+            ours
+        };
+        let cached = |text: &str| {
+            SEEN.with(|seen| {
+                seen.borrow()[set_of(text.as_bytes())]
+                    .iter()
+                    .find(|(known, _)| known == text)
+                    .map(|(_, answer)| *answer)
+            })
+        };
+        // Schema URLs, every other one with a space (not a URI), until one set holds a URI, a
+        // text that is not, and a third.
+        let mut sets: std::collections::HashMap<usize, Vec<String>> = Default::default();
+        let [a, b, c] = (0..100_000)
+            .find_map(|i| {
+                let name = if i % 2 == 0 { "Facet" } else { "Fac et" };
+                let text =
+                    format!("https://openlineage.io/spec/facets/1-0-{i}/{name}.json#/$defs/F");
+                let set = sets.entry(set_of(text.as_bytes())).or_default();
+                set.push(text);
+                let valid = |t: &String| builtin.is_valid(&json!(t));
+                let mixed = set.iter().any(valid) && !set.iter().all(valid);
+                (set.len() >= 3 && mixed).then(|| {
+                    let (yes, no): (Vec<_>, Vec<_>) = set.iter().cloned().partition(valid);
+                    let third = set.iter().find(|t| **t != yes[0] && **t != no[0]).cloned();
+                    [yes[0].clone(), no[0].clone(), third.expect("a third text")]
+                })
+            })
+            .expect("three texts in one set");
+        let (answer_a, answer_b) = (ask(&a), ask(&b));
+        assert_ne!(answer_a, answer_b);
+        assert_eq!((cached(&a), cached(&b)), (Some(answer_a), Some(answer_b)));
+        // Each is answered from the cache (with its answer there turned round, that is the
+        // answer given), `a` then as the later of the two.
+        let flip = |text: &str| {
+            SEEN.with(|seen| {
+                for (known, answer) in &mut seen.borrow_mut()[set_of(text.as_bytes())] {
+                    if known == text {
+                        *answer = !*answer;
+                    }
+                }
+            })
+        };
+        flip(&b);
+        assert_eq!(is_uri(&b, &builtin), !answer_b, "answered from the cache");
+        flip(&b);
+        flip(&a);
+        assert_eq!(is_uri(&a, &builtin), !answer_a, "answered from the cache");
+        flip(&a);
+        assert_eq!(ask(&a), answer_a);
+        let answer_c = ask(&c);
+        assert_eq!(
+            cached(&b),
+            None,
+            "the text asked about longer ago gives way"
+        );
+        assert_eq!((cached(&a), cached(&c)), (Some(answer_a), Some(answer_c)));
+        assert_eq!((ask(&a), ask(&b), ask(&c)), (answer_a, answer_b, answer_c));
     }
 
     /// The branch-free scheme test is the table's `SCHEME` class that [`scheme_length`] reads,
