@@ -118,9 +118,9 @@ fn is_unusual_uri(text: &str, fallback: &jsonschema::Validator) -> bool {
     .unwrap_or_else(|_| check_uncached(text, fallback))
 }
 
-/// The cache set of a text of 48 to 256 bytes: its last eight bytes and the eight about its
-/// middle, which tell facet schema URLs apart (they share long prefixes), mixed by one
-/// multiplication so that texts differing in a single byte land in unrelated sets.
+/// The cache set of a text of 48 to 256 bytes: from its length, its last eight bytes and the
+/// eight about its middle, which tell facet schema URLs apart (they share long prefixes), mixed
+/// by one multiplication so that texts differing in any of those bytes land in unrelated sets.
 fn set_of(bytes: &[u8]) -> usize {
     let len = bytes.len();
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
@@ -282,10 +282,9 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 /// loop's exit was mispredicted on nearly every URI, which cost more than the rest of the check.
 ///
 /// The text is read in place as three blocks of sixteen: the first, the next (or the last),
-/// the last. Three facts decide: the first byte of the first block that no scheme holds is a
-/// `:`, it is the only byte of that block that is not plain, and the other two blocks hold no
-/// byte that is not plain past the first sixteen (where they overlap the first block, its test
-/// already counted). A `+` in the scheme is not plain, so such a URI is [`is_usual_uri`]'s to
+/// the last. The first must be a scheme, its `:` and plain bytes ([`scheme_then_plain`]), and
+/// the other two must hold no byte that is not plain past the first sixteen (where they overlap
+/// the first block, its test already counted). A `+` in the scheme is not plain, so such a URI is [`is_usual_uri`]'s to
 /// decide. `false` says only that it must decide.
 ///
 /// The blocks are loaded from the text itself, not from a copy padded to 48 bytes (an earlier
@@ -304,16 +303,25 @@ fn is_plain_short_uri(bytes: &[u8]) -> bool {
     let next: &[u8; 16] = bytes[next_at..next_at + 16]
         .try_into()
         .expect("sixteen bytes");
-    let scheme_end = (flags(first, is_scheme).trailing_zeros() / 8) as usize;
-    // `& 15` keeps the shift and the index in range; `scheme_end < 16` is asked below.
-    let only_colon = 0xFFu128 << (8 * (scheme_end & 15));
     let odd_later = (flags(next, is_plain) & past_first_block(next_at))
         | (flags(last, is_plain) & past_first_block(len - 16));
+    scheme_then_plain(first) & (odd_later == 0)
+}
+
+/// Whether a text's first sixteen bytes are a scheme of letters, digits, `-` and `.`, its `:`,
+/// then [`is_plain`] bytes: the first byte no scheme holds is a `:`, and it is the only byte of
+/// the sixteen that is not plain.
+#[inline(always)]
+fn scheme_then_plain(first: &[u8; 16]) -> bool {
+    // Byte `i` is bits `8 * i..8 * i + 8`, so the trailing zeros say which byte is first: 16
+    // when all sixteen are scheme bytes.
+    let scheme_end = (flags(first, is_scheme).trailing_zeros() / 8) as usize;
+    // `& 15` keeps the shift and the index in range; `scheme_end < 16` is asked beside them.
+    let only_colon = 0xFFu128 << (8 * (scheme_end & 15));
     first[0].is_ascii_alphabetic()
         & (scheme_end < 16)
-        & (bytes[scheme_end & 15] == b':')
+        & (first[scheme_end & 15] == b':')
         & (flags(first, is_plain) == only_colon)
-        & (odd_later == 0)
 }
 
 /// The mask that keeps, of a block of sixteen starting at byte `at`, the bytes past the first
@@ -333,14 +341,10 @@ fn is_plain_tiny_uri(bytes: &[u8]) -> bool {
     if len >= 16 {
         return false;
     }
+    // Letters after the end are plain bytes, and come after any `:` the text holds.
     let mut padded = [b'a'; 16];
     padded[..len].copy_from_slice(bytes);
-    let scheme_end = (flags(&padded, is_scheme).trailing_zeros() / 8) as usize;
-    let only_colon = 0xFFu128 << (8 * (scheme_end & 15));
-    padded[0].is_ascii_alphabetic()
-        & (scheme_end < 16)
-        & (padded[scheme_end & 15] == b':')
-        & (flags(&padded, is_plain) == only_colon)
+    scheme_then_plain(&padded)
 }
 
 /// The block read as one number with each byte that `test` refuses as all ones, and every other
@@ -816,7 +820,19 @@ mod tests {
         texts.push(b"abcdefghijklmnop://a.example.com/x".to_vec());
         // Strings shorter than a block, and ones the padding could be mistaken for part of.
         for text in [
-            "", "a", "a:", ":", ":a", "1:a", "a:b", "aaaa", "a:a:", "a/:b", "a_:b",
+            "",
+            "a",
+            "a:",
+            ":",
+            ":a",
+            "1:a",
+            "a:b",
+            "aaaa",
+            "a:a:",
+            "a/:b",
+            "a_:b",
+            // Fifteen scheme bytes: the padding's first byte would end the scheme.
+            "abcdefghijklmno",
         ] {
             texts.push(text.as_bytes().to_vec());
         }
