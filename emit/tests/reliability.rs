@@ -155,18 +155,22 @@ async fn connection(backend: Arc<Backend>, mut stream: TcpStream) {
     }
 }
 
-/// Serves on a fixed port; during an outage the listener is closed (connections are refused)
-/// and bound again afterwards.
-async fn serve(backend: Arc<Backend>, addr: SocketAddr) {
+/// A socket bound to `addr` (a free loopback port when it is port 0) that does not listen yet.
+/// Bound, it holds the port: no other test's backend can be handed it, and while it does not
+/// listen, every connection to it is refused.
+fn bound(addr: SocketAddr) -> std::io::Result<TcpSocket> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
+}
+
+/// Serves on `socket`'s port; during an outage the listener is closed and the port held by a
+/// socket that does not listen, so connections are refused, and it listens again afterwards.
+async fn serve(backend: Arc<Backend>, mut socket: TcpSocket) {
     loop {
-        let socket = TcpSocket::new_v4().expect("test fixture");
-        socket.set_reuseaddr(true).expect("test fixture");
-        let listener = loop {
-            match socket.bind(addr) {
-                Ok(()) => break socket.listen(1024).expect("test fixture"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            }
-        };
+        let listener = socket.listen(1024).expect("test fixture");
+        let addr = listener.local_addr().expect("test fixture");
         loop {
             if backend.down.load(Ordering::SeqCst) {
                 break;
@@ -177,13 +181,23 @@ async fn serve(backend: Arc<Backend>, addr: SocketAddr) {
             }
         }
         drop(listener);
+        // Bound again at once (connections closed by the listener's end may linger on the port,
+        // which `SO_REUSEADDR` allows), so the port is never free for another test to take.
+        socket = loop {
+            match bound(addr) {
+                Ok(socket) => break socket,
+                Err(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+            }
+        };
         while backend.down.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 }
 
-/// Starts a backend on its own runtime thread; returns it and its URL.
+/// Starts a backend on its own runtime thread; returns it and its URL. The port is bound here,
+/// before the thread starts, and never let go: a port found free and bound later could be
+/// handed to a backend of a test running beside this one, whose events would then reach it.
 fn start(
     schedule: impl Fn(usize) -> Fate + Send + Sync + 'static,
     outage: Option<(usize, Duration)>,
@@ -196,9 +210,8 @@ fn start(
         stall: Duration::from_millis(600),
         outage,
     });
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port");
+    let socket = bound(SocketAddr::from(([127, 0, 0, 1], 0))).expect("a free loopback port");
+    let addr = socket.local_addr().expect("a bound socket's address");
     let b = backend.clone();
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_multi_thread()
@@ -206,7 +219,7 @@ fn start(
             .enable_all()
             .build()
             .expect("the backend's runtime")
-            .block_on(serve(b, addr));
+            .block_on(serve(b, socket));
     });
     (backend, format!("http://{addr}"))
 }
@@ -406,11 +419,10 @@ fn queued_mode_accounts_for_every_event_exactly() {
 
 #[test]
 fn queued_mode_with_the_backend_down_fails_events_and_says_so() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    // Nothing listens there any more.
+    // Held but never listening: every connection is refused, and no backend of another test
+    // can be given the port while this one runs.
+    let held = bound(SocketAddr::from(([127, 0, 0, 1], 0))).expect("a free loopback port");
+    let port = held.local_addr().expect("a bound socket's address");
     let mut c = config(&format!("http://{port}"));
     c.retry.total = 2;
     let queue = QueuedClient::new(
