@@ -284,8 +284,8 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 /// The text is read in place as three blocks of sixteen: the first, the next (or the last),
 /// the last. The first must be a scheme, its `:` and plain bytes ([`scheme_then_plain`]), and
 /// the other two must hold no byte that is not plain past the first sixteen (where they overlap
-/// the first block, its test already counted). A `+` in the scheme is not plain, so such a URI is [`is_usual_uri`]'s to
-/// decide. `false` says only that it must decide.
+/// the first block, its test already counted). A `+` in the scheme is not plain, so such a URI
+/// is [`is_usual_uri`]'s to decide. `false` says only that it must decide.
 ///
 /// The blocks are loaded from the text itself, not from a copy padded to 48 bytes (an earlier
 /// way, with the same instructions): a load of sixteen bytes just written by several smaller or
@@ -294,7 +294,11 @@ fn is_usual_uri(bytes: &[u8]) -> bool {
 #[inline(always)]
 fn is_plain_short_uri(bytes: &[u8]) -> bool {
     let len = bytes.len();
-    if !(16..=48).contains(&len) {
+    // Longer texts (every facet schema URL) are the cache's: no call for them here.
+    if len > 48 {
+        return false;
+    }
+    if len < 16 {
         return is_plain_tiny_uri(bytes);
     }
     let first: &[u8; 16] = bytes.first_chunk().expect("at least sixteen bytes");
