@@ -866,6 +866,29 @@ mod tests {
                 "{def}"
             );
             assert!(all_ofs(&tier) > 0);
+            // Every `_deleted` guard is turned around: the facet is walked first.
+            fn guards(v: &Value, out: &mut Vec<(bool, bool)>) {
+                match v {
+                    Value::Object(m) => {
+                        if m.contains_key("if") {
+                            let marker = |s: Option<&Value>| {
+                                s.and_then(|s| s.get("properties"))
+                                    .and_then(|p| p.get("_deleted"))
+                                    .and_then(|d| d.get("const"))
+                                    == Some(&Value::Bool(true))
+                            };
+                            out.push((marker(m.get("if")), marker(m.get("else"))));
+                        }
+                        m.values().for_each(|v| guards(v, out));
+                    }
+                    Value::Array(a) => a.iter().for_each(|v| guards(v, out)),
+                    _ => {}
+                }
+            }
+            let mut found = Vec::new();
+            guards(&out, &mut found);
+            assert!(found.len() > 100, "{def}: {} guards", found.len());
+            assert!(found.iter().all(|g| *g == (false, true)), "{def}");
         }
     }
 

@@ -10,7 +10,9 @@
 //! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged wherever that provably
 //! keeps the meaning ([`mergeable`]); a member that cannot be merged stays in the `allOf`.
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
-//! so a facet's base fields and its own are checked in one walk behind its `_deleted` guard, and
+//! so a facet's base fields and its own are checked in one walk, and its `_deleted` guard is
+//! turned around ([`either`]) so that the walk comes first and the marker is looked for only
+//! when the walk fails; and
 //! `required` lists longer than two are split ([`split_required`]) so that jsonschema checks two
 //! of them in that walk.
 
@@ -494,6 +496,15 @@ fn distribute(acc: &mut Map<String, Value>) {
         .filter(|(k, _)| !matches!(k.as_str(), "if" | "then" | "else" | "allOf"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let done = match acc.get("then") {
+        Some(Value::Bool(true)) => either(acc, &beside, true),
+        // What `either` leaves: `if C else D` is `C ∨ D` too, in the order it chose.
+        None => either(acc, &beside, false),
+        Some(_) => false,
+    };
+    if done {
+        return;
+    }
     if beside.is_empty() {
         return;
     }
@@ -524,6 +535,41 @@ fn distribute(acc: &mut Map<String, Value>) {
     }
     acc.insert("then".into(), Value::Object(then));
     acc.insert("else".into(), Value::Object(otherwise));
+}
+
+/// `X ∧ (if G then true else E)`, the shape of a facet's `_deleted` guard, holds exactly when
+/// `(X ∧ E) ∨ (X ∧ G)` does, which is written `if X ∧ E else X ∧ G` (`swap`). jsonschema
+/// evaluates an `if` before its branches, so where the guard first looked for a marker and then
+/// walked the facet, the rewrite walks the facet, which nearly every payload passes, and asks for
+/// the marker only when it fails. An `if C else D` without `then` (what a rewrite leaves) is
+/// `C ∨ D`, and `X` is copied into both in the order they have (no `swap`). False, changing
+/// nothing, unless the condition and `else` are both object schemas.
+fn either(acc: &mut Map<String, Value>, beside: &Map<String, Value>, swap: bool) -> bool {
+    let (Some(Value::Object(condition)), Some(Value::Object(otherwise))) =
+        (acc.get("if"), acc.get("else"))
+    else {
+        return false;
+    };
+    let (first, second) = if swap {
+        (otherwise, condition)
+    } else {
+        (condition, otherwise)
+    };
+    let (mut first, mut second) = (first.clone(), second.clone());
+    // Should `X` not merge with both, it stays beside the `if`, and is walked on its own.
+    if mergeable(beside, &first) && mergeable(beside, &second) {
+        for branch in [&mut first, &mut second] {
+            let own = std::mem::replace(branch, beside.clone());
+            merge_into(branch, own);
+        }
+        for k in beside.keys() {
+            acc.remove(k);
+        }
+    }
+    acc.remove("then");
+    acc.insert("if".into(), Value::Object(first));
+    acc.insert("else".into(), Value::Object(second));
+    true
 }
 
 #[cfg(test)]
@@ -696,13 +742,94 @@ mod tests {
                 json!(null),
             ],
         );
+        // The guard turned around: the facet is asked first, the marker only when it fails.
         assert_eq!(
-            out["else"],
+            out["if"],
             json!({"type": "object", "properties": {"_producer": {"type": "string"},
                 "q": {"type": "string"}}, "required": ["_producer", "q"]})
         );
-        assert_eq!(out["if"].get("type"), None);
+        assert_eq!(
+            out["else"],
+            json!({"type": "object", "properties": {"_producer": {"type": "string"},
+                "_deleted": {"const": true}}, "required": ["_producer", "_deleted"]})
+        );
+        assert_eq!(out.get("then"), None);
         assert_eq!(out.get("properties"), None);
+    }
+
+    /// A condition with a `then` of its own keeps its order: only `then: true` makes the
+    /// condition and `else` two sides of one `or`.
+    #[test]
+    fn a_condition_with_its_own_then_keeps_its_order() {
+        let out = same_answers(
+            json!({
+                "type": "object",
+                "required": ["k"],
+                "allOf": [{
+                    "if": {"required": ["a"]},
+                    "then": {"required": ["b"]},
+                    "else": {"required": ["c"]},
+                }],
+            }),
+            &[
+                json!({"k": 1, "a": 1, "b": 1}),
+                json!({"k": 1, "a": 1, "c": 1}),
+                json!({"k": 1, "c": 1}),
+                json!({"k": 1}),
+                json!({"a": 1, "b": 1}),
+            ],
+        );
+        assert_eq!(out["if"], json!({"required": ["a"]}));
+        assert_eq!(
+            out["then"],
+            json!({"type": "object", "required": ["k", "b"]})
+        );
+        assert_eq!(
+            out["else"],
+            json!({"type": "object", "required": ["k", "c"]})
+        );
+    }
+
+    /// A guard turned around once stays so when it is merged into enclosing schemas and their
+    /// keywords move in again, however many: the facet is still asked first.
+    #[test]
+    fn a_guard_merged_again_is_turned_around_once() {
+        let mut schema = json!({
+            "if": {"required": ["_deleted"], "properties": {"_deleted": {"const": true}}},
+            "then": true,
+            "else": {"properties": {"q": {"type": "string"}}, "required": ["q"]},
+        });
+        for depth in 0..4 {
+            let out = same_answers(
+                schema.clone(),
+                &[
+                    json!({"q": "s"}),
+                    json!({"q": "s", "p0": 0, "p1": 1, "p2": 2}),
+                    json!({"q": 1}),
+                    json!({"_deleted": true}),
+                    json!({"_deleted": true, "p0": "0"}),
+                    json!({"_deleted": false}),
+                    json!({"q": "s", "p1": "1"}),
+                    json!(1),
+                ],
+            );
+            assert_eq!(
+                out["if"]["required"],
+                json!(["q"]),
+                "depth {depth}: {out:#}"
+            );
+            assert_eq!(
+                out["else"]["required"],
+                json!(["_deleted"]),
+                "depth {depth}: {out:#}"
+            );
+            // Each enclosing schema's keyword joins both sides.
+            schema = json!({
+                "type": "object",
+                "properties": {format!("p{depth}"): {"type": "integer"}},
+                "allOf": [schema],
+            });
+        }
     }
 
     /// A definition met again while it is being inlined stays a reference, to one `$defs` entry.
