@@ -421,16 +421,18 @@ fn facets_tier_schema(by_file: &BTreeMap<&str, Value>, def: &str) -> Result<Valu
                 if !nested.is_empty() {
                     all.push(nested.into_value());
                 }
+                // Unless the payload is a marker: `if facet else marker` holds exactly when
+                // `marker or facet` does, and jsonschema evaluates the condition first, so the
+                // facet is walked first and the marker looked for only when that walk fails.
                 properties.insert(
                     info.key.to_string(),
                     json!({
-                        "if": {
+                        "if": { "allOf": all },
+                        "else": {
                             "type": "object",
                             "required": ["_deleted"],
                             "properties": { "_deleted": { "const": true } }
-                        },
-                        "then": true,
-                        "else": { "allOf": all }
+                        }
                     }),
                 );
             }
@@ -866,7 +868,7 @@ mod tests {
                 "{def}"
             );
             assert!(all_ofs(&tier) > 0);
-            // Every `_deleted` guard is turned around: the facet is walked first.
+            // Every `_deleted` guard asks for the facet first and the marker after it.
             fn guards(v: &Value, out: &mut Vec<(bool, bool)>) {
                 match v {
                     Value::Object(m) => {

@@ -10,9 +10,9 @@
 //! `anyOf`/`oneOf` is read as that member, and `allOf` members are merged wherever that provably
 //! keeps the meaning ([`mergeable`]); a member that cannot be merged stays in the `allOf`.
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
-//! so a facet's base fields and its own are checked in one walk, and its `_deleted` guard is
-//! turned around ([`either`]) so that the walk comes first and the marker is looked for only
-//! when the walk fails; and
+//! or, for an `if` with no `then` (a facet's `_deleted` guard, the facet as the condition), into
+//! the condition and `else` ([`into_both_sides`]), so a facet's base fields and its own are
+//! checked in one walk; and
 //! `required` lists longer than two are split ([`split_required`]) so that jsonschema checks two
 //! of them in that walk.
 
@@ -496,16 +496,10 @@ fn distribute(acc: &mut Map<String, Value>) {
         .filter(|(k, _)| !matches!(k.as_str(), "if" | "then" | "else" | "allOf"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let done = match acc.get("then") {
-        Some(Value::Bool(true)) => either(acc, &beside, true),
-        // What `either` leaves: `if C else D` is `C ∨ D` too, in the order it chose.
-        None => either(acc, &beside, false),
-        Some(_) => false,
-    };
-    if done {
+    if beside.is_empty() {
         return;
     }
-    if beside.is_empty() {
+    if !acc.contains_key("then") && into_both_sides(acc, &beside) {
         return;
     }
     let branch = |b: Option<&Value>| match b {
@@ -537,38 +531,31 @@ fn distribute(acc: &mut Map<String, Value>) {
     acc.insert("else".into(), Value::Object(otherwise));
 }
 
-/// `X ∧ (if G then true else E)`, the shape of a facet's `_deleted` guard, holds exactly when
-/// `(X ∧ E) ∨ (X ∧ G)` does, which is written `if X ∧ E else X ∧ G` (`swap`). jsonschema
-/// evaluates an `if` before its branches, so where the guard first looked for a marker and then
-/// walked the facet, the rewrite walks the facet, which nearly every payload passes, and asks for
-/// the marker only when it fails. An `if C else D` without `then` (what a rewrite leaves) is
-/// `C ∨ D`, and `X` is copied into both in the order they have (no `swap`). False, changing
-/// nothing, unless the condition and `else` are both object schemas.
-fn either(acc: &mut Map<String, Value>, beside: &Map<String, Value>, swap: bool) -> bool {
+/// `X ∧ (if C else D)` for an `if` with no `then`, as `if X ∧ C else X ∧ D`: both hold exactly
+/// when `(X ∧ C) ∨ (X ∧ D)` does, with the same annotations, and the side taken is one object
+/// schema. A facet's `_deleted` guard has this shape, the facet as the condition (see
+/// `facets_tier_schema`), so the facet's base fields and its own are one walk, and the marker
+/// is looked for only when that walk fails. False, changing nothing, unless the condition and
+/// `else` are object schemas that both merge with `X`.
+fn into_both_sides(acc: &mut Map<String, Value>, beside: &Map<String, Value>) -> bool {
     let (Some(Value::Object(condition)), Some(Value::Object(otherwise))) =
         (acc.get("if"), acc.get("else"))
     else {
         return false;
     };
-    let (first, second) = if swap {
-        (otherwise, condition)
-    } else {
-        (condition, otherwise)
-    };
-    let (mut first, mut second) = (first.clone(), second.clone());
-    // Should `X` not merge with both, it stays beside the `if`, and is walked on its own.
-    if mergeable(beside, &first) && mergeable(beside, &second) {
-        for branch in [&mut first, &mut second] {
-            let own = std::mem::replace(branch, beside.clone());
-            merge_into(branch, own);
-        }
-        for k in beside.keys() {
-            acc.remove(k);
-        }
+    if !mergeable(beside, condition) || !mergeable(beside, otherwise) {
+        return false;
     }
-    acc.remove("then");
-    acc.insert("if".into(), Value::Object(first));
-    acc.insert("else".into(), Value::Object(second));
+    let (mut condition, mut otherwise) = (condition.clone(), otherwise.clone());
+    for side in [&mut condition, &mut otherwise] {
+        let own = std::mem::replace(side, beside.clone());
+        merge_into(side, own);
+    }
+    for k in beside.keys() {
+        acc.remove(k);
+    }
+    acc.insert("if".into(), Value::Object(condition));
+    acc.insert("else".into(), Value::Object(otherwise));
     true
 }
 
@@ -742,7 +729,42 @@ mod tests {
                 json!(null),
             ],
         );
-        // The guard turned around: the facet is asked first, the marker only when it fails.
+        assert_eq!(
+            out["else"],
+            json!({"type": "object", "properties": {"_producer": {"type": "string"},
+                "q": {"type": "string"}}, "required": ["_producer", "q"]})
+        );
+        assert_eq!(out["if"].get("type"), None);
+        assert_eq!(out.get("properties"), None);
+    }
+
+    /// An `if` with no `then` (the facet first, then its marker) takes the keywords beside it
+    /// into the condition and `else`, so the facet is one walk and asked first.
+    #[test]
+    fn a_condition_without_then_takes_the_keywords_beside_it() {
+        let out = same_answers(
+            json!({
+                "type": "object",
+                "properties": {"_producer": {"type": "string"}},
+                "required": ["_producer"],
+                "allOf": [{
+                    "if": {"type": "object", "properties": {"q": {"type": "string"}},
+                        "required": ["q"]},
+                    "else": {"type": "object", "required": ["_deleted"],
+                        "properties": {"_deleted": {"const": true}}},
+                }],
+            }),
+            &[
+                json!({"_producer": "p", "q": "s"}),
+                json!({"_producer": "p"}),
+                json!({"_producer": "p", "_deleted": true}),
+                json!({"_producer": "p", "_deleted": false}),
+                json!({"_deleted": true}),
+                json!({"_producer": "p", "q": 1}),
+                json!("_deleted"),
+                json!(null),
+            ],
+        );
         assert_eq!(
             out["if"],
             json!({"type": "object", "properties": {"_producer": {"type": "string"},
@@ -757,8 +779,8 @@ mod tests {
         assert_eq!(out.get("properties"), None);
     }
 
-    /// A condition with a `then` of its own keeps its order: only `then: true` makes the
-    /// condition and `else` two sides of one `or`.
+    /// A condition with a `then` of its own gets the keywords beside it in `then` and `else`,
+    /// not in the condition.
     #[test]
     fn a_condition_with_its_own_then_keeps_its_order() {
         let out = same_answers(
@@ -790,14 +812,13 @@ mod tests {
         );
     }
 
-    /// A guard turned around once stays so when it is merged into enclosing schemas and their
-    /// keywords move in again, however many: the facet is still asked first.
+    /// A facet-first guard merged into enclosing schemas, however many, keeps the facet as its
+    /// condition, each enclosing schema's keywords joining both sides.
     #[test]
-    fn a_guard_merged_again_is_turned_around_once() {
+    fn a_guard_merged_again_keeps_the_facet_first() {
         let mut schema = json!({
-            "if": {"required": ["_deleted"], "properties": {"_deleted": {"const": true}}},
-            "then": true,
-            "else": {"properties": {"q": {"type": "string"}}, "required": ["q"]},
+            "if": {"properties": {"q": {"type": "string"}}, "required": ["q"]},
+            "else": {"required": ["_deleted"], "properties": {"_deleted": {"const": true}}},
         });
         for depth in 0..4 {
             let out = same_answers(
@@ -823,6 +844,7 @@ mod tests {
                 json!(["_deleted"]),
                 "depth {depth}: {out:#}"
             );
+            assert_eq!(out.get("then"), None, "depth {depth}: {out:#}");
             // Each enclosing schema's keyword joins both sides.
             schema = json!({
                 "type": "object",
