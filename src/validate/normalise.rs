@@ -12,9 +12,8 @@
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
 //! or, for an `if` with no `then` (a facet's `_deleted` guard, the facet as the condition), into
 //! the condition and `else` ([`into_both_sides`]), so a facet's base fields and its own are
-//! checked in one walk; and
-//! `required` lists longer than two are split ([`split_required`]) so that jsonschema checks two
-//! of them in that walk.
+//! checked in one walk; and `required` lists longer than two are split ([`split_required`]) so
+//! that jsonschema checks two of them in that walk.
 
 use std::collections::BTreeMap;
 
