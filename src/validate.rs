@@ -873,6 +873,12 @@ mod tests {
                 match v {
                     Value::Object(m) => {
                         if m.contains_key("if") {
+                            // One walk: nothing left beside the guard, no `then`.
+                            assert!(
+                                m.keys().all(|k| matches!(k.as_str(), "if" | "else")),
+                                "{:?}",
+                                m.keys().collect::<Vec<_>>()
+                            );
                             let marker = |s: Option<&Value>| {
                                 s.and_then(|s| s.get("properties"))
                                     .and_then(|p| p.get("_deleted"))

@@ -495,7 +495,9 @@ fn distribute(acc: &mut Map<String, Value>) {
         .filter(|(k, _)| !matches!(k.as_str(), "if" | "then" | "else" | "allOf"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if beside.is_empty() {
+    // `unevaluated*` sees what the branch taken evaluated; copied into a branch, it would see
+    // only that branch.
+    if beside.is_empty() || has_any(&beside, &UNMERGEABLE) {
         return;
     }
     if !acc.contains_key("then") && into_both_sides(acc, &beside) {
@@ -760,6 +762,8 @@ mod tests {
                 json!({"_producer": "p", "_deleted": false}),
                 json!({"_deleted": true}),
                 json!({"_producer": "p", "q": 1}),
+                json!({"q": "s"}),
+                json!({"_producer": 1, "q": "s"}),
                 json!("_deleted"),
                 json!(null),
             ],
@@ -781,7 +785,7 @@ mod tests {
     /// A condition with a `then` of its own gets the keywords beside it in `then` and `else`,
     /// not in the condition.
     #[test]
-    fn a_condition_with_its_own_then_keeps_its_order() {
+    fn a_condition_with_its_own_then_keeps_the_keywords_out_of_it() {
         let out = same_answers(
             json!({
                 "type": "object",
@@ -811,7 +815,7 @@ mod tests {
         );
     }
 
-    /// A facet-first guard merged into enclosing schemas, however many, keeps the facet as its
+    /// A facet-first guard merged into up to four enclosing schemas keeps the facet as its
     /// condition, each enclosing schema's keywords joining both sides.
     #[test]
     fn a_guard_merged_again_keeps_the_facet_first() {
@@ -819,38 +823,101 @@ mod tests {
             "if": {"properties": {"q": {"type": "string"}}, "required": ["q"]},
             "else": {"required": ["_deleted"], "properties": {"_deleted": {"const": true}}},
         });
-        for depth in 0..4 {
+        for enclosing in 0..=4 {
             let out = same_answers(
                 schema.clone(),
                 &[
                     json!({"q": "s"}),
-                    json!({"q": "s", "p0": 0, "p1": 1, "p2": 2}),
+                    json!({"q": "s", "p0": 0, "p1": 1, "p2": 2, "p3": 3}),
                     json!({"q": 1}),
                     json!({"_deleted": true}),
                     json!({"_deleted": true, "p0": "0"}),
                     json!({"_deleted": false}),
                     json!({"q": "s", "p1": "1"}),
+                    json!({"q": "s", "p3": "3"}),
                     json!(1),
                 ],
             );
-            assert_eq!(
-                out["if"]["required"],
-                json!(["q"]),
-                "depth {depth}: {out:#}"
-            );
-            assert_eq!(
-                out["else"]["required"],
-                json!(["_deleted"]),
-                "depth {depth}: {out:#}"
-            );
-            assert_eq!(out.get("then"), None, "depth {depth}: {out:#}");
-            // Each enclosing schema's keyword joins both sides.
+            let at = format!("{enclosing} enclosing: {out:#}");
+            assert_eq!(out["if"]["required"], json!(["q"]), "{at}");
+            assert_eq!(out["else"]["required"], json!(["_deleted"]), "{at}");
+            assert_eq!(out.get("then"), None, "{at}");
+            assert_eq!(out.get("properties"), None, "{at}");
+            for side in ["if", "else"] {
+                for p in (0..enclosing).map(|i| format!("p{i}")) {
+                    assert_eq!(
+                        out[side]["properties"][&p],
+                        json!({"type": "integer"}),
+                        "{at}"
+                    );
+                }
+            }
             schema = json!({
                 "type": "object",
-                "properties": {format!("p{depth}"): {"type": "integer"}},
+                "properties": {format!("p{enclosing}"): {"type": "integer"}},
                 "allOf": [schema],
             });
         }
+    }
+
+    /// Copying the keywords beside a facet-first guard into both sides keeps what each side
+    /// evaluates, as an enclosing `unevaluatedProperties` sees it: a marker that also has the
+    /// facet's fields passes through the facet's side, before and after.
+    #[test]
+    fn a_guard_keeps_what_it_evaluates() {
+        let out = same_answers(
+            json!({
+                "unevaluatedProperties": false,
+                "allOf": [{
+                    "properties": {"p": {"type": "integer"}},
+                    "if": {"properties": {"_deleted": {"type": "boolean"}, "q": {"type": "string"}},
+                        "required": ["q"]},
+                    "else": {"required": ["_deleted"], "properties": {"_deleted": {"const": true}}},
+                }],
+            }),
+            &[
+                json!({"q": "s"}),
+                json!({"q": "s", "z": 1}),
+                json!({"_deleted": true}),
+                json!({"_deleted": true, "q": "s"}),
+                json!({"_deleted": true, "z": 1}),
+                json!({"p": 1, "q": "s"}),
+                json!({"p": 1, "_deleted": true}),
+            ],
+        );
+        assert_eq!(
+            out["allOf"][0]["if"]["properties"]["p"],
+            json!({"type": "integer"})
+        );
+    }
+
+    /// Keywords holding `unevaluated*` stay beside a condition: in a branch they would see only
+    /// what that branch evaluated.
+    #[test]
+    fn unevaluated_keywords_stay_beside_a_condition() {
+        let out = same_answers(
+            json!({
+                "unevaluatedProperties": false,
+                "if": {"properties": {"b": {}}},
+                "then": true,
+            }),
+            &[json!({"b": 1}), json!({"c": 1}), json!({})],
+        );
+        assert_eq!(out["unevaluatedProperties"], json!(false), "{out:#}");
+        let out = same_answers(
+            json!({
+                "unevaluatedProperties": false,
+                "if": {"properties": {"b": {"type": "integer"}}, "required": ["b"]},
+                "else": {"properties": {"c": {"type": "integer"}}, "required": ["c"]},
+            }),
+            &[
+                json!({"b": 1}),
+                json!({"c": 1}),
+                json!({"b": 1, "c": 1}),
+                json!({"d": 1}),
+            ],
+        );
+        assert_eq!(out["unevaluatedProperties"], json!(false), "{out:#}");
     }
 
     /// A definition met again while it is being inlined stays a reference, to one `$defs` entry.
