@@ -703,32 +703,47 @@ mod tests {
         assert_eq!(out["allOf"], json!([second]), "{out:#}");
     }
 
+    /// A facet of one field `q`, a `_deleted` marker, a guard of the two in `allOf` beside a
+    /// base of one field `_producer`, and payloads of each kind, broken or not.
+    fn facet() -> Value {
+        json!({"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]})
+    }
+
+    fn marker() -> Value {
+        json!({"type": "object", "required": ["_deleted"],
+            "properties": {"_deleted": {"const": true}}})
+    }
+
+    fn beside_a_base(guard: Value) -> Value {
+        json!({
+            "type": "object",
+            "properties": {"_producer": {"type": "string"}},
+            "required": ["_producer"],
+            "allOf": [guard],
+        })
+    }
+
+    fn guard_instances() -> Vec<Value> {
+        vec![
+            json!({"_producer": "p", "q": "s"}),
+            json!({"_producer": "p"}),
+            json!({"_producer": "p", "_deleted": true}),
+            json!({"_producer": "p", "_deleted": false}),
+            json!({"_deleted": true}),
+            json!({"_producer": "p", "q": 1}),
+            json!({"q": "s"}),
+            json!({"_producer": 1, "q": "s"}),
+            json!("_deleted"),
+            json!(null),
+        ]
+    }
+
     /// Keywords beside an `if` move into both branches, so the branch taken is one schema.
     #[test]
     fn keywords_beside_a_condition_move_into_its_branches() {
         let out = same_answers(
-            json!({
-                "type": "object",
-                "properties": {"_producer": {"type": "string"}},
-                "required": ["_producer"],
-                "allOf": [{
-                    "if": {"type": "object", "required": ["_deleted"],
-                        "properties": {"_deleted": {"const": true}}},
-                    "then": true,
-                    "else": {"type": "object", "properties": {"q": {"type": "string"}},
-                        "required": ["q"]},
-                }],
-            }),
-            &[
-                json!({"_producer": "p", "q": "s"}),
-                json!({"_producer": "p"}),
-                json!({"_producer": "p", "_deleted": true}),
-                json!({"_producer": "p", "_deleted": false}),
-                json!({"_deleted": true}),
-                json!({"_producer": "p", "q": 1}),
-                json!("_deleted"),
-                json!(null),
-            ],
+            beside_a_base(json!({"if": marker(), "then": true, "else": facet()})),
+            &guard_instances(),
         );
         assert_eq!(
             out["else"],
@@ -744,29 +759,8 @@ mod tests {
     #[test]
     fn a_condition_without_then_takes_the_keywords_beside_it() {
         let out = same_answers(
-            json!({
-                "type": "object",
-                "properties": {"_producer": {"type": "string"}},
-                "required": ["_producer"],
-                "allOf": [{
-                    "if": {"type": "object", "properties": {"q": {"type": "string"}},
-                        "required": ["q"]},
-                    "else": {"type": "object", "required": ["_deleted"],
-                        "properties": {"_deleted": {"const": true}}},
-                }],
-            }),
-            &[
-                json!({"_producer": "p", "q": "s"}),
-                json!({"_producer": "p"}),
-                json!({"_producer": "p", "_deleted": true}),
-                json!({"_producer": "p", "_deleted": false}),
-                json!({"_deleted": true}),
-                json!({"_producer": "p", "q": 1}),
-                json!({"q": "s"}),
-                json!({"_producer": 1, "q": "s"}),
-                json!("_deleted"),
-                json!(null),
-            ],
+            beside_a_base(json!({"if": facet(), "else": marker()})),
+            &guard_instances(),
         );
         assert_eq!(
             out["if"],
