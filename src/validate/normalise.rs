@@ -11,9 +11,9 @@
 //! keeps the meaning ([`mergeable`]); a member that cannot be merged stays in the `allOf`.
 //! Finally, the keywords beside an `if` are copied into its `then` and `else` ([`distribute`]),
 //! or, for an `if` with no `then` (a facet's `_deleted` guard, the facet as the condition), into
-//! the condition and `else` ([`into_both_sides`]), so a facet's base fields and its own are
-//! checked in one walk; and `required` lists longer than two are split ([`split_required`]) so
-//! that jsonschema checks two of them in that walk.
+//! the condition and `else`, so a facet's base fields and its own are checked in one walk; and
+//! `required` lists longer than two are split ([`split_required`]) so that jsonschema checks two
+//! of them in that walk.
 
 use std::collections::BTreeMap;
 
@@ -485,7 +485,11 @@ fn merge_into(p: &mut Map<String, Value>, mut m: Map<String, Value>) {
 
 /// Copies the keywords beside an `if` into its `then` and `else`, when both merge with them:
 /// `X ∧ (if G then T else E)` is `if G then X ∧ T else X ∧ E`, and the branch taken is then
-/// one object schema instead of two.
+/// one object schema instead of two. An `if` with no `then` holds exactly when its condition or
+/// its `else` does, so there `X` goes into the condition and the `else` instead: `X ∧ (if C
+/// else D)` is `if X ∧ C else X ∧ D`, with the same annotations. A facet's `_deleted` guard has
+/// that shape, the facet as the condition (see `facets_tier_schema`), so the facet's base fields
+/// and its own are one walk, and the marker is looked for only when that walk fails.
 fn distribute(acc: &mut Map<String, Value>) {
     if !acc.contains_key("if") {
         return;
@@ -500,10 +504,12 @@ fn distribute(acc: &mut Map<String, Value>) {
     if beside.is_empty() || has_any(&beside, &UNMERGEABLE) {
         return;
     }
-    if !acc.contains_key("then") && into_both_sides(acc, &beside) {
-        return;
-    }
-    let branch = |b: Option<&Value>| match b {
+    let sides = match (acc.get("if"), acc.get("then"), acc.get("else")) {
+        (Some(Value::Object(_)), None, Some(Value::Object(_))) => ["if", "else"],
+        _ => ["then", "else"],
+    };
+    // A side left out is `true`.
+    let with_beside = |side: &str| match acc.get(side) {
         None | Some(Value::Bool(true)) => Some(beside.clone()),
         Some(Value::Object(o)) if mergeable(&beside, o) => {
             let mut merged = beside.clone();
@@ -512,7 +518,7 @@ fn distribute(acc: &mut Map<String, Value>) {
         }
         Some(_) => None,
     };
-    let (Some(then), Some(otherwise)) = (branch(acc.get("then")), branch(acc.get("else"))) else {
+    let (Some(first), Some(second)) = (with_beside(sides[0]), with_beside(sides[1])) else {
         return;
     };
     for k in beside.keys() {
@@ -520,44 +526,18 @@ fn distribute(acc: &mut Map<String, Value>) {
     }
     // When both branches assert the `type` the condition asserts, an instance of another type
     // fails whichever branch it takes, so the condition need not ask.
-    if let (Some(Value::Object(condition)), Some(t)) = (acc.get_mut("if"), beside.get("type")) {
+    if let (["then", _], Some(Value::Object(condition)), Some(t)) =
+        (sides, acc.get_mut("if"), beside.get("type"))
+    {
         if condition.get("type") == Some(t)
-            && then.get("type") == Some(t)
-            && otherwise.get("type") == Some(t)
+            && first.get("type") == Some(t)
+            && second.get("type") == Some(t)
         {
             condition.remove("type");
         }
     }
-    acc.insert("then".into(), Value::Object(then));
-    acc.insert("else".into(), Value::Object(otherwise));
-}
-
-/// `X ∧ (if C else D)` for an `if` with no `then`, as `if X ∧ C else X ∧ D`: both hold exactly
-/// when `(X ∧ C) ∨ (X ∧ D)` does, with the same annotations, and the side taken is one object
-/// schema. A facet's `_deleted` guard has this shape, the facet as the condition (see
-/// `facets_tier_schema`), so the facet's base fields and its own are one walk, and the marker
-/// is looked for only when that walk fails. False, changing nothing, unless the condition and
-/// `else` are object schemas that both merge with `X`.
-fn into_both_sides(acc: &mut Map<String, Value>, beside: &Map<String, Value>) -> bool {
-    let (Some(Value::Object(condition)), Some(Value::Object(otherwise))) =
-        (acc.get("if"), acc.get("else"))
-    else {
-        return false;
-    };
-    if !mergeable(beside, condition) || !mergeable(beside, otherwise) {
-        return false;
-    }
-    let (mut condition, mut otherwise) = (condition.clone(), otherwise.clone());
-    for side in [&mut condition, &mut otherwise] {
-        let own = std::mem::replace(side, beside.clone());
-        merge_into(side, own);
-    }
-    for k in beside.keys() {
-        acc.remove(k);
-    }
-    acc.insert("if".into(), Value::Object(condition));
-    acc.insert("else".into(), Value::Object(otherwise));
-    true
+    acc.insert(sides[0].into(), Value::Object(first));
+    acc.insert(sides[1].into(), Value::Object(second));
 }
 
 #[cfg(test)]
