@@ -8,7 +8,7 @@
 //! from its file into a fresh venv. `--quick` is a smoke run for CI: small corpus, no build timing, no speed assertions.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -671,58 +671,186 @@ fn dependent_rows(root: &Path) -> Result<Vec<Row>> {
         .with_context(|| format!("cannot create {}", scratch.display()))?;
     let result = dependent_times(root, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
-    let (default, minimal) = result?;
+    let times = result?;
     Ok(vec![
         Row {
             name: "first debug build of a new crate depending on the openlineage-types package (default features) and serde_json, empty target folder (s) vs the 30 s goal",
-            ours: format!("{default:.1} s"),
+            ours: format!("{:.1} s", times.default),
             theirs: format!("{DEPENDENT_GOAL:.1} s"),
-            ratio: format!("{:.2}x", default / DEPENDENT_GOAL),
+            ratio: format!("{:.2}x", times.default / DEPENDENT_GOAL),
         },
+        row(
+            "context: that build vs the same build of a crate depending only on what the `validate` feature adds (jsonschema, as the types crate configures it) and serde_json (s)",
+            times.default,
+            times.validator_only,
+            "s",
+        ),
         Row {
             name: "the same without the types crate's default features (s) vs the 15 s goal",
-            ours: format!("{minimal:.1} s"),
+            ours: format!("{:.1} s", times.minimal),
             theirs: format!("{DEPENDENT_MINIMAL_GOAL:.1} s"),
-            ratio: format!("{:.2}x", minimal / DEPENDENT_MINIMAL_GOAL),
+            ratio: format!("{:.2}x", times.minimal / DEPENDENT_MINIMAL_GOAL),
         },
     ])
 }
 
-fn dependent_times(root: &Path, scratch: &Path) -> Result<(f64, f64)> {
+/// Wall seconds of three first builds in one run.
+struct DependentTimes {
+    /// A crate depending on the types package with its default features.
+    default: f64,
+    /// A crate depending only on the dependencies the `validate` feature adds: the part of the
+    /// default build that is not this project's code.
+    validator_only: f64,
+    /// A crate depending on the types package without its default features.
+    minimal: f64,
+}
+
+fn dependent_times(root: &Path, scratch: &Path) -> Result<DependentTimes> {
     let [types, codegen] = crate::package::unpacked_types(root, scratch)?;
-    let main = crate::package::MINIMAL_MAIN;
-    let mut times = Vec::new();
-    for (name, features) in [("default", ""), ("minimal", ", default-features = false")] {
+    // The package names the generator as an optional build dependency; resolved (never built)
+    // from its own package, since it is not published.
+    let patch = format!(
+        "patch.crates-io.openlineage-codegen.path={:?}",
+        codegen.to_string_lossy()
+    );
+    let write = |name: &str, dependencies: &str, main: &str| -> Result<PathBuf> {
         let dir = scratch.join(name);
         std::fs::create_dir_all(dir.join("src"))
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let manifest = format!(
-            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\nopenlineage-types = {{ path = {:?}{features} }}\nserde_json = \"1\"\n",
-            types.to_string_lossy()
+            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependencies}serde_json = \"1\"\n"
         );
         std::fs::write(dir.join("Cargo.toml"), manifest)?;
         std::fs::write(dir.join("src/main.rs"), main)?;
         std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
             .context("cannot copy Cargo.lock")?;
+        Ok(dir)
+    };
+    let types_dependency = |features: &str| {
+        format!(
+            "openlineage-types = {{ path = {:?}{features} }}\n",
+            types.to_string_lossy()
+        )
+    };
+    let default = write(
+        "default",
+        &types_dependency(""),
+        crate::package::MINIMAL_MAIN,
+    )?;
+    let validator_only = write(
+        "validator-only",
+        &validator_dependencies(&default.join("Cargo.toml"), &["--config", &patch])?,
+        VALIDATOR_MAIN,
+    )?;
+    let minimal = write(
+        "minimal",
+        &types_dependency(", default-features = false"),
+        crate::package::MINIMAL_MAIN,
+    )?;
+    let build = |dir: &Path| -> Result<f64> {
         let started = Instant::now();
         run_cmd(
             cargo()
                 .args(["build", "-q", "--manifest-path"])
                 .arg(dir.join("Cargo.toml"))
-                // The package names the generator as an optional build dependency; resolved
-                // (never built) from its own package, since it is not published.
                 .arg("--config")
-                .arg(format!(
-                    "patch.crates-io.openlineage-codegen.path={:?}",
-                    codegen.to_string_lossy()
-                ))
+                .arg(&patch)
                 .arg("--target-dir")
                 .arg(dir.join("target"))
-                .current_dir(&dir),
+                .current_dir(dir),
         )?;
-        times.push(started.elapsed().as_secs_f64());
+        Ok(started.elapsed().as_secs_f64())
+    };
+    // Fields are evaluated in the order written: the validator-only crate builds right after
+    // the default one, so that the two builds the context row compares meet the machine in the
+    // same state.
+    Ok(DependentTimes {
+        default: build(&default)?,
+        validator_only: build(&validator_only)?,
+        minimal: build(&minimal)?,
+    })
+}
+
+/// The validator-only crate's program: one schema compiled and used, so that the build links
+/// what a user of the validator links.
+const VALIDATOR_MAIN: &str = r#"fn main() {
+    let schema = serde_json::json!({"type": "object"});
+    let validator = jsonschema::validator_for(&schema).expect("a schema");
+    println!("{}", validator.is_valid(&serde_json::json!({})));
+}
+"#;
+
+/// The `[dependencies]` lines of the crates the types package's `validate` feature turns on,
+/// each with the version requirement and features the package gives it, read by `cargo
+/// metadata` (with `args` added) on `manifest`, a crate that depends on the package or the
+/// workspace, so that the row follows the package's manifest.
+fn validator_dependencies(manifest: &Path, args: &[&str]) -> Result<String> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1"])
+        .args(args)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .current_dir(manifest.parent().unwrap_or(manifest))
+        .output()
+        .with_context(|| format!("cannot run cargo metadata on {}", manifest.display()))?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed on {}: {}",
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    Ok((times[0], times[1]))
+    let metadata: Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("cargo metadata on {} is not JSON", manifest.display()))?;
+    let package = metadata["packages"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["name"] == "openlineage-types"))
+        .with_context(|| {
+            format!(
+                "cargo metadata on {} lists no openlineage-types",
+                manifest.display()
+            )
+        })?;
+    let names: Vec<&str> = package["features"]["validate"]
+        .as_array()
+        .with_context(|| {
+            format!(
+                "openlineage-types, read through {}, has no `validate` feature",
+                manifest.display()
+            )
+        })?
+        .iter()
+        .filter_map(|f| f.as_str()?.strip_prefix("dep:"))
+        .collect();
+    if names.is_empty() {
+        bail!(
+            "the `validate` feature of openlineage-types, read through {}, adds no crate",
+            manifest.display()
+        );
+    }
+    let dependencies = package["dependencies"].as_array().with_context(|| {
+        format!(
+            "cargo metadata on {} lists no dependencies of openlineage-types",
+            manifest.display()
+        )
+    })?;
+    let mut lines = String::new();
+    for name in names {
+        let d = dependencies
+            .iter()
+            .find(|d| d["name"] == name && d["kind"].is_null())
+            .with_context(|| {
+                format!(
+                    "openlineage-types, read through {}, names `{name}` in `validate` but does not depend on it",
+                    manifest.display()
+                )
+            })?;
+        lines.push_str(&format!(
+            "{name} = {{ version = {}, default-features = {}, features = {} }}\n",
+            d["req"], d["uses_default_features"], d["features"]
+        ));
+    }
+    Ok(lines)
 }
 
 /// The goal for a first build and run on a 2-core machine, in seconds.
@@ -1006,4 +1134,57 @@ fn emit_rows(root: &Path, quick: bool) -> Result<EmitRates> {
         peak_small_mb: peak(small)?,
         peak_large_mb: peak(large)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The validator-only crate of the dependent rows depends on exactly the crates `validate`
+    /// turns on, configured as the types crate configures them, in lines cargo accepts.
+    #[test]
+    fn the_validator_only_crate_depends_on_what_validate_adds() {
+        let root = root();
+        let lines = validator_dependencies(&root.join("Cargo.toml"), &["--no-deps"])
+            .expect("the workspace's metadata");
+        let names: Vec<&str> = lines
+            .lines()
+            .map(|l| l.split(" = ").next().unwrap_or(l))
+            .collect();
+        assert_eq!(names, ["jsonschema", "jsonschema-value"], "{lines}");
+        for line in lines.lines() {
+            assert!(line.contains("default-features = false"), "{line}");
+        }
+        assert!(
+            lines.contains(r#"features = ["arbitrary-precision"]"#),
+            "{lines}"
+        );
+
+        let dir = root.join("target/xtask-test-validator-only");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("a scratch folder");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"validator-only\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\n{lines}"),
+        )
+        .expect("a manifest");
+        std::fs::write(dir.join("src/main.rs"), VALIDATOR_MAIN).expect("a program");
+        let read = cargo()
+            .args([
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ])
+            .arg(dir.join("Cargo.toml"))
+            .output()
+            .expect("cargo runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            read.status.success(),
+            "{}",
+            String::from_utf8_lossy(&read.stderr)
+        );
+    }
 }
