@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use openlineage_codegen::derived::replace_between;
 
-use crate::tasks::{cargo, root, run as run_cmd, Profile};
+use crate::tasks::{cargo, cargo_metadata, root, run as run_cmd, Profile};
 use crate::wheel;
 use openlineage_testkit::pyenv;
 
@@ -694,6 +694,14 @@ fn dependent_rows(root: &Path) -> Result<Vec<Row>> {
     ])
 }
 
+/// The manifest of a scratch crate of the dependent rows: `dependencies` (whole lines) and
+/// serde_json, a workspace of its own.
+fn dependent_manifest(name: &str, dependencies: &str) -> String {
+    format!(
+        "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependencies}serde_json = \"1\"\n"
+    )
+}
+
 /// Wall seconds of three first builds in one run.
 struct DependentTimes {
     /// A crate depending on the types package with its default features.
@@ -717,10 +725,10 @@ fn dependent_times(root: &Path, scratch: &Path) -> Result<DependentTimes> {
         let dir = scratch.join(name);
         std::fs::create_dir_all(dir.join("src"))
             .with_context(|| format!("cannot create {}", dir.display()))?;
-        let manifest = format!(
-            "[package]\nname = \"dependent-{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[dependencies]\n{dependencies}serde_json = \"1\"\n"
-        );
-        std::fs::write(dir.join("Cargo.toml"), manifest)?;
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            dependent_manifest(name, dependencies),
+        )?;
         std::fs::write(dir.join("src/main.rs"), main)?;
         std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
             .context("cannot copy Cargo.lock")?;
@@ -739,7 +747,7 @@ fn dependent_times(root: &Path, scratch: &Path) -> Result<DependentTimes> {
     )?;
     let validator_only = write(
         "validator-only",
-        &validator_dependencies(&default.join("Cargo.toml"), &["--config", &patch])?,
+        &validator_dependencies(&default, &["--config", &patch])?,
         VALIDATOR_MAIN,
     )?;
     let minimal = write(
@@ -756,8 +764,7 @@ fn dependent_times(root: &Path, scratch: &Path) -> Result<DependentTimes> {
                 .arg("--config")
                 .arg(&patch)
                 .arg("--target-dir")
-                .arg(dir.join("target"))
-                .current_dir(dir),
+                .arg(dir.join("target")),
         )?;
         Ok(started.elapsed().as_secs_f64())
     };
@@ -782,41 +789,25 @@ const VALIDATOR_MAIN: &str = r#"fn main() {
 
 /// The `[dependencies]` lines of the crates the types package's `validate` feature turns on,
 /// each with the version requirement and features the package gives it, read by `cargo
-/// metadata` (with `args` added) on `manifest`, a crate that depends on the package or the
+/// metadata` (with `args` added) in `dir`, a crate that depends on the package or the
 /// workspace, so that the row follows the package's manifest.
-fn validator_dependencies(manifest: &Path, args: &[&str]) -> Result<String> {
-    let out = cargo()
-        .args(["metadata", "--format-version", "1"])
-        .args(args)
-        .arg("--manifest-path")
-        .arg(manifest)
-        .current_dir(manifest.parent().unwrap_or(manifest))
-        .output()
-        .with_context(|| format!("cannot run cargo metadata on {}", manifest.display()))?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed on {}: {}",
-            manifest.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let metadata: Value = serde_json::from_slice(&out.stdout)
-        .with_context(|| format!("cargo metadata on {} is not JSON", manifest.display()))?;
+fn validator_dependencies(dir: &Path, args: &[&str]) -> Result<String> {
+    let metadata = cargo_metadata(dir, args)?;
     let package = metadata["packages"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["name"] == "openlineage-types"))
         .with_context(|| {
             format!(
-                "cargo metadata on {} lists no openlineage-types",
-                manifest.display()
+                "cargo metadata in {} lists no openlineage-types",
+                dir.display()
             )
         })?;
     let names: Vec<&str> = package["features"]["validate"]
         .as_array()
         .with_context(|| {
             format!(
-                "openlineage-types, read through {}, has no `validate` feature",
-                manifest.display()
+                "openlineage-types, read in {}, has no `validate` feature",
+                dir.display()
             )
         })?
         .iter()
@@ -824,14 +815,14 @@ fn validator_dependencies(manifest: &Path, args: &[&str]) -> Result<String> {
         .collect();
     if names.is_empty() {
         bail!(
-            "the `validate` feature of openlineage-types, read through {}, adds no crate",
-            manifest.display()
+            "the `validate` feature of openlineage-types, read in {}, adds no crate",
+            dir.display()
         );
     }
     let dependencies = package["dependencies"].as_array().with_context(|| {
         format!(
-            "cargo metadata on {} lists no dependencies of openlineage-types",
-            manifest.display()
+            "cargo metadata in {} lists no dependencies of openlineage-types",
+            dir.display()
         )
     })?;
     let mut lines = String::new();
@@ -841,8 +832,8 @@ fn validator_dependencies(manifest: &Path, args: &[&str]) -> Result<String> {
             .find(|d| d["name"] == name && d["kind"].is_null())
             .with_context(|| {
                 format!(
-                    "openlineage-types, read through {}, names `{name}` in `validate` but does not depend on it",
-                    manifest.display()
+                    "openlineage-types, read in {}, names `{name}` in `validate` but does not depend on it",
+                    dir.display()
                 )
             })?;
         lines.push_str(&format!(
@@ -1145,8 +1136,8 @@ mod tests {
     #[test]
     fn the_validator_only_crate_depends_on_what_validate_adds() {
         let root = root();
-        let lines = validator_dependencies(&root.join("Cargo.toml"), &["--no-deps"])
-            .expect("the workspace's metadata");
+        let lines =
+            validator_dependencies(&root, &["--no-deps"]).expect("the workspace's metadata");
         let names: Vec<&str> = lines
             .lines()
             .map(|l| l.split(" = ").next().unwrap_or(l))
@@ -1160,31 +1151,19 @@ mod tests {
             "{lines}"
         );
 
+        // The manifest the bench writes with those lines is one cargo reads.
         let dir = root.join("target/xtask-test-validator-only");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("src")).expect("a scratch folder");
         std::fs::write(
             dir.join("Cargo.toml"),
-            format!("[package]\nname = \"validator-only\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\n{lines}"),
+            dependent_manifest("validator-only", &lines),
         )
         .expect("a manifest");
         std::fs::write(dir.join("src/main.rs"), VALIDATOR_MAIN).expect("a program");
-        let read = cargo()
-            .args([
-                "metadata",
-                "--no-deps",
-                "--format-version",
-                "1",
-                "--manifest-path",
-            ])
-            .arg(dir.join("Cargo.toml"))
-            .output()
-            .expect("cargo runs");
+        let read = cargo_metadata(&dir, ["--no-deps"]);
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(
-            read.status.success(),
-            "{}",
-            String::from_utf8_lossy(&read.stderr)
-        );
+        let read = read.expect("cargo reads the manifest");
+        assert_eq!(read["packages"][0]["name"], "dependent-validator-only");
     }
 }

@@ -278,18 +278,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// it from its extracted contents) for the needed crates.
 pub fn package(allow_dirty: bool) -> Result<Packaged> {
     let root = root();
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(&root)
-        .output()
-        .context("cannot run cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let metadata: Value = serde_json::from_slice(&out.stdout).context("cargo metadata output")?;
+    let metadata = crate::tasks::cargo_metadata(&root, ["--no-deps"])?;
     let members = needed_members(&metadata, TOP)?;
     if !allow_dirty {
         clean_checkout(&root)?;
@@ -735,12 +724,8 @@ mod tests {
     /// generator its build script runs, and nothing publish = false.
     #[test]
     fn the_workspace_packages_the_generator_the_types_and_the_tool() {
-        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .current_dir(root())
-            .output()
-            .expect("cargo metadata");
-        let metadata: Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+        let metadata =
+            crate::tasks::cargo_metadata(&root(), ["--no-deps"]).expect("cargo metadata");
         let names: Vec<String> = needed_members(&metadata, TOP)
             .expect("members")
             .into_iter()

@@ -36,6 +36,28 @@ pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
+/// `cargo metadata --format-version 1` with `args` added, run in `dir`, parsed.
+pub fn cargo_metadata<S: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: impl IntoIterator<Item = S>,
+) -> Result<serde_json::Value> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("cannot run cargo metadata in {}", dir.display()))?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("cargo metadata in {} printed no JSON", dir.display()))
+}
+
 /// Which build of the workspace's binaries a command runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {

@@ -244,19 +244,7 @@ pub fn check() -> Result<i32> {
 
 /// The crate version the wheel must carry, from `cargo metadata`.
 fn crate_version(root: &Path) -> Result<String> {
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .current_dir(root)
-        .output()
-        .context("cannot run cargo metadata")?;
-    if !out.status.success() {
-        bail!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let metadata: Value = serde_json::from_slice(&out.stdout).context("cargo metadata output")?;
-    metadata["packages"]
+    crate::tasks::cargo_metadata(root, ["--no-deps"])?["packages"]
         .as_array()
         .into_iter()
         .flatten()
